@@ -1,0 +1,57 @@
+"""Pixvault: a self-hosted, multi-user image host on Tornado, MongoDB GridFS and Pillow."""
+
+import datetime
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import tornado.web
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    "template_path": str(ROOT / "templates"),
+    "static_path": str(ROOT / "static"),
+    "xsrf_cookies": True,
+    "login_url": "/auth/login",
+    "bcrypt_rounds": 12,
+    "session_days": 30,
+    "db_timeout_ms": 2000,
+    "public_url": "",
+    "max_upload_mb": 50,
+    "max_image_mpx": 100,
+    "max_frames": 1000,
+    "url_uploads": True,
+}
+
+
+def utcnow() -> datetime.datetime:
+    """The application clock: aware UTC, truncated to milliseconds as BSON stores it."""
+    now = datetime.datetime.now(datetime.UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def make_app(settings: dict) -> tornado.web.Application:
+    """Build the application. `settings` must hold `db` (an AsyncDatabase) and
+    `cookie_secret`; anything else falls back to `DEFAULTS`.
+
+    The caller owns the long-lived resources: it closes the database client and shuts down
+    `settings["executor"]` (created here, sized to the cores, when not given) at stop.
+    """
+    # Imported here so that `app.config` and `app.db` stay usable without the web stack.
+    from app import health
+    from app.auth import handlers as auth_handlers
+    from app.images import ROUTES as image_routes
+    from app.web import NotFoundHandler
+
+    merged = {**DEFAULTS, **settings}
+    merged.setdefault("clock", utcnow)
+    merged.setdefault("executor", ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
+                                                     thread_name_prefix="pixvault-cpu"))
+    # Code autoreload would re-exec the process and orphan the embedded database, so debug
+    # mode gives tracebacks and template reloading only.
+    if merged.get("debug"):
+        merged.update(autoreload=False, serve_traceback=True, compiled_template_cache=False)
+    merged["default_handler_class"] = NotFoundHandler
+    return tornado.web.Application([*health.ROUTES, *auth_handlers.ROUTES, *image_routes],
+                                   **merged)

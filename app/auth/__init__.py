@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, sessions, API tokens and their pages."""

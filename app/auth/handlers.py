@@ -1,0 +1,99 @@
+"""Register, sign in and sign out pages. Each handler parses the form, calls the user or
+session store, and renders or redirects."""
+
+from app.auth import sessions, users
+from app.errors import DomainError, Invalid
+from app.web import SESSION_COOKIE, BaseHandler, safe_next
+
+
+class AuthPageHandler(BaseHandler):
+    """Shared by the register and sign-in forms."""
+
+    template = ""
+
+    def render_form(self, error: str | None = None, status: int = 200, **values) -> None:
+        self.set_status(status)
+        self.render(self.template, error=error, username=values.get("username", ""),
+                    next=values.get("next", ""))
+
+    async def sign_in(self, user: dict) -> None:
+        # A fresh token at every sign-in: a session id planted before sign-in is worthless.
+        if self.session_token:
+            await sessions.end_session(self.db, self.session_token)
+        token = await sessions.create_session(
+            self.db, user["_id"], now=self.now(), days=self.settings["session_days"],
+            user_agent=self.request.headers.get("User-Agent", ""))
+        self.start_session_cookie(token)
+
+    def password_argument(self, name: str) -> str:
+        # Never strip: leading or trailing spaces are part of a password.
+        return self.get_body_argument(name, "", strip=False)
+
+
+class RegisterHandler(AuthPageHandler):
+    template = "auth/register.html"
+
+    def get(self) -> None:
+        if self.current_user:
+            self.redirect("/gallery")
+            return
+        self.render_form()
+
+    async def post(self) -> None:
+        username = self.get_body_argument("username", "")
+        password = self.password_argument("password")
+        try:
+            if password != self.password_argument("password_confirm"):
+                raise Invalid("The two passwords do not match.")
+            user = await users.create_user(
+                self.db, username, password, rounds=self.settings["bcrypt_rounds"],
+                executor=self.settings["executor"], now=self.now())
+        except DomainError as error:
+            self.render_form(error.message, error.status, username=username)
+            return
+        await self.sign_in(user)
+        self.flash(f"Welcome to Pixvault, {user['username']}!")
+        self.redirect("/gallery")
+        return
+
+
+class LoginHandler(AuthPageHandler):
+    template = "auth/login.html"
+
+    def get(self) -> None:
+        next_url = safe_next(self.get_query_argument("next", ""), default="")
+        if self.current_user:
+            self.redirect(next_url or "/gallery")
+            return
+        self.render_form(next=next_url)
+
+    async def post(self) -> None:
+        username = self.get_body_argument("username", "")
+        next_url = safe_next(self.get_body_argument("next", ""), default="")
+        user = await users.authenticate(
+            self.db, username, self.password_argument("password"),
+            rounds=self.settings["bcrypt_rounds"], executor=self.settings["executor"])
+        if user is None:
+            self.render_form("Invalid username or password.", 400, username=username,
+                             next=next_url)
+            return
+        await self.sign_in(user)
+        self.redirect(next_url or "/gallery")
+        return
+
+
+class LogoutHandler(BaseHandler):
+    async def post(self) -> None:
+        if self.session_token:
+            await sessions.end_session(self.db, self.session_token)
+        self.clear_cookie(SESSION_COOKIE)
+        self.flash("You are signed out.")
+        self.redirect("/")
+        return
+
+
+ROUTES = [
+    (r"/auth/register", RegisterHandler),
+    (r"/auth/login", LoginHandler),
+    (r"/auth/logout", LogoutHandler),
+]

@@ -1,0 +1,99 @@
+"""Every setting of Pixvault, defined once.
+
+Values are read, lowest precedence first, from: the defaults below, an optional config file
+(`--config`, Python syntax as tornado.options reads it), `PIXVAULT_<NAME>` environment
+variables, and the command line. `manage.py` builds its argparse options from `SETTINGS`, so
+`--help` always lists exactly what is defined here.
+"""
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from tornado.options import OptionParser
+
+ENV_PREFIX = "PIXVAULT_"
+SECRET_FILE = "cookie_secret"  # noqa: S105 - a file name, not a secret
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type
+    default: object
+    help: str
+    group: str = "server"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("config", str, "", "Path to a config file (Python syntax: name = value lines)"),
+    Setting("address", str, "127.0.0.1", "Interface to listen on (0.0.0.0 for all)"),
+    Setting("port", int, 8000, "TCP port to listen on"),
+    Setting("data_dir", str, "./data", "Folder for the embedded database and the cookie secret"),
+    Setting("debug", bool, False, "Autoreload and detailed tracebacks; never in production"),
+    Setting("public_url", str, "", "Absolute base URL for links, e.g. https://img.example.org "
+            "(default: taken from each request)"),
+    Setting("xheaders", bool, False, "Trust X-Forwarded-For/-Proto from a reverse proxy"),
+    Setting("cookie_secret", str, "", "Secret that signs cookies; shared by every worker and "
+            "host. Default: generated once and kept in <data_dir>/cookie_secret", "security"),
+    Setting("bcrypt_rounds", int, 12, "bcrypt cost factor for new password hashes", "security"),
+    Setting("session_days", int, 30, "Days a sign-in session lasts", "security"),
+    Setting("mongodb_uri", str, "", "MongoDB URI; empty starts the embedded SecantusDB "
+            "under <data_dir>/db", "database"),
+    Setting("database", str, "pixvault", "Database name", "database"),
+    Setting("db_timeout_ms", int, 2000, "How long to wait for the database before "
+            "answering 503", "database"),
+    Setting("max_upload_mb", int, 50, "Largest accepted image file, in MiB", "images"),
+    Setting("max_image_mpx", int, 100, "Largest accepted image, in megapixels per frame", "images"),
+    Setting("max_frames", int, 1000, "Most frames accepted in an animation", "images"),
+    Setting("url_uploads", bool, True, "Allow uploading by URL (fetched server-side)", "images"),
+)
+
+
+def build_parser() -> OptionParser:
+    """A fresh tornado OptionParser holding every setting at its default."""
+    parser = OptionParser()
+    for setting in SETTINGS:
+        parser.define(setting.name, default=setting.default, type=setting.type,
+                      help=setting.help, group=setting.group)
+    return parser
+
+
+def load(cli_values: Mapping[str, str] | None = None,
+         environ: Mapping[str, str] | None = None) -> OptionParser:
+    """Resolve every setting from defaults, config file, environment and command line.
+
+    `cli_values` maps setting names to the raw strings given on the command line; only the
+    options actually given should be present, so that lower layers are not overridden.
+    """
+    environ = os.environ if environ is None else environ
+    cli_values = dict(cli_values or {})
+    parser = build_parser()
+    env_values = {s.name: environ[ENV_PREFIX + s.name.upper()] for s in SETTINGS
+                  if ENV_PREFIX + s.name.upper() in environ}
+    config_file = cli_values.get("config") or env_values.get("config")
+    if config_file:
+        parser.parse_config_file(config_file, final=False)
+    for layer in (env_values, cli_values):
+        # tornado parses "--name=value" with each option's type; reuse it for every layer.
+        args = [f"--{name}={value}" for name, value in layer.items()]
+        parser.parse_command_line(["pixvault", *args], final=False)
+    return parser
+
+
+def cookie_secret(options: OptionParser) -> str:
+    """The configured secret, or one generated on first use and kept in the data dir (0600)."""
+    if options.cookie_secret:
+        return options.cookie_secret
+    path = Path(options.data_dir) / SECRET_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: two processes starting at once must not each write a different secret.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

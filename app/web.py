@@ -1,0 +1,180 @@
+"""`BaseHandler`: what every page and API handler shares.
+
+It loads the signed-in user once per request, maps domain errors to HTTP statuses, renders
+errors as HTML or JSON, carries flash messages across one redirect, and validates `next`
+targets so no redirect can leave the site.
+"""
+
+import datetime
+import json
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import tornado.httputil
+import tornado.web
+from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
+
+from app.auth import sessions
+from app.errors import NOT_FOUND_MESSAGE, DomainError, NotFound
+
+SESSION_COOKIE = "session"
+FLASH_COOKIE = "flash"
+DB_UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError)
+ERROR_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "too_large",
+               415: "unsupported_media_type", 429: "rate_limited", 503: "unavailable"}
+# No inline script or style anywhere: templates load everything from /static.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data: blob:; script-src 'self'; "
+                           "style-src 'self'; object-src 'none'; base-uri 'none'; "
+                           "frame-ancestors 'none'; form-action 'self'")
+
+
+def safe_next(target: str | None, default: str = "/gallery") -> str:
+    """`target` if it is a same-origin path, else `default`.
+
+    Browsers treat `//host`, `/\\host` and their percent-encoded forms as other origins, and
+    control characters can split headers, so any of those falls back to `default`.
+    """
+    if not target or len(target) > 2048:
+        return default
+    for candidate in (target, unquote(target)):
+        if (not candidate.startswith("/") or candidate.startswith("//") or "\\" in candidate
+                or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in candidate)):
+            return default
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return default
+    return target
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    """Shared behaviour of every handler; subclasses stay thin."""
+
+    @property
+    def db(self):
+        """The application's `AsyncDatabase`, created once at start-up."""
+        return self.settings["db"]
+
+    def now(self) -> datetime.datetime:
+        """Current UTC time from the application's clock (tests replace the clock)."""
+        return self.settings["clock"]()
+
+    def set_default_headers(self) -> None:
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("X-Frame-Options", "DENY")
+        self.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
+        self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+
+    async def prepare(self) -> None:
+        token = self.session_token
+        if token:
+            self.current_user = await sessions.user_for_token(self.db, token, self.now())
+
+    @property
+    def session_token(self) -> str | None:
+        """The raw session token from the signed cookie, if any."""
+        token = self.get_signed_cookie(SESSION_COOKIE, min_version=2,
+                                       max_age_days=self.settings["session_days"])
+        return token.decode("ascii", "replace") if token else None
+
+    def start_session_cookie(self, token: str) -> None:
+        """Send the signed session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS."""
+        self.set_signed_cookie(SESSION_COOKIE, token, version=2,
+                               expires_days=self.settings["session_days"], httponly=True,
+                               samesite="Lax", secure=self.request.protocol == "https")
+
+    # ----- flash messages: one signed cookie that lives until the next page renders -----
+
+    def flash(self, message: str, kind: str = "success") -> None:
+        """Show `message` on the next rendered page (survives one redirect)."""
+        self.set_signed_cookie(FLASH_COOKIE, json.dumps([kind, message]), version=2,
+                               httponly=True, samesite="Lax", expires_days=None,
+                               secure=self.request.protocol == "https")
+
+    def _take_flash(self) -> tuple[str, str] | None:
+        raw = self.get_signed_cookie(FLASH_COOKIE, min_version=2, max_age_days=1)
+        if raw is None:
+            return None
+        self.clear_cookie(FLASH_COOKIE)
+        try:
+            kind, message = json.loads(raw)
+        except (ValueError, TypeError):
+            return None
+        return str(kind), str(message)
+
+    def get_template_namespace(self) -> dict[str, Any]:
+        namespace = super().get_template_namespace()
+        namespace["flash"] = self._take_flash()
+        return namespace
+
+    # ----- JSON helpers -----
+
+    def wants_json(self) -> bool:
+        """API paths, and page endpoints called by scripts with `Accept: application/json`."""
+        return (self.request.path.startswith("/api/")
+                or "application/json" in self.request.headers.get("Accept", ""))
+
+    def write_json(self, payload: Any, status: int = 200) -> None:
+        """Finish-ready JSON response (datetimes as ISO 8601)."""
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.write(json.dumps(payload, default=_json_default))
+
+    # ----- errors -----
+
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, DomainError):
+            status_code = error.status
+        elif isinstance(error, DB_UNAVAILABLE):
+            status_code = 503
+        super().send_error(status_code, **kwargs)
+
+    def log_exception(self, typ, value, tb) -> None:
+        # Domain errors are the user's mistake, not ours: keep them out of the error log.
+        if isinstance(value, DomainError):
+            tornado.web.gen_log.info("%d %s: %s", value.status, self._request_summary(),
+                                     value.message)
+            return
+        super().log_exception(typ, value, tb)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        message = _error_message(status_code, kwargs.get("exc_info"))
+        if self.wants_json():
+            code = ERROR_CODES.get(status_code, "internal" if status_code >= 500 else "invalid")
+            error = kwargs.get("exc_info", (None, None, None))[1]
+            if isinstance(error, DomainError):
+                code = error.code
+            self.write_json({"error": {"code": code, "message": message}}, status_code)
+            return
+        self.render("error.html", status_code=status_code, message=message)
+
+
+class NotFoundHandler(BaseHandler):
+    """Every unknown URL: the same 404 page, with the signed-in navigation."""
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        raise NotFound()
+
+
+def _error_message(status_code: int, exc_info) -> str:
+    error = exc_info[1] if exc_info else None
+    if isinstance(error, DomainError):
+        return error.message
+    if isinstance(error, DB_UNAVAILABLE) or status_code == 503:
+        return "The database is not answering; please try again shortly."
+    if status_code == 404:
+        return NOT_FOUND_MESSAGE
+    if isinstance(error, tornado.web.HTTPError) and status_code < 500 and error.log_message:
+        # Tornado's own 4xx reasons (e.g. a missing XSRF token) help the client fix its call.
+        return error.log_message % error.args if error.args else error.log_message
+    if status_code >= 500:
+        return "Something went wrong on our side; it has been logged."
+    return tornado.httputil.responses.get(status_code, "Error")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -1,0 +1,103 @@
+"""Server-side sessions: what the cookie carries, tampering, replay, expiry."""
+
+import hashlib
+
+import tornado.web
+from tornado.httpserver import HTTPServer
+from tornado.testing import bind_unused_port
+
+from app.web import SESSION_COOKIE
+from tests.client import PASSWORD, Client
+
+
+def signed(value: str, secret: str = "test-cookie-secret", version: int = 2) -> str:
+    return tornado.web.create_signed_value(secret, SESSION_COOKIE, value,
+                                           version=version).decode()
+
+
+async def signed_in(client) -> bool:
+    return (await client.get("/gallery")).code == 200
+
+
+async def test_cookie_carries_only_a_token_whose_hash_is_stored(alice, db):
+    session = await db.sessions.find_one({})
+    raw = tornado.web.decode_signed_value("test-cookie-secret", SESSION_COOKIE,
+                                          alice.cookies[SESSION_COOKIE]).decode()
+    assert len(raw) >= 43  # 256 bits, URL-safe base64
+    assert session["_id"] == hashlib.sha256(raw.encode()).hexdigest()
+    assert raw not in str(session)
+    assert session["expires"] > session["created"]
+
+
+async def test_session_cookie_flags(client):
+    response = await client.register("alice")
+    header = next(h for h in response.headers.get_list("Set-Cookie")
+                  if h.startswith(SESSION_COOKIE + "="))
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
+    assert "Secure" not in header  # plain HTTP in tests; HTTPS adds it
+
+
+async def test_secure_flag_over_https_behind_proxy(app):
+    # Behind a TLS-terminating proxy (xheaders on), the cookie must be Secure.
+    sock, port = bind_unused_port()
+    server = HTTPServer(app, xheaders=True)
+    server.add_sockets([sock])
+    browser = Client(f"http://127.0.0.1:{port}")
+    try:
+        response = await browser.post("/auth/register", {
+            "username": "alice", "password": PASSWORD, "password_confirm": PASSWORD},
+            headers={"X-Forwarded-Proto": "https"})
+        header = next(h for h in response.headers.get_list("Set-Cookie")
+                      if h.startswith(SESSION_COOKIE + "="))
+        assert "Secure" in header
+    finally:
+        browser.close()
+        server.stop()
+
+
+async def test_tampered_cookie_is_anonymous(alice):
+    value = alice.cookies[SESSION_COOKIE]
+    alice.cookies[SESSION_COOKIE] = value[:-2] + ("00" if not value.endswith("00") else "11")
+    assert not await signed_in(alice)
+
+
+async def test_cookie_signed_with_another_secret_is_anonymous(alice):
+    token = tornado.web.decode_signed_value("test-cookie-secret", SESSION_COOKIE,
+                                            alice.cookies[SESSION_COOKIE]).decode()
+    alice.cookies[SESSION_COOKIE] = signed(token, secret="another secret")
+    assert not await signed_in(alice)
+
+
+async def test_version_1_signed_cookie_is_refused(alice):
+    token = tornado.web.decode_signed_value("test-cookie-secret", SESSION_COOKIE,
+                                            alice.cookies[SESSION_COOKIE]).decode()
+    alice.cookies[SESSION_COOKIE] = signed(token, version=1)
+    assert not await signed_in(alice)
+
+
+async def test_validly_signed_unknown_token_is_anonymous(alice):
+    alice.cookies[SESSION_COOKIE] = signed("made-up-token")
+    assert not await signed_in(alice)
+
+
+async def test_replayed_cookie_after_logout_is_anonymous(alice, make_client, db):
+    stolen = alice.cookies[SESSION_COOKIE]
+    await alice.logout()
+    assert await db.sessions.count_documents({}) == 0
+    attacker = make_client()
+    attacker.cookies[SESSION_COOKIE] = stolen
+    assert not await signed_in(attacker)
+
+
+async def test_session_expires(alice, clock):
+    assert await signed_in(alice)
+    clock.advance(days=29)
+    assert await signed_in(alice)
+    clock.advance(days=2)
+    assert not await signed_in(alice)
+
+
+async def test_disabled_user_is_signed_out(alice, db):
+    await db.users.update_one({"username": "alice"}, {"$set": {"disabled": True}})
+    assert not await signed_in(alice)

@@ -1,0 +1,102 @@
+"""Test fixtures: one embedded SecantusDB per test session (per xdist worker), a fresh
+database per test, and the real application served on a loopback port."""
+
+import datetime
+import uuid
+
+import pytest
+from tornado.httpserver import HTTPServer
+from tornado.testing import bind_unused_port
+
+from app import make_app, utcnow
+from app.db import EmbeddedDatabase, connect, ensure_indexes
+from tests.client import Client
+
+TEST_BCRYPT_ROUNDS = 4  # bcrypt's minimum; production's 12 is asserted in test_passwords
+
+
+@pytest.fixture(scope="session")
+def mongodb_uri(tmp_path_factory):
+    database = EmbeddedDatabase(tmp_path_factory.mktemp("secantusdb") / "db")
+    yield database.start()
+    database.stop()
+
+
+class Clock:
+    """The app's clock, frozen until a test moves it: expiry tests never sleep."""
+
+    def __init__(self):
+        self.now = utcnow()
+
+    def __call__(self) -> datetime.datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += datetime.timedelta(**delta)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+async def db(mongodb_uri):
+    client = connect(mongodb_uri)
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    database = client[name]
+    await ensure_indexes(database)
+    yield database
+    await client.drop_database(name)
+    await client.close()
+
+
+@pytest.fixture
+def app_settings(db, clock):
+    """Settings for `make_app`; a test may change them before `app` is first used."""
+    return {"db": db, "cookie_secret": "test-cookie-secret", "clock": clock,
+            "bcrypt_rounds": TEST_BCRYPT_ROUNDS}
+
+
+@pytest.fixture
+async def app(app_settings):
+    application = make_app(app_settings)
+    yield application
+    application.settings["executor"].shutdown(wait=True)
+
+
+@pytest.fixture
+async def base_url(app):
+    sock, port = bind_unused_port()
+    server = HTTPServer(app)
+    server.add_sockets([sock])
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+    await server.close_all_connections()
+
+
+@pytest.fixture
+async def make_client(base_url):
+    """Factory of independent browsers (each with its own cookies)."""
+    clients = []
+
+    def factory() -> Client:
+        clients.append(Client(base_url))
+        return clients[-1]
+
+    yield factory
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client) -> Client:
+    return make_client()
+
+
+@pytest.fixture
+async def alice(make_client) -> Client:
+    """A browser signed in as 'alice'."""
+    browser = make_client()
+    await browser.register("alice")
+    return browser

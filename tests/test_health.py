@@ -1,0 +1,40 @@
+"""`/healthz` answers 200 while the database does and 503 promptly when it stops."""
+
+import time
+
+from tornado.httpserver import HTTPServer
+from tornado.testing import bind_unused_port
+
+from app import make_app
+from app.db import EmbeddedDatabase, connect
+from tests.client import Client, json_body
+
+
+async def test_healthz_ok(client):
+    response = await client.get("/healthz")
+    assert response.code == 200
+    assert json_body(response) == {"status": "ok"}
+
+
+async def test_healthz_503_when_database_stops(tmp_path):
+    embedded = EmbeddedDatabase(tmp_path / "db")
+    mongo = connect(embedded.start(), timeout_ms=2000)
+    app = make_app({"db": mongo.health, "cookie_secret": "x", "db_timeout_ms": 1000})
+    sock, port = bind_unused_port()
+    server = HTTPServer(app)
+    server.add_sockets([sock])
+    browser = Client(f"http://127.0.0.1:{port}")
+    try:
+        assert (await browser.get("/healthz")).code == 200
+        embedded.stop()
+        started = time.monotonic()
+        response = await browser.get("/healthz")
+        assert response.code == 503
+        assert json_body(response) == {"status": "unavailable"}
+        assert time.monotonic() - started < 5  # not the driver's default 30 s
+    finally:
+        browser.close()
+        server.stop()
+        embedded.stop()
+        await mongo.close()
+        app.settings["executor"].shutdown()

@@ -1,0 +1,142 @@
+"""The command line, run as a user runs it: a real process against a real database."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+
+from app.db import EmbeddedDatabase
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], input=stdin,
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture
+def database(mongodb_uri):
+    name = f"cli_{uuid.uuid4().hex[:12]}"
+    client = MongoClient(mongodb_uri)
+    yield ["--mongodb-uri", mongodb_uri, "--database", name], client[name]
+    client.drop_database(name)
+    client.close()
+
+
+def test_help_everywhere():
+    for args in ([], ["serve"], ["createuser"], ["check"]):
+        result = manage(*args, "--help")
+        assert result.returncode == 0, result.stderr
+        assert "usage: manage.py" in result.stdout
+
+
+def test_createuser_from_stdin(database):
+    args, db = database
+    result = manage("createuser", "Carol", "--password-stdin", "--bcrypt-rounds", "4", *args,
+                    stdin="a long password\n")
+    assert result.returncode == 0, result.stderr
+    user = db.users.find_one({"username_key": "carol"})
+    assert user["username"] == "Carol"
+    assert user["role"] == "user"
+    assert user["password_hash"].startswith("$2b$04$")
+
+
+def test_createuser_admin_and_duplicate(database):
+    args, db = database
+    ok = manage("createuser", "root", "--admin", "--password-stdin", "--bcrypt-rounds=4",
+                *args, stdin="a long password\n")
+    assert ok.returncode == 0, ok.stderr
+    assert db.users.find_one({"username": "root"})["role"] == "admin"
+    again = manage("createuser", "ROOT", "--password-stdin", "--bcrypt-rounds=4", *args,
+                   stdin="a long password\n")
+    assert again.returncode == 1
+    assert "That username is taken." in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+def test_createuser_rejects_short_password(database):
+    args, db = database
+    result = manage("createuser", "dave", "--password-stdin", *args, stdin="short\n")
+    assert result.returncode == 1
+    assert "at least 8" in result.stderr
+    assert db.users.count_documents({}) == 0
+
+
+def test_check_reports_missing_indexes_then_ok(database):
+    args, _ = database
+    missing = manage("check", *args)
+    assert missing.returncode == 4
+    assert "FAIL index missing" in missing.stdout
+    manage("createuser", "erin", "--password-stdin", "--bcrypt-rounds=4", *args,
+           stdin="a long password\n")
+    ok = manage("check", *args)
+    assert ok.returncode == 0, ok.stdout
+    assert "ok   indexes present" in ok.stdout
+
+
+def test_check_unreachable_database_is_exit_3():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    started = time.monotonic()
+    result = manage("check", "--mongodb-uri", f"mongodb://127.0.0.1:{port}/",
+                    "--db-timeout-ms", "300")
+    assert result.returncode == 3
+    assert "FAIL database" in result.stdout
+    assert time.monotonic() - started < 20
+
+
+def test_check_bad_config_file_is_exit_2(tmp_path):
+    bad = tmp_path / "bad.conf"
+    bad.write_text("port = 'not a number'\n")
+    result = manage("check", "--config", str(bad))
+    assert result.returncode == 2
+    assert "FAIL configuration" in result.stderr
+
+
+def test_second_serve_on_same_data_dir_fails_clearly(tmp_path):
+    running = EmbeddedDatabase(tmp_path / "db")
+    running.start()
+    try:
+        result = manage("serve", "--data-dir", str(tmp_path), "--port", "0")
+        assert result.returncode == 1
+        assert "already in use" in result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        running.stop()
+
+
+def test_serve_starts_embedded_database_and_stops_it_on_sigterm(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "serve", "--data-dir", str(tmp_path),
+         "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env={**os.environ, "PIXVAULT_BCRYPT_ROUNDS": "4"})
+    try:
+        line = process.stdout.readline()
+        assert f"http://localhost:{port}/" in line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as reply:
+            assert reply.status == 200
+        secret = tmp_path / "cookie_secret"
+        assert secret.stat().st_mode & 0o777 == 0o600
+        db_uri = (tmp_path / "db.lock").read_text()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        with pytest.raises(OSError):  # the embedded daemon is gone with its port
+            socket.create_connection(("127.0.0.1", int(db_uri.rsplit(":", 1)[1].strip("/"))),
+                                     timeout=2).close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
