@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tornado.web
+from gridfs import AsyncGridFSBucket
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,6 +47,7 @@ def make_app(settings: dict) -> tornado.web.Application:
 
     merged = {**DEFAULTS, **settings}
     merged.setdefault("clock", utcnow)
+    merged.setdefault("bucket", AsyncGridFSBucket(merged["db"], bucket_name="images"))
     merged.setdefault("executor", ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
                                                      thread_name_prefix="pixvault-cpu"))
     # Code autoreload would re-exec the process and orphan the embedded database, so debug

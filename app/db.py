@@ -17,6 +17,11 @@ from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, MongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
+# Keyset-paginated listings name their index as a hint, so every server plans them the same.
+OWNER_NEWEST = [("owner_id", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
+VISIBILITY_NEWEST = [("visibility", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
+ALBUM_NEWEST = [("album_ids", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
+
 # (collection, keys, options). Every query of the app is designed to be answered by one of
 # these on a real MongoDB; `manage.py check` verifies they exist.
 INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
@@ -24,11 +29,11 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("sessions", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("sessions", [("user_id", ASCENDING)], {}),
     ("api_tokens", [("user_id", ASCENDING)], {}),
-    ("images", [("owner_id", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)], {}),
-    ("images", [("visibility", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)], {}),
+    ("images", OWNER_NEWEST, {}),
+    ("images", VISIBILITY_NEWEST, {}),
     ("images", [("owner_id", ASCENDING), ("sha256", ASCENDING)], {"unique": True}),
-    ("images", [("album_ids", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)], {}),
-    ("albums", [("owner_id", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)], {}),
+    ("images", ALBUM_NEWEST, {}),
+    ("albums", OWNER_NEWEST, {}),
     ("shares", [("owner_id", ASCENDING), ("created", DESCENDING)], {}),
     ("shares", [("target_id", ASCENDING)], {}),
     ("images.files", [("metadata.image_id", ASCENDING)], {}),

@@ -55,6 +55,11 @@ class BaseHandler(tornado.web.RequestHandler):
         """The application's `AsyncDatabase`, created once at start-up."""
         return self.settings["db"]
 
+    def absolute_url(self, path: str) -> str:
+        """`path` on this site, from the `public_url` option or else the request's host."""
+        base = self.settings.get("public_url") or f"{self.request.protocol}://{self.request.host}"
+        return base.rstrip("/") + path
+
     def now(self) -> datetime.datetime:
         """Current UTC time from the application's clock (tests replace the clock)."""
         return self.settings["clock"]()

@@ -87,3 +87,39 @@ def json_body(response: HTTPResponse):
 def visible_text(response: HTTPResponse) -> str:
     """The body with tags removed, for asserting on what a person reads."""
     return re.sub(r"<[^>]+>", " ", text(response))
+
+
+def multipart(files: list[tuple[str, bytes]], fields: dict | None = None,
+              field_name: str = "file") -> tuple[str, bytes]:
+    """A multipart/form-data body: `(content_type, body)`."""
+    boundary = "pixvault-test-boundary-7d93"
+    parts = []
+    for name, value in (fields or {}).items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                     .encode() + str(value).encode() + b"\r\n")
+    for filename, data in files:
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name}"; '
+                     f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+                     .encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return f"multipart/form-data; boundary={boundary}", b"".join(parts)
+
+
+async def upload(client: Client, files: list[tuple[str, bytes]], fields: dict | None = None,
+                 *, as_json: bool = True, xsrf: bool = True) -> HTTPResponse:
+    """POST files to /upload the way the page's script does (XSRF token in a header)."""
+    content_type, body = multipart(files, fields)
+    headers = {"Content-Type": content_type}
+    if xsrf:
+        headers["X-XSRFToken"] = await client.xsrf_token()
+    if as_json:
+        headers["Accept"] = "application/json"
+    return await client.request("POST", "/upload", body=body, headers=headers)
+
+
+async def upload_one(client: Client, data: bytes, filename: str = "photo.jpg",
+                     **fields) -> dict:
+    """Upload one image as JSON and return its image object (asserting success)."""
+    response = await upload(client, [(filename, data)], fields)
+    assert response.code == 201, response.body
+    return json_body(response)["images"][0]

@@ -53,7 +53,7 @@ async def db(mongodb_uri):
 
 @pytest.fixture
 def app_settings(db, clock):
-    """Settings for `make_app`; a test may change them before `app` is first used."""
+    """Settings for `make_app`; once the app exists, tests change `app.settings` instead."""
     return {"db": db, "cookie_secret": "test-cookie-secret", "clock": clock,
             "bcrypt_rounds": TEST_BCRYPT_ROUNDS}
 

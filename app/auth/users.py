@@ -19,7 +19,6 @@ from app.ids import new_id
 # ASCII only: usernames appear in URLs and must not be confusable across scripts. At least
 # one letter or digit, so a name like ".." cannot collapse a URL path.
 USERNAME_RE = re.compile(r"(?=.*[A-Za-z0-9])[A-Za-z0-9_.-]{3,32}")
-VISIBILITIES = ("private", "unlisted", "public")
 
 
 def username_key(username: str) -> str:

@@ -1,0 +1,90 @@
+"""Albums: an owner's named collections of their own images. An image may sit in several
+albums (`album_ids` on the image); deleting an album keeps its images."""
+
+import datetime
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app.errors import Invalid
+from app.ids import is_id, new_id
+from app.images.store import validate_changes
+
+
+async def create_album(
+    db: AsyncDatabase,
+    *,
+    owner_id: str,
+    title: str,
+    description: str = "",
+    visibility: str = "private",
+    now: datetime.datetime,
+) -> dict:
+    """Create an album; `Invalid` for an empty or over-long title or unknown visibility."""
+    fields = _validate({"title": title, "description": description, "visibility": visibility})
+    album = {"_id": new_id(), "owner_id": owner_id, "cover": None, "created": now, **fields}
+    await db.albums.insert_one(album)
+    return album
+
+
+async def find_album(db: AsyncDatabase, album_id: str) -> dict | None:
+    """The album with this id, or None."""
+    if not is_id(album_id):
+        return None
+    return await db.albums.find_one({"_id": album_id})
+
+
+async def update_album(db: AsyncDatabase, album: dict, changes: dict) -> dict:
+    """Apply edits (title, description, visibility, cover) and return the updated album."""
+    clean = _validate({k: v for k, v in changes.items() if k != "cover"})
+    if "cover" in changes:
+        cover = changes["cover"] or None
+        if cover and not await db.images.count_documents(
+            {"_id": cover, "album_ids": album["_id"]}, limit=1
+        ):
+            raise Invalid("The cover must be an image in this album.")
+        clean["cover"] = cover
+    if clean:
+        await db.albums.update_one({"_id": album["_id"]}, {"$set": clean})
+    return {**album, **clean}
+
+
+async def delete_album(db: AsyncDatabase, album: dict) -> None:
+    """Delete the album and its share links; its images stay in the gallery."""
+    await db.albums.delete_one({"_id": album["_id"]})
+    await db.images.update_many({"album_ids": album["_id"]}, {"$pull": {"album_ids": album["_id"]}})
+    await db.shares.delete_many({"target_id": album["_id"]})
+
+
+async def add_image(db: AsyncDatabase, album: dict, image: dict) -> None:
+    """Put the image in the album (idempotent); both must belong to the same owner."""
+    if image["owner_id"] != album["owner_id"]:
+        raise Invalid("Only your own images can go in your albums.")
+    await db.images.update_one({"_id": image["_id"]}, {"$addToSet": {"album_ids": album["_id"]}})
+    if album.get("cover") is None:
+        await db.albums.update_one(
+            {"_id": album["_id"], "cover": None}, {"$set": {"cover": image["_id"]}}
+        )
+
+
+async def remove_image(db: AsyncDatabase, album: dict, image: dict) -> None:
+    """Take the image out of the album (it stays in the gallery)."""
+    await db.images.update_one({"_id": image["_id"]}, {"$pull": {"album_ids": album["_id"]}})
+    if album.get("cover") == image["_id"]:
+        await db.albums.update_one({"_id": album["_id"]}, {"$set": {"cover": None}})
+
+
+async def owner_albums(
+    db: AsyncDatabase, owner_id: str, *, public_only: bool = False, limit: int = 200
+) -> list[dict]:
+    """The owner's albums, newest first (only public ones for a profile)."""
+    query = {"owner_id": owner_id}
+    if public_only:
+        query["visibility"] = "public"
+    return await db.albums.find(query).sort([("created", -1), ("_id", -1)]).to_list(limit)
+
+
+def _validate(fields: dict) -> dict:
+    clean = validate_changes(fields)
+    if "title" in clean and not clean["title"]:
+        raise Invalid("An album needs a title.")
+    return clean

@@ -1,0 +1,56 @@
+"""Turning one received file into a stored image: the single path every upload takes (web
+form, JSON API, upload by URL, command-line import)."""
+
+import asyncio
+import datetime
+from concurrent.futures import Executor
+
+from gridfs import AsyncGridFSBucket
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app.images import store
+from app.images.intake import SpooledFile
+from app.images.processing import Limits, process_image
+
+
+async def ingest(
+    db: AsyncDatabase,
+    bucket: AsyncGridFSBucket,
+    executor: Executor,
+    *,
+    owner: dict,
+    spooled: SpooledFile,
+    fields: dict,
+    limits: Limits,
+    now: datetime.datetime,
+) -> tuple[dict, bool]:
+    """Decode, derive and store one upload for `owner`; returns `(image, created)`.
+
+    Re-uploading bytes the owner already has returns the existing image without decoding
+    anything. Visibility defaults to the owner's chosen default.
+    """
+    duplicate = await store.find_duplicate(db, owner["_id"], spooled.sha256)
+    if duplicate:
+        return duplicate, False
+    loop = asyncio.get_running_loop()
+    processed = await loop.run_in_executor(executor, process_image, str(spooled.path), limits)
+    fields = {
+        "visibility": owner.get("settings", {}).get("default_visibility", "private"),
+        **{
+            k: v
+            for k, v in fields.items()
+            if k in ("title", "description", "visibility") and v != ""
+        },
+    }
+    return await store.save_image(
+        db,
+        bucket,
+        owner_id=owner["_id"],
+        original_path=spooled.path,
+        sha256=spooled.sha256,
+        size=spooled.size,
+        filename=spooled.filename,
+        processed=processed,
+        fields=fields,
+        now=now,
+    )

@@ -1,0 +1,175 @@
+"""Receiving upload bodies as they stream in: multipart forms (browsers, ShareX, curl -F)
+and raw `image/*` bodies (scripts). Each file is spooled to a temporary file while its
+sha256 is computed, so the server never holds a whole upload in memory, and the per-file
+limit is enforced as the bytes arrive.
+"""
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from streaming_form_data import StreamingFormDataParser
+from streaming_form_data.parser import ParseFailedException
+from streaming_form_data.targets import BaseTarget, ValueTarget
+from streaming_form_data.validators import MaxSizeValidator, ValidationError
+
+from app.errors import Invalid, TooLarge
+
+FORM_FIELDS = ("title", "visibility", "album", "url", "description")
+MAX_FIELD_BYTES = 10_000
+
+
+@dataclass
+class SpooledFile:
+    """One uploaded file on disk, with what we learned while it streamed in."""
+
+    path: Path
+    filename: str = ""
+    size: int = 0
+    hasher: "hashlib._Hash" = field(default_factory=hashlib.sha256, repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return self.hasher.hexdigest()
+
+
+def clean_filename(name: str | None) -> str:
+    """A client-supplied file name made safe to display: no path, no control characters,
+    normalised, at most 200 characters. It is never used to name anything on disk."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    return name.strip().lstrip(".")[:200]
+
+
+def size_text(size: int) -> str:
+    """A byte count as people read it: '50 MB', '900 KB', '12 bytes'."""
+    for unit, scale in (("MB", 2**20), ("KB", 2**10)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} bytes"
+
+
+class _Spool:
+    """Writes one file's bytes to a private temporary file, enforcing the size limit."""
+
+    def __init__(self, directory: str | None, max_bytes: int):
+        self.max_bytes = max_bytes
+        fd, path = tempfile.mkstemp(prefix="pixvault-", dir=directory)
+        self.handle = os.fdopen(fd, "wb")
+        self.file = SpooledFile(Path(path))
+
+    def write(self, chunk: bytes) -> None:
+        self.file.size += len(chunk)
+        if self.file.size > self.max_bytes:
+            raise TooLarge(f"Each image must be at most {size_text(self.max_bytes)}.")
+        self.handle.write(chunk)
+        self.file.hasher.update(chunk)
+
+
+class _FilesTarget(BaseTarget):
+    """Every part of the repeatable `file` field, each in a spool of its own."""
+
+    def __init__(self, intake: "Intake"):
+        super().__init__()
+        self.intake = intake
+
+    def on_start(self) -> None:
+        self.intake.start_file(self.multipart_filename)
+
+    def on_data_received(self, chunk: bytes) -> None:
+        self.intake.write(chunk)
+
+    def on_finish(self) -> None:
+        self.intake.end_file()
+
+
+class Intake:
+    """Collects the files (and small fields) of one request body as it streams in.
+
+    Call `feed()` for each chunk, `finish()` at the end; `discard()` always, afterwards, to
+    remove the temporary files.
+    """
+
+    def __init__(
+        self, headers, *, max_file_bytes: int, max_files: int, temp_dir: str | None = None
+    ):
+        self.max_file_bytes = max_file_bytes
+        self.max_files = max_files
+        self.temp_dir = temp_dir
+        self.files: list[SpooledFile] = []
+        self._spool: _Spool | None = None
+        content_type = headers.get("Content-Type", "")
+        if content_type.startswith("multipart/form-data"):
+            try:
+                self._parser = StreamingFormDataParser(headers=headers)
+            except ParseFailedException as error:
+                raise Invalid(f"Malformed multipart body: {error}") from None
+            self._parser.register("file", _FilesTarget(self))
+            # Small text fields only: a megabyte "title" is an attack, not a title.
+            self._fields = {
+                name: ValueTarget(validator=MaxSizeValidator(MAX_FIELD_BYTES))
+                for name in FORM_FIELDS
+            }
+            for name, target in self._fields.items():
+                self._parser.register(name, target)
+        else:
+            # A raw body is one file; its name may come from the query string later.
+            self._parser = None
+            self._fields = {}
+            self.start_file("")
+
+    def start_file(self, filename: str | None) -> None:
+        if len(self.files) >= self.max_files:
+            raise Invalid(f"At most {self.max_files} files per upload.")
+        self._spool = _Spool(self.temp_dir, self.max_file_bytes)
+        self._spool.file.filename = clean_filename(filename)
+        self.files.append(self._spool.file)
+
+    def write(self, chunk: bytes) -> None:
+        self._spool.write(chunk)
+
+    def end_file(self) -> None:
+        self._spool.handle.close()
+        self._spool = None
+
+    def feed(self, chunk: bytes) -> None:
+        """Consume the next chunk of the body; raises `TooLarge` or `Invalid`."""
+        if self._parser is None:
+            self.write(chunk)
+            return
+        try:
+            self._parser.data_received(chunk)
+        except ParseFailedException as error:
+            raise Invalid(f"Malformed multipart body: {error}") from None
+        except ValidationError:
+            raise Invalid("A form field is too long.") from None
+
+    def finish(self) -> None:
+        """The body is complete: close the last file and drop empty ones."""
+        if self._spool:
+            self.end_file()
+        for empty in [f for f in self.files if f.size == 0]:
+            empty.path.unlink(missing_ok=True)
+            self.files.remove(empty)
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """The text fields that were sent (decoded as UTF-8)."""
+        return {
+            name: target.value.decode("utf-8", "replace")
+            for name, target in self._fields.items()
+            if target.value
+        }
+
+    def discard(self) -> None:
+        """Remove every temporary file (call in a `finally`)."""
+        if self._spool:
+            self._spool.handle.close()
+            self._spool = None
+        for spooled in self.files:
+            spooled.path.unlink(missing_ok=True)

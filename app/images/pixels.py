@@ -1,0 +1,128 @@
+"""Pixel helpers for derivatives: orientation, sizing, mode normalisation, colour management."""
+
+import io
+from functools import cache
+
+from PIL import ExifTags, Image, ImageCms
+
+# Same mapping as ImageOps.exif_transpose; applied by hand so that derivatives are rotated
+# after downscaling (rotating 1600 px instead of 6000 px) and no EXIF travels along.
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+# Pillow's thumbnail() default: reduce() by an integer factor first, then resample the rest.
+_REDUCING_GAP = 2.0
+
+
+def orientation_of(im: Image.Image) -> int:
+    """The EXIF (or XMP tiff:Orientation) value 1-8 of an opened image; 1 when absent."""
+    try:
+        value = im.getexif().get(ExifTags.Base.Orientation, 1)
+    except Exception:  # malformed EXIF must not reject an otherwise good picture
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def upright(img: Image.Image, orientation: int) -> Image.Image:
+    """`img` turned the way its EXIF orientation says it is meant to be seen."""
+    method = _TRANSPOSE.get(orientation)
+    return img if method is None else img.transpose(method)
+
+
+def display_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    """Stored size -> size as displayed (orientations 5-8 swap width and height)."""
+    return (size[1], size[0]) if orientation >= 5 else size
+
+
+def fit(size: tuple[int, int], box: int) -> tuple[int, int]:
+    """Largest size with the aspect of `size` that fits a `box` square; never upscales."""
+    width, height = size
+    scale = min(box / width, box / height, 1.0)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def shrink(img: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """High-quality downscale (Lanczos after an integer reduce); `img` itself if already fits."""
+    if img.size == size:
+        return img
+    return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=_REDUCING_GAP)
+
+
+def normalize(im: Image.Image) -> Image.Image:
+    """Bring any decoded mode to L, LA, RGB, RGBA or CMYK, which resize handles directly.
+
+    Palette and colour-key transparency become alpha; 16-bit and 32-bit greys are scaled
+    (not clipped) to 8 bits. CMYK and grey stay as they are until `to_rgb`, so their ICC
+    conversion runs on the small derivative instead of the full picture.
+    """
+    mode = im.mode
+    if mode in ("L", "RGB") and "transparency" in im.info:
+        return im.convert("RGBA")
+    if mode in ("L", "LA", "RGB", "RGBA", "CMYK"):
+        return im
+    if mode in ("P", "PA", "1"):
+        if mode != "1" and im.palette is None:  # a damaged GIF may have no colour table
+            raise ValueError("palette image without a palette")
+        if im.has_transparency_data:
+            return im.convert("RGBA")
+        return im.convert("L" if mode == "1" else "RGB")
+    if mode.startswith("I") or mode == "F":
+        return _grey_to_8bit(im)
+    if mode in ("La", "RGBa"):
+        return im.convert(mode[:-1] + "A")
+    return im.convert("RGB")  # YCbCr, LAB, HSV, RGBX
+
+
+def _grey_to_8bit(im: Image.Image) -> Image.Image:
+    img = im if im.mode == "F" else im.convert("I")
+    high = img.getextrema()[1]
+    if im.mode == "F" and high <= 1.0:
+        scale = 255.0  # floating-point greys are usually 0..1
+    elif high <= 255:
+        scale = 1.0
+    else:
+        scale = 255 / 65535 if high <= 65535 else 255 / high
+    if scale != 1.0:
+        img = img.point(lambda value: value * scale)
+    return img.convert("L")
+
+
+@cache
+def _srgb() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def icc_space(icc: bytes | None) -> bytes:
+    """The colour space signature of an ICC profile (b"RGB ", b"GRAY", b"CMYK"...), or b""."""
+    return icc[16:20] if icc and len(icc) >= 128 else b""
+
+
+def to_rgb(img: Image.Image, icc: bytes | None) -> tuple[Image.Image, bytes | None]:
+    """Convert a normalized image to RGB/RGBA for WebP/AVIF, with the ICC profile to embed.
+
+    An RGB profile travels with the pixels. A CMYK or grey profile cannot describe RGB
+    pixels, so those are converted to sRGB through their profile and nothing is embedded.
+    """
+    if img.mode in ("RGB", "RGBA"):
+        return img, (icc if icc_space(icc) == b"RGB " else None)
+    alpha = img.getchannel("A") if img.mode == "LA" else None
+    base = img.convert("L") if alpha is not None else img
+    wanted = b"CMYK" if base.mode == "CMYK" else b"GRAY"
+    rgb = None
+    if icc_space(icc) == wanted:
+        try:
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            rgb = ImageCms.profileToProfile(base, profile, _srgb(), outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            rgb = None  # a broken profile: fall back to the plain conversion below
+    if rgb is None:
+        rgb = base.convert("RGB")
+    if alpha is not None:
+        rgb.putalpha(alpha)
+    return rgb, None

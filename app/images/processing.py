@@ -1,0 +1,256 @@
+"""Decode an upload once and build every variant Pixvault serves.
+
+Plain synchronous functions meant for a thread-pool executor: no database, no Tornado, and no
+I/O beyond reading the uploaded file.
+
+Variants (`ProcessedImage.variants` keys):
+- `full`: the picture at full size without private metadata; see `app.images.full`.
+- `large.webp` (fits 1600x1600), `thumb2x.webp` (640) and `thumb.webp` (320): upright, ICC
+  kept, never upscaled, each derived from the previous one. An animation's `large.webp` is
+  animated; its thumbs are its first frame.
+- `large.avif`, `thumb2x.avif`, `thumb.avif`: stills only, and only when AVIF is at least 15 %
+  smaller than the WebP (see `app.images.encode`).
+
+Animations (GIF, APNG, animated WebP/AVIF) keep their animation in `full` and `large.webp`.
+EXIF orientation is ignored for them: it is rare there, and honouring it would mean
+re-encoding the whole `full` animation.
+
+Limits: declared sizes are checked before any pixel is decoded; Pillow's bomb warning is an
+error while opening, so the per-frame ceiling is the lower of `Limits.max_pixels` and
+`PIL.Image.MAX_IMAGE_PIXELS` (89.5 MP). `max_animation_pixels` (frames x canvas pixels) bounds
+an animation's work (~11 ns/pixel to decode, ~60 ns/pixel to encode animated WebP, one core).
+Frames are decoded, resized and encoded one at a time: memory stays at a few frames.
+"""
+
+import io
+import struct
+import threading
+import warnings
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from app.errors import Invalid, Unsupported
+from app.images import encode, metadata
+from app.images.formats import (
+    ACCEPTED_FORMATS,
+    CONTENT_TYPES,
+    FORMAT_NAMES,
+    heif_content_type,
+    looks_like_accepted,
+    unsupported_message,
+)
+from app.images.full import full_animated, full_still
+from app.images.pixels import (
+    display_size,
+    fit,
+    icc_space,
+    normalize,
+    orientation_of,
+    shrink,
+    to_rgb,
+    upright,
+)
+
+__all__ = ["ACCEPTED_FORMATS", "Limits", "ProcessedImage", "Variant", "process_image"]
+
+LARGE, THUMB2X, THUMB = 1600, 640, 320
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Decoding limits; the defaults suit a public host on a small machine."""
+
+    max_pixels: int = 100_000_000  # per frame
+    max_frames: int = 1000
+    max_animation_pixels: int = 150_000_000  # frames x canvas pixels: ~10 s of work at most
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One stored rendition: its bytes, content type and pixel size as displayed.
+
+    For a `full` JPEG or AVIF carrying an orientation, the stored raster is turned on display
+    (EXIF Orientation, `irot`); width and height are those of the displayed picture.
+    """
+
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ProcessedImage:
+    """What an upload turned out to be, plus the variants to store."""
+
+    format: str
+    content_type: str
+    width: int
+    height: int
+    animated: bool
+    frames: int
+    variants: dict[str, Variant]
+
+
+def process_image(path: str, limits: Limits = Limits()) -> ProcessedImage:  # noqa: B008
+    """Identify, validate and decode the image at `path`, and build its variants.
+
+    Raises `Unsupported` when the bytes are not one of the accepted formats and `Invalid`
+    when they are damaged, truncated, too large or have too many frames. Errors reading
+    `path` itself propagate unchanged (they are the server's problem, not the user's).
+    """
+    with open(path, "rb") as fp:
+        data = fp.read()
+    if not data:
+        raise Invalid("The file is empty")
+    with _decoding(), _open(data) as im:
+        return _process(im, data, limits)
+
+
+_TOO_MANY_PIXELS = "The image is too large: too many pixels to decode safely"
+# `warnings.catch_warnings` swaps process-wide state and is not thread-safe; without this lock
+# concurrent uploads could restore each other's filters and leave them changed for good.
+_OPEN_LOCK = threading.Lock()
+
+
+@contextmanager
+def _decoding():
+    """Turn decoder failures (damaged, truncated, decompression bomb) into `Invalid`."""
+    try:
+        yield
+    except Image.DecompressionBombError as exc:
+        raise Invalid(_TOO_MANY_PIXELS) from exc
+    # Pillow's AVIF decoder reports damaged data as RuntimeError.
+    except (
+        OSError,
+        SyntaxError,
+        EOFError,
+        ValueError,
+        RuntimeError,
+        struct.error,
+        zlib.error,
+    ) as exc:
+        raise Invalid("The image is damaged or truncated and cannot be read") from exc
+
+
+def _open(data: bytes) -> Image.Image:
+    """Open (headers only) with the accepted decoders; bomb warnings count as errors here."""
+    try:
+        with _OPEN_LOCK, warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise Invalid(_TOO_MANY_PIXELS) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, EOFError, ValueError, struct.error):
+        # A failure while reading headers means "not an image we know", unless the bytes
+        # carry the signature of an accepted format, which is then damaged.
+        kind = looks_like_accepted(data[:32])
+        if kind:
+            raise Invalid(f"This {kind} file is damaged and cannot be read") from None
+        raise Unsupported(unsupported_message(data[:1024])) from None
+
+
+def _check_pixels(size: tuple[int, int], limits: Limits) -> None:
+    width, height = size
+    if width < 1 or height < 1:
+        raise Invalid("The image has no pixels")
+    if width * height > limits.max_pixels:
+        raise Invalid(
+            f"The image is too large: {width}x{height} pixels "
+            f"(at most {limits.max_pixels:,} pixels per frame)"
+        )
+
+
+def _process(im: Image.Image, data: bytes, limits: Limits) -> ProcessedImage:
+    fmt = FORMAT_NAMES[im.format]
+    content_type = heif_content_type(data) if fmt == "heif" else CONTENT_TYPES[fmt]
+    _check_pixels(im.size, limits)
+    frames = _frame_count(im, fmt, data, limits)
+    if frames > 1:
+        return _animated(im, fmt, content_type, data, frames, limits)
+    return _still(im, fmt, content_type, data)
+
+
+def _frame_count(im: Image.Image, fmt: str, data: bytes, limits: Limits) -> int:
+    """Frames of an animation; 1 for formats whose extra pictures are not animation frames
+    (multi-page TIFF, MPO, multi-image HEIF: the first or primary picture is used)."""
+    # Pillow counts GIF frames by walking the whole file; bound that walk first.
+    if fmt == "gif" and metadata.gif_frame_count(data, limits.max_frames) > limits.max_frames:
+        raise Invalid(f"The animation has too many frames (at most {limits.max_frames})")
+    if fmt not in ("gif", "png", "webp", "avif"):
+        return 1
+    frames = getattr(im, "n_frames", 1)
+    if frames > limits.max_frames:
+        raise Invalid(f"The animation has too many frames (at most {limits.max_frames})")
+    _check_pixels(im.size, limits)  # a GIF's canvas may have grown while counting
+    if frames > 1 and frames * im.width * im.height > limits.max_animation_pixels:
+        raise Invalid(
+            f"The animation is too large: {frames} frames of {im.width}x{im.height} pixels"
+        )
+    return frames
+
+
+def _still(im: Image.Image, fmt: str, content_type: str, data: bytes) -> ProcessedImage:
+    stored = im.size
+    if fmt == "jpeg":
+        # Let libjpeg's DCT scaling do most of the downscale; `full` never needs these pixels.
+        im.draft(im.mode, fit(stored, LARGE))
+    im.load()
+    # Read after load(): Pillow's TIFF reader applies the orientation itself while loading
+    # (and then drops the tag); other formats keep it for us to apply.
+    orientation = orientation_of(im)
+    shown = display_size(stored, orientation)
+    full, full_type = full_still(im, fmt, data, orientation)
+    large = upright(shrink(normalize(im), fit(stored, LARGE)), orientation)
+    variants = _derivatives(*to_rgb(large, im.info.get("icc_profile")), shown, with_avif=True)
+    variants["full"] = Variant(full, full_type, *shown)
+    return ProcessedImage(fmt, content_type, *shown, False, 1, variants)
+
+
+def _derivatives(img, icc, shown, *, with_avif: bool, boxes=(LARGE, THUMB2X, THUMB)) -> dict:
+    """WebP (and AVIF where it pays) for each box, each derived from the previous one."""
+    names = {LARGE: "large", THUMB2X: "thumb2x", THUMB: "thumb"}
+    variants = {}
+    for box in boxes:
+        img = shrink(img, fit(shown, box))
+        webp = encode.webp(img, icc)
+        variants[f"{names[box]}.webp"] = Variant(webp, "image/webp", *img.size)
+        alternative = encode.avif_if_smaller(img, icc, len(webp)) if with_avif else None
+        if alternative is not None:
+            variants[f"{names[box]}.avif"] = Variant(alternative, "image/avif", *img.size)
+    return variants
+
+
+def _animated(im, fmt: str, content_type: str, data: bytes, frames: int, limits: Limits):
+    canvas = im.size
+    full = Variant(*full_animated(fmt, data), *canvas)
+    icc = im.info.get("icc_profile")
+    icc = icc if icc_space(icc) == b"RGB " else None
+    target = fit(canvas, LARGE)
+    durations: list[int] = []
+    firsts: list[Image.Image] = []
+
+    def resized_frames():
+        for index in range(frames):
+            im.seek(index)
+            _check_pixels(im.size, limits)
+            im.load()
+            frame = normalize(im).convert("RGBA")
+            if frame.size != canvas:  # a GIF frame reaching past the screen is clipped
+                frame = frame.crop((0, 0, *canvas))
+            durations.append(int(im.info.get("duration") or 0))
+            frame = shrink(frame, target)
+            if index == 0:
+                firsts.append(frame)
+            yield frame
+
+    large = encode.animated_webp(
+        resized_frames(), frames, durations, encode.webp_loop(fmt, im.info.get("loop")), icc
+    )
+    variants = _derivatives(firsts[0], icc, canvas, with_avif=False, boxes=(THUMB2X, THUMB))
+    variants["large.webp"] = Variant(large, "image/webp", *target)
+    variants["full"] = full
+    return ProcessedImage(fmt, content_type, *canvas, True, frames, variants)

@@ -1,0 +1,155 @@
+"""Sending image bytes from GridFS: chunked streaming with validators, ranges and caching.
+
+Every byte URL (`/i/<id>/<variant>` and share links) goes through `VariantSender.send_variant`
+after the access check, so caching, negotiation and privacy headers are decided once.
+"""
+
+import email.utils
+import re
+import urllib.parse
+from pathlib import PurePath
+
+from gridfs.errors import NoFile
+
+from app.errors import NotFound
+from app.images import access
+from app.images.urls import EXTENSIONS, VARIANT_SUFFIX
+from app.web import BaseHandler
+
+PUBLIC_CACHE = "public, max-age=31536000, immutable"
+PRIVATE_CACHE = "private, max-age=3600"
+_RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def choose_file(image: dict, variant: str, accept: str) -> dict:
+    """The stored file serving `variant`: AVIF when the client takes it and we made one."""
+    files = image["files"]
+    if variant in ("original", "full"):
+        return files[variant]
+    if "image/avif" in accept and f"{variant}_avif" in files:
+        return files[f"{variant}_avif"]
+    if f"{variant}_webp" in files:
+        return files[f"{variant}_webp"]
+    raise NotFound()
+
+
+def parse_range(header: str, length: int) -> tuple[int, int] | None | bool:
+    """(first, last) byte of a single `Range`, None to send it all, False if unsatisfiable.
+
+    Multiple ranges are answered with the whole file, which RFC 9110 allows.
+    """
+    match = _RANGE_RE.fullmatch(header.strip())
+    if not match or match.group(1) == match.group(2) == "":
+        return None
+    first, last = match.groups()
+    if first == "":  # suffix: the last N bytes
+        count = int(last)
+        return (max(0, length - count), length - 1) if count and length else False
+    first = int(first)
+    last = min(int(last), length - 1) if last else length - 1
+    if first >= length or first > last:
+        return False
+    return first, last
+
+
+def content_disposition(image: dict, entry: dict, download: bool) -> str:
+    """RFC 6266: an ASCII fallback name and the UTF-8 name, never a path."""
+    stem = PurePath(image.get("filename") or image["_id"]).stem or image["_id"]
+    name = f"{stem}.{EXTENSIONS.get(entry['type'], 'bin')}"
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    kind = "attachment" if download else "inline"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{urllib.parse.quote(name)}"
+
+
+class VariantSender(BaseHandler):
+    """Streams one variant with ETag, Last-Modified, Range and HEAD support."""
+
+    async def send_variant(
+        self, image: dict, variant: str, *, include_body: bool, cache_control: str | None = None
+    ) -> None:
+        """Send `variant` of `image` (access already checked). `cache_control` overrides the
+        policy derived from the image's visibility."""
+        entry = choose_file(image, variant, self.request.headers.get("Accept", ""))
+        etag = f'"{entry["sha256"][:32]}"'
+        modified = image["created"].replace(microsecond=0)
+        if cache_control is None:
+            shared = image["visibility"] != "private" and variant != "original"
+            cache_control = PUBLIC_CACHE if shared else PRIVATE_CACHE
+        self.set_header("Cache-Control", cache_control)
+        if variant not in ("original", "full"):
+            self.set_header("Vary", "Accept")
+        self.set_header("ETag", etag)
+        self.set_header("Last-Modified", modified)
+        self.set_header("Accept-Ranges", "bytes")
+        if self._not_modified(etag, modified):
+            self.set_status(304)
+            return
+        self.set_header("Content-Type", entry["type"])
+        self.set_header(
+            "Content-Disposition",
+            content_disposition(
+                image, entry, download=self.get_query_argument("download", "") == "1"
+            ),
+        )
+        length = entry["bytes"]
+        byte_range = None
+        if "Range" in self.request.headers and self.request.headers.get("If-Range", etag) == etag:
+            byte_range = parse_range(self.request.headers["Range"], length)
+        if byte_range is False:
+            self.set_status(416)
+            self.set_header("Content-Range", f"bytes */{length}")
+            self.clear_header("Content-Disposition")
+            return
+        first, last = byte_range or (0, length - 1)
+        if byte_range:
+            self.set_status(206)
+            self.set_header("Content-Range", f"bytes {first}-{last}/{length}")
+        self.set_header("Content-Length", last - first + 1 if length else 0)
+        if include_body and length:
+            await self._stream(entry, first, last)
+
+    def _not_modified(self, etag: str, modified) -> bool:
+        if_none_match = self.request.headers.get("If-None-Match")
+        if if_none_match is not None:
+            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+            return etag in tags or "*" in tags
+        since = self.request.headers.get("If-Modified-Since")
+        if since:
+            try:
+                return modified <= email.utils.parsedate_to_datetime(since)
+            except (TypeError, ValueError):
+                return False
+        return False
+
+    async def _stream(self, entry: dict, first: int, last: int) -> None:
+        try:
+            grid_out = await self.settings["bucket"].open_download_stream(entry["id"])
+        except NoFile:
+            raise NotFound() from None
+        if first:
+            await grid_out.seek(first)
+        remaining = last - first + 1
+        while remaining > 0:
+            chunk = await grid_out.readchunk()
+            if not chunk:
+                break
+            chunk = chunk[:remaining]
+            remaining -= len(chunk)
+            self.write(chunk)
+            await self.flush()
+
+
+class ImageBytesHandler(VariantSender):
+    """`/i/<id>/<variant>`: the bytes of an image the requester may see."""
+
+    async def get(self, image_id: str, variant: str, include_body: bool = True) -> None:
+        image = await access.visible_image(self.db, image_id, self.current_user)
+        if variant == "original" and not access.can_view_original(image, self.current_user):
+            raise NotFound()
+        await self.send_variant(image, variant, include_body=include_body)
+
+    async def head(self, image_id: str, variant: str) -> None:
+        await self.get(image_id, variant, include_body=False)
+
+
+ROUTES = [(rf"/i/([^/]+)/{VARIANT_SUFFIX}", ImageBytesHandler)]

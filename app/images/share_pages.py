@@ -1,0 +1,180 @@
+"""What a share link opens: `/s/<token>` (an image or an album), the bytes it may fetch, and
+the owner's forms to create and revoke links.
+
+Everything under /s/ is served with `Referrer-Policy: no-referrer` (the token must not leak to
+other sites) and `X-Robots-Tag: noindex`, and image bytes with `no-cache` so a revoked link
+stops working at the next request instead of living on in caches.
+"""
+
+import tornado.web
+
+from app.db import ALBUM_NEWEST
+from app.errors import Invalid, NotFound
+from app.images import access, albums, pagination, shares, store
+from app.images.serve import VariantSender
+from app.images.urls import VARIANT_SUFFIX, variant_path
+from app.web import BaseHandler, safe_next
+
+PAGE_SIZE = 30
+SHARED_CACHE = "private, no-cache"
+
+
+class ShareHandler(VariantSender):
+    """Base of every /s/ handler: resolves the token to a live share and its target."""
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("X-Robots-Tag", "noindex, nofollow")
+
+    async def shared_image(self, share: dict, image_id: str | None) -> dict:
+        """The image this share opens: its target, or (album share) one of the album's."""
+        if share["kind"] == "image":
+            image = await store.find_image(self.db, share["target_id"])
+        else:
+            image = await store.find_image(self.db, image_id or "")
+            if image and (
+                share["target_id"] not in image.get("album_ids", [])
+                or image["owner_id"] != share["owner_id"]
+            ):
+                image = None
+        if image is None:
+            raise NotFound()
+        return image
+
+    def prefix(self, token: str, share: dict, image: dict) -> str:
+        """Where an image's bytes live under this share."""
+        base = shares.share_path(token)
+        return base if share["kind"] == "image" else f"{base}/i/{image['_id']}"
+
+
+class SharePageHandler(ShareHandler):
+    async def get(self, token: str) -> None:
+        share = await shares.live_share(self.db, token, self.now())
+        if share["kind"] == "image":
+            image = await self.shared_image(share, None)
+            await shares.count_view(self.db, share)
+            self.render_image(token, share, image)
+            return
+        album = await albums.find_album(self.db, share["target_id"])
+        if album is None:
+            raise NotFound()
+        images, next_cursor = await pagination.page(
+            self.db.images,
+            {"album_ids": album["_id"], "owner_id": album["owner_id"]},
+            self.get_query_argument("before", None),
+            PAGE_SIZE,
+            ALBUM_NEWEST,
+        )
+        await shares.count_view(self.db, share)
+        base = shares.share_path(token)
+        og_image = (
+            self.absolute_url(variant_path(images[0], "large", f"{base}/i/{images[0]['_id']}"))
+            if images
+            else ""
+        )
+        self.render(
+            "share_album.html",
+            album=album,
+            images=images,
+            next_cursor=next_cursor,
+            base=base,
+            og_image=og_image,
+            page_url=self.absolute_url(base),
+            href=lambda image: f"{base}/i/{image['_id']}",
+            src=lambda image, variant: variant_path(image, variant, f"{base}/i/{image['_id']}"),
+        )
+
+    def render_image(self, token: str, share: dict, image: dict, back: str = "") -> None:
+        prefix = self.prefix(token, share, image)
+        self.render(
+            "share_image.html",
+            image=image,
+            back=back,
+            src=lambda variant: variant_path(image, variant, prefix),
+            og_image=self.absolute_url(variant_path(image, "large", prefix)),
+            page_url=self.absolute_url(self.request.path),
+        )
+
+
+class ShareAlbumImageHandler(SharePageHandler):
+    """`/s/<token>/i/<image_id>`: one image of a shared album."""
+
+    async def get(self, token: str, image_id: str) -> None:
+        share = await shares.live_share(self.db, token, self.now())
+        if share["kind"] != "album":
+            raise NotFound()
+        image = await self.shared_image(share, image_id)
+        self.render_image(token, share, image, back=shares.share_path(token))
+
+
+class ShareBytesHandler(ShareHandler):
+    """`/s/<token>/<variant>` and `/s/<token>/i/<image_id>/<variant>`: never the original."""
+
+    async def get(
+        self, token: str, image_id: str | None, variant: str, include_body: bool = True
+    ) -> None:
+        share = await shares.live_share(self.db, token, self.now())
+        if variant == "original" or (image_id is None) != (share["kind"] == "image"):
+            raise NotFound()
+        image = await self.shared_image(share, image_id)
+        await self.send_variant(
+            image, variant, include_body=include_body, cache_control=SHARED_CACHE
+        )
+
+    async def head(self, token: str, image_id: str | None, variant: str) -> None:
+        await self.get(token, image_id, variant, include_body=False)
+
+
+class CreateShareHandler(BaseHandler):
+    """`POST /i/<id>/shares` and `POST /a/<id>/shares`: the owner makes a link."""
+
+    kind = "image"
+
+    @tornado.web.authenticated
+    async def post(self, target_id: str) -> None:
+        if self.kind == "image":
+            target = await access.changeable_image(self.db, target_id, self.current_user)
+        else:
+            target = await access.changeable_album(self.db, target_id, self.current_user)
+        expires_in = self.get_body_argument("expires_in", "")
+        if expires_in and not expires_in.isdigit():
+            raise Invalid("Expiry must be a number of seconds.")
+        _, token = await shares.create_share(
+            self.db,
+            owner_id=target["owner_id"],
+            kind=self.kind,
+            target_id=target["_id"],
+            expires_in=int(expires_in) if expires_in else None,
+            label=self.get_body_argument("label", ""),
+            now=self.now(),
+        )
+        self.flash(
+            f"New share link (copy it now, it is shown only once): "
+            f"{self.absolute_url(shares.share_path(token))}"
+        )
+        self.redirect(f"/{'i' if self.kind == 'image' else 'a'}/{target['_id']}#shares")
+        return
+
+
+class CreateAlbumShareHandler(CreateShareHandler):
+    kind = "album"
+
+
+class RevokeShareHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def post(self, share_id: str) -> None:
+        await shares.revoke_share(self.db, self.current_user["_id"], share_id, self.now())
+        self.flash("Share link revoked.")
+        self.redirect(safe_next(self.get_body_argument("return", ""), "/gallery"))
+        return
+
+
+ROUTES = [
+    (r"/s/([^/]+)", SharePageHandler),
+    (r"/s/([^/]+)/i/([^/]+)", ShareAlbumImageHandler),
+    (rf"/s/([^/]+)/(?:i/([^/]+)/)?{VARIANT_SUFFIX}", ShareBytesHandler),
+    (r"/i/([^/]+)/shares", CreateShareHandler),
+    (r"/a/([^/]+)/shares", CreateAlbumShareHandler),
+    (r"/shares/([^/]+)/revoke", RevokeShareHandler),
+]

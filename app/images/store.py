@@ -1,0 +1,215 @@
+"""Image documents and their GridFS files: the one place that writes either.
+
+Writes go files first, then the document that points at them: a reader never sees a document
+whose bytes are missing. GridFS has no transactions, so a failure midway deletes what was
+written, and `manage.py gc` sweeps anything a crash left behind.
+"""
+
+import asyncio
+import contextlib
+import datetime
+import hashlib
+from pathlib import Path
+
+from bson import ObjectId
+from gridfs import AsyncGridFSBucket
+from gridfs.errors import NoFile
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from app.errors import Invalid
+from app.ids import is_id, new_id
+from app.images.processing import ProcessedImage
+
+VISIBILITIES = ("private", "unlisted", "public")
+MAX_TITLE = 200
+MAX_DESCRIPTION = 5000
+_READ_SIZE = 1024 * 1024
+
+
+async def find_image(db: AsyncDatabase, image_id: str) -> dict | None:
+    """The image document with this id, or None (junk ids never reach the database)."""
+    if not is_id(image_id):
+        return None
+    return await db.images.find_one({"_id": image_id})
+
+
+async def find_duplicate(db: AsyncDatabase, owner_id: str, sha256: str) -> dict | None:
+    """The owner's image with exactly these original bytes, if any."""
+    return await db.images.find_one({"owner_id": owner_id, "sha256": sha256})
+
+
+def validate_changes(changes: dict) -> dict:
+    """The editable fields (title, description, visibility), checked and trimmed."""
+    clean = {}
+    if "title" in changes:
+        clean["title"] = str(changes["title"]).strip()
+        if len(clean["title"]) > MAX_TITLE:
+            raise Invalid(f"Title must be at most {MAX_TITLE} characters.")
+    if "description" in changes:
+        clean["description"] = str(changes["description"]).strip()
+        if len(clean["description"]) > MAX_DESCRIPTION:
+            raise Invalid(f"Description must be at most {MAX_DESCRIPTION} characters.")
+    if "visibility" in changes:
+        if changes["visibility"] not in VISIBILITIES:
+            raise Invalid("Visibility must be private, unlisted or public.")
+        clean["visibility"] = changes["visibility"]
+    return clean
+
+
+async def save_image(
+    db: AsyncDatabase,
+    bucket: AsyncGridFSBucket,
+    *,
+    owner_id: str,
+    original_path: Path,
+    sha256: str,
+    size: int,
+    filename: str,
+    processed: ProcessedImage,
+    fields: dict,
+    now: datetime.datetime,
+) -> tuple[dict, bool]:
+    """Store the original and every derivative, then the image document.
+
+    Returns `(image, created)`; `created` is False when the owner already had these exact
+    bytes (the existing image is returned and nothing new is kept).
+    """
+    fields = validate_changes(fields)
+    image_id = new_id()
+    files = {
+        "original": _file_entry(
+            processed.content_type, size, sha256, processed.width, processed.height
+        )
+    }
+    for key, variant in processed.variants.items():
+        files[_file_key(key)] = _file_entry(
+            variant.content_type,
+            len(variant.data),
+            hashlib.sha256(variant.data).hexdigest(),
+            variant.width,
+            variant.height,
+        )
+    uploads = [
+        _upload_path(bucket, files["original"], image_id, owner_id, "original", original_path)
+    ]
+    uploads += [
+        _upload_bytes(
+            bucket, files[_file_key(key)], image_id, owner_id, _file_key(key), variant.data
+        )
+        for key, variant in processed.variants.items()
+    ]
+    results = await asyncio.gather(*uploads, return_exceptions=True)
+    failure = next((r for r in results if isinstance(r, BaseException)), None)
+    if failure:
+        await delete_files(bucket, files)
+        raise failure
+    image = {
+        "_id": image_id,
+        "owner_id": owner_id,
+        "title": fields.get("title", ""),
+        "description": fields.get("description", ""),
+        "filename": filename,
+        "visibility": fields.get("visibility", "private"),
+        "format": processed.format,
+        "width": processed.width,
+        "height": processed.height,
+        "bytes": size,
+        "sha256": sha256,
+        "animated": processed.animated,
+        "files": files,
+        "album_ids": [],
+        "created": now,
+    }
+    try:
+        await db.images.insert_one(image)
+    except DuplicateKeyError:
+        # The same bytes arrived twice at once: keep the first, drop our copy.
+        await delete_files(bucket, files)
+        return await find_duplicate(db, owner_id, sha256), False
+    except BaseException:
+        await delete_files(bucket, files)
+        raise
+    await db.users.update_one({"_id": owner_id}, {"$inc": {"used_bytes": _stored_bytes(image)}})
+    return image, True
+
+
+async def update_image(db: AsyncDatabase, image: dict, changes: dict) -> dict:
+    """Apply validated edits and return the updated document."""
+    clean = validate_changes(changes)
+    if clean:
+        await db.images.update_one({"_id": image["_id"]}, {"$set": clean})
+    return {**image, **clean}
+
+
+async def delete_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict) -> None:
+    """Delete the document first (it stops being served at once), then its files and links."""
+    result = await db.images.delete_one({"_id": image["_id"]})
+    if result.deleted_count:
+        await db.users.update_one(
+            {"_id": image["owner_id"]}, {"$inc": {"used_bytes": -_stored_bytes(image)}}
+        )
+    await db.shares.delete_many({"target_id": image["_id"]})
+    await db.albums.update_many({"cover": image["_id"]}, {"$set": {"cover": None}})
+    await delete_files(bucket, image["files"])
+
+
+async def delete_files(bucket: AsyncGridFSBucket, files: dict) -> None:
+    """Delete every GridFS file in a `files` map, ignoring ones already gone."""
+
+    async def delete(file_id: ObjectId) -> None:
+        with contextlib.suppress(NoFile):
+            await bucket.delete(file_id)
+
+    await asyncio.gather(*(delete(entry["id"]) for entry in files.values()))
+
+
+def _file_key(variant_key: str) -> str:
+    # "large.webp" -> "large_webp": dots in field names trip up MongoDB queries.
+    return variant_key.replace(".", "_")
+
+
+def _file_entry(content_type: str, size: int, sha256: str, width: int, height: int) -> dict:
+    return {
+        "id": ObjectId(),
+        "type": content_type,
+        "bytes": size,
+        "sha256": sha256,
+        "width": width,
+        "height": height,
+    }
+
+
+def _stored_bytes(image: dict) -> int:
+    return sum(entry["bytes"] for entry in image["files"].values())
+
+
+def _metadata(entry: dict, image_id: str, owner_id: str, key: str) -> dict:
+    return {
+        "owner_id": owner_id,
+        "image_id": image_id,
+        "variant": key,
+        "contentType": entry["type"],
+        "sha256": entry["sha256"],
+    }
+
+
+async def _upload_bytes(
+    bucket: AsyncGridFSBucket, entry: dict, image_id: str, owner_id: str, key: str, data: bytes
+) -> None:
+    await bucket.upload_from_stream_with_id(
+        entry["id"], f"{image_id}/{key}", data, metadata=_metadata(entry, image_id, owner_id, key)
+    )
+
+
+async def _upload_path(
+    bucket: AsyncGridFSBucket, entry: dict, image_id: str, owner_id: str, key: str, path: Path
+) -> None:
+    metadata = _metadata(entry, image_id, owner_id, key)
+    # Read in a thread: the original can be 50 MB and the event loop must not wait on disk.
+    with open(path, "rb") as source:  # noqa: ASYNC230 - opening a local temp file is instant
+        async with bucket.open_upload_stream_with_id(
+            entry["id"], f"{image_id}/{key}", metadata=metadata
+        ) as stream:
+            while chunk := await asyncio.to_thread(source.read, _READ_SIZE):
+                await stream.write(chunk)

@@ -1,0 +1,138 @@
+"""`POST /upload`: streamed multipart uploads from the web page (and its JavaScript).
+
+The body is never buffered: `UploadReceiver` feeds each chunk to an `Intake` that spools
+files to disk and enforces the per-file limit as bytes arrive, answering 413 before the rest
+of an oversized body is read. The JSON API's upload endpoint reuses the same receiver.
+"""
+
+import sys
+
+import tornado.web
+
+from app.errors import DomainError, Invalid, Unauthorized
+from app.images.ingest import ingest
+from app.images.intake import Intake
+from app.images.processing import Limits
+from app.images.urls import image_object
+from app.web import BaseHandler
+
+MAX_FILES_PER_REQUEST = 50
+MIB = 1024 * 1024
+
+
+class UploadReceiver(BaseHandler):
+    """Streams a request body into an `Intake`; subclasses say who the uploader is."""
+
+    intake: Intake | None = None
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self.request.method != "POST":
+            return
+        if not self.current_user:
+            raise Unauthorized("Sign in to upload images.")
+        file_limit = self.settings["max_upload_mb"] * MIB
+        body_limit = file_limit * MAX_FILES_PER_REQUEST + MIB
+        declared = self.request.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > body_limit:
+            raise Invalid(f"An upload request may carry at most {MAX_FILES_PER_REQUEST} files.")
+        self.request.connection.set_max_body_size(body_limit)
+        self.intake = Intake(
+            self.request.headers, max_file_bytes=file_limit, max_files=MAX_FILES_PER_REQUEST
+        )
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._finished or self.intake is None:
+            return
+        try:
+            self.intake.feed(chunk)
+        except DomainError:
+            # Answer now; Tornado then closes the connection instead of reading the rest.
+            self.intake.discard()
+            self.send_error(exc_info=sys.exc_info())
+
+    def on_connection_close(self) -> None:
+        if self.intake:
+            self.intake.discard()
+        super().on_connection_close()
+
+    def on_finish(self) -> None:
+        if self.intake:
+            self.intake.discard()
+
+    async def store_uploads(
+        self, fields: dict | None = None
+    ) -> tuple[list[tuple[dict, bool]], list[dict]]:
+        """Ingest every received file with `fields` (default: the form's); returns
+        `(stored, errors)` where each error names its file. One bad file does not cost the
+        others."""
+        self.intake.finish()
+        if not self.intake.files:
+            raise Invalid("Choose at least one image to upload.")
+        stored, errors, last_error = [], [], None
+        limits = Limits(
+            max_pixels=self.settings["max_image_mpx"] * 1_000_000,
+            max_frames=self.settings["max_frames"],
+        )
+        for spooled in self.intake.files:
+            try:
+                stored.append(
+                    await ingest(
+                        self.db,
+                        self.settings["bucket"],
+                        self.settings["executor"],
+                        owner=self.current_user,
+                        spooled=spooled,
+                        fields=self.intake.fields if fields is None else fields,
+                        limits=limits,
+                        now=self.now(),
+                    )
+                )
+            except DomainError as error:
+                last_error = error
+                errors.append(
+                    {"filename": spooled.filename, "code": error.code, "message": error.message}
+                )
+        if not stored:
+            raise last_error
+        return stored, errors
+
+
+@tornado.web.stream_request_body
+class UploadHandler(UploadReceiver):
+    @tornado.web.authenticated
+    def get(self) -> None:
+        self.render_form()
+
+    def render_form(self, error: str | None = None) -> None:
+        self.render("upload.html", error=error, max_upload_mb=self.settings["max_upload_mb"])
+
+    async def post(self) -> None:
+        try:
+            stored, errors = await self.store_uploads()
+        except DomainError as error:
+            if self.wants_json():
+                raise
+            self.set_status(error.status)
+            self.render_form(error.message)
+            return
+        if self.wants_json():
+            base = self.absolute_url("")
+            self.write_json(
+                {
+                    "images": [image_object(image, base, self.current_user) for image, _ in stored],
+                    "errors": errors,
+                },
+                201,
+            )
+            return
+        new = sum(1 for _, created in stored if created)
+        if errors:
+            failed = "; ".join(f"{e['filename'] or 'file'}: {e['message']}" for e in errors)
+            self.flash(f"Uploaded {len(stored)}, failed {len(errors)}: {failed}", "error")
+        elif len(stored) == 1 and not new:
+            self.flash("You had already uploaded that image.")
+        else:
+            self.flash(f"Uploaded {len(stored)} image{'s' if len(stored) != 1 else ''}.")
+        self.redirect("/gallery")
+        return

@@ -1,0 +1,58 @@
+"""URLs of images and their variants, and the image object the JSON API returns."""
+
+from app.images import access
+
+VARIANTS = ("original", "full", "large", "thumb", "thumb2x")
+# An optional extension after a variant (/i/<id>/full.jpg) pleases chat apps and people;
+# the bytes decide the type, never the extension.
+VARIANT_SUFFIX = r"(original|full|large|thumb|thumb2x)(?:\.[A-Za-z0-9]{1,5})?"
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/avif": "avif",
+    "image/heic": "heic",
+    "image/heif": "heif",
+    "image/tiff": "tif",
+    "image/bmp": "bmp",
+}
+
+
+def page_path(image: dict) -> str:
+    """The image's HTML page."""
+    return f"/i/{image['_id']}"
+
+
+def variant_path(image: dict, variant: str, prefix: str | None = None) -> str:
+    """Where the bytes of `variant` are served; `prefix` replaces `/i/<id>` (share links)."""
+    base = prefix or page_path(image)
+    if variant in ("original", "full"):
+        return f"{base}/{variant}.{EXTENSIONS.get(image['files'][variant]['type'], 'bin')}"
+    return f"{base}/{variant}"
+
+
+def image_object(image: dict, base_url: str, viewer: dict | None) -> dict:
+    """The JSON form of an image for `viewer`, with absolute URLs.
+
+    `urls.original` is present only for the owner: nobody else may fetch it.
+    """
+    urls = {
+        variant: base_url + variant_path(image, variant) for variant in ("full", "large", "thumb")
+    }
+    if access.can_view_original(image, viewer):
+        urls["original"] = base_url + variant_path(image, "original")
+    return {
+        "id": image["_id"],
+        "title": image["title"],
+        "description": image["description"],
+        "visibility": image["visibility"],
+        "width": image["width"],
+        "height": image["height"],
+        "bytes": image["bytes"],
+        "format": image["format"],
+        "created": image["created"],
+        "page_url": base_url + page_path(image),
+        "urls": urls,
+        "album_ids": image.get("album_ids", []),
+    }

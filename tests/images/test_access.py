@@ -1,0 +1,110 @@
+"""Who sees what: the access matrix across every surface, and album/profile/feed listings."""
+
+import re
+
+import pytest
+
+from tests.client import text, upload_one
+from tests.images.images import jpeg
+
+SURFACES_BY_VISIBILITY = {
+    #            owner  other  anonymous
+    "private": (True, False, False),
+    "unlisted": (True, True, True),
+    "public": (True, True, True),
+}
+
+
+def unmasked(response) -> str:
+    """The page without its per-render XSRF mask."""
+    return re.sub(r'name="_xsrf" value="[^"]*"', "", text(response))
+
+
+@pytest.fixture
+async def people(alice, make_client):
+    bob = make_client()
+    await bob.register("bob")
+    await bob.get("/")  # shows (and so clears) the welcome message
+    return {"owner": alice, "other": bob, "anonymous": make_client()}
+
+
+async def make_album(owner, visibility: str, image_id: str) -> str:
+    response = await owner.post("/albums", {"title": f"{visibility} album",
+                                            "visibility": visibility})
+    album_id = response.headers["Location"].rsplit("/", 1)[1]
+    await owner.post("/albums/add", {"album_id": album_id, "image_id": image_id})
+    return album_id
+
+
+@pytest.mark.parametrize("visibility", ["private", "unlisted", "public"])
+async def test_access_matrix(people, visibility):
+    owner = people["owner"]
+    image = await upload_one(owner, jpeg(color=(1, 2, 3)), title="matrix", visibility=visibility)
+    image_id = image["id"]
+    album_id = await make_album(owner, visibility, image_id)
+    expected = dict(zip(("owner", "other", "anonymous"), SURFACES_BY_VISIBILITY[visibility],
+                        strict=True))
+    for who, browser in people.items():
+        sees = expected[who]
+        status = 200 if sees else 404
+        page = await browser.get(f"/i/{image_id}")
+        assert page.code == status, (who, "page")
+        if not sees:  # exactly what a truly missing id gets
+            assert unmasked(page) == unmasked(await browser.get("/i/" + "A" * 22))
+        for variant in ("full.jpg", "large", "thumb", "thumb2x"):
+            assert (await browser.get(f"/i/{image_id}/{variant}")).code == status, (who, variant)
+        original = await browser.get(f"/i/{image_id}/original.jpg")
+        assert original.code == (200 if who == "owner" else 404), (who, "original")
+        album = await browser.get(f"/a/{album_id}")
+        assert album.code == status, (who, "album")
+        if sees:
+            assert f'href="/i/{image_id}"' in text(album), (who, "album lists image")
+        listed = visibility == "public"
+        profile = text(await browser.get("/u/alice"))
+        assert (f'href="/i/{image_id}"' in profile) == listed, (who, "profile")
+        assert (f'href="/a/{album_id}"' in profile) == listed, (who, "profile album")
+        feed = text(await browser.get("/"))
+        assert (f'href="/i/{image_id}"' in feed) == listed, (who, "feed")
+
+
+async def test_public_album_hides_private_images_from_visitors(people):
+    owner = people["owner"]
+    secret = await upload_one(owner, jpeg(color=(9, 9, 9)), visibility="private")
+    shown = await upload_one(owner, jpeg(color=(8, 8, 8)), visibility="unlisted")
+    album_id = await make_album(owner, "public", secret["id"])
+    await owner.post("/albums/add", {"album_id": album_id, "image_id": shown["id"]})
+    visitor_view = text(await people["anonymous"].get(f"/a/{album_id}"))
+    assert secret["id"] not in visitor_view
+    assert f'href="/i/{shown["id"]}"' in visitor_view
+    owner_view = text(await owner.get(f"/a/{album_id}"))
+    assert secret["id"] in owner_view
+
+
+async def test_profile_of_unknown_user_is_404_and_empty_profile_is_200(people):
+    assert (await people["anonymous"].get("/u/nobody")).code == 404
+    assert (await people["anonymous"].get("/u/" + "x" * 300)).code == 404
+    empty = await people["anonymous"].get("/u/BOB")
+    assert empty.code == 200
+    assert "has not shared anything publicly yet" in text(empty)
+
+
+async def test_feed_is_keyset_paginated(alice, client, clock, monkeypatch):
+    from app.images import pages
+    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    ids = []
+    for i in range(3):
+        clock.advance(seconds=1)
+        image = await upload_one(alice, jpeg(color=(i * 100, 50, 50)), visibility="public")
+        ids.append(image["id"])
+    first = text(await client.get("/"))
+    assert ids[2] in first and ids[1] in first and ids[0] not in first
+    cursor = first.split('href="?before=', 1)[1].split('"', 1)[0]
+    second = text(await client.get(f"/?before={cursor}"))
+    assert ids[0] in second and ids[1] not in second
+
+
+async def test_image_ids_are_random_and_unguessable(alice):
+    first = await upload_one(alice, jpeg(color=(1, 1, 1)))
+    second = await upload_one(alice, jpeg(color=(2, 2, 2)))
+    assert len(first["id"]) == len(second["id"]) == 22
+    assert first["id"][:8] != second["id"][:8]

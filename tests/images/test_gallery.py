@@ -1,0 +1,129 @@
+"""The owner's gallery, the image page, editing and deleting."""
+
+import re
+
+import pytest
+
+from app import utcnow
+from app.db import OWNER_NEWEST
+from app.images import pages
+from app.images.pagination import NEWEST_FIRST, decode_cursor, encode_cursor
+from tests.client import text, upload_one
+from tests.images.images import jpeg
+
+
+async def test_gallery_pages_newest_first_without_overlap(alice, monkeypatch, clock):
+    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    uploaded = []
+    for i in range(5):
+        clock.advance(seconds=1)
+        uploaded.append((await upload_one(alice, jpeg(color=(i * 40, 0, 0))))["id"])
+    # Two uploads in the same millisecond: the id breaks the tie and nothing is skipped.
+    twin = (await upload_one(alice, jpeg(color=(0, 0, 250))))["id"]
+    expected = sorted([uploaded.pop(), twin], reverse=True) + uploaded[::-1]
+    seen, url, pages_walked = [], "/gallery", 0
+    while url:
+        page = text(await alice.get(url))
+        pages_walked += 1
+        seen += sorted((i for i in expected if f'href="/i/{i}"' in page),
+                       key=lambda i: page.index(f'href="/i/{i}"'))
+        next_link = re.search(r'href="(\?before=[^"]+)" rel="next"', page)
+        url = next_link and "/gallery" + next_link.group(1)
+    assert seen == expected
+    assert pages_walked == 3
+
+
+async def test_gallery_thumbnails_are_lazy_with_dimensions(alice):
+    await upload_one(alice, jpeg(size=(640, 480)))
+    page = text(await alice.get("/gallery"))
+    assert 'loading="lazy"' in page
+    assert 'width="320" height="240"' in page
+
+
+async def test_bad_cursor_is_400(alice):
+    assert (await alice.get("/gallery?before=%%%")).code == 400
+    assert (await alice.get("/gallery?before=bm90LWEtY3Vyc29y")).code == 400
+
+
+async def test_gallery_query_uses_the_compound_index(db):
+    query = {"owner_id": "u1", **decode_cursor(encode_cursor({"created": utcnow(), "_id": "x"}))}
+    plan = await (db.images.find(query).sort(NEWEST_FIRST).hint(OWNER_NEWEST).limit(31)
+                  .explain())
+    winning = str(plan["queryPlanner"]["winningPlan"])
+    assert "IXSCAN" in winning
+    assert "owner_id_1_created_-1__id_-1" in winning
+
+
+async def test_gallery_shows_only_my_images(alice, make_client):
+    bob = make_client()
+    await bob.register("bob")
+    await upload_one(bob, jpeg(), title="bobs-photo", visibility="public")
+    assert "bobs-photo" not in text(await alice.get("/gallery"))
+
+
+async def test_image_page_for_owner(alice):
+    image = await upload_one(alice, jpeg(size=(300, 200)), title="Sunset <3")
+    page = text(await alice.get(f"/i/{image['id']}"))
+    assert "Sunset &lt;3" in page
+    assert "300 × 200" in page
+    assert f'action="/i/{image["id"]}/delete"' in page
+    assert f'/i/{image["id"]}/original.jpg?download=1' in page
+    assert f'<meta property="og:image" content="{alice.base_url}/i/{image["id"]}/large">' in page
+
+
+async def test_image_page_for_visitor_has_no_owner_controls(alice, client):
+    image = await upload_one(alice, jpeg(), visibility="unlisted")
+    page = text(await client.get(f"/i/{image['id']}"))
+    assert "Delete image" not in page
+    assert "/original" not in page
+    assert "alice" in page
+
+
+async def test_edit_title_description_visibility(alice, db):
+    image = await upload_one(alice, jpeg())
+    response = await alice.post(f"/i/{image['id']}/edit", {
+        "title": "New title", "description": "Line one\nLine two", "visibility": "public"})
+    assert response.code == 302
+    assert response.headers["Location"] == f"/i/{image['id']}"
+    stored = await db.images.find_one({"_id": image["id"]})
+    assert (stored["title"], stored["description"], stored["visibility"]) == (
+        "New title", "Line one\nLine two", "public")
+
+
+async def test_edit_rejects_unknown_visibility(alice, db):
+    image = await upload_one(alice, jpeg())
+    response = await alice.post(f"/i/{image['id']}/edit", {"visibility": "world"})
+    assert response.code == 400
+    assert (await db.images.find_one({"_id": image["id"]}))["visibility"] == "private"
+
+
+@pytest.mark.parametrize(("visibility", "status"), [("private", 404), ("public", 403)])
+async def test_others_cannot_edit_or_delete(alice, make_client, db, visibility, status):
+    image = await upload_one(alice, jpeg(), visibility=visibility)
+    bob = make_client()
+    await bob.register("bob")
+    assert (await bob.post(f"/i/{image['id']}/edit", {"title": "pwned"})).code == status
+    assert (await bob.post(f"/i/{image['id']}/delete")).code == status
+    stored = await db.images.find_one({"_id": image["id"]})
+    assert stored["title"] == ""
+
+
+async def test_edit_and_delete_need_xsrf(alice, db):
+    image = await upload_one(alice, jpeg())
+    assert (await alice.post(f"/i/{image['id']}/edit", {"title": "x"}, xsrf=False)).code == 403
+    assert (await alice.post(f"/i/{image['id']}/delete", xsrf=False)).code == 403
+    assert await db.images.count_documents({}) == 1
+
+
+async def test_delete_removes_document_and_every_file(alice, db):
+    image = await upload_one(alice, jpeg(size=(900, 700)))
+    assert await db["images.chunks"].count_documents({}) > 0
+    response = await alice.post(f"/i/{image['id']}/delete")
+    assert response.code == 302
+    assert response.headers["Location"] == "/gallery"
+    assert await db.images.count_documents({}) == 0
+    assert await db["images.files"].count_documents({}) == 0
+    assert await db["images.chunks"].count_documents({}) == 0
+    assert (await alice.get(f"/i/{image['id']}/full.jpg")).code == 404
+    user = await db.users.find_one({"username": "alice"})
+    assert user["used_bytes"] == 0

@@ -1,0 +1,123 @@
+"""Serving image bytes: validators, ranges, HEAD, caching, dispositions, bad ids, access."""
+
+import pytest
+
+from app.images.serve import parse_range
+from tests.client import upload_one
+from tests.images.images import jpeg
+
+
+def path(image: dict, variant: str) -> str:
+    return image["urls"][variant].split("127.0.0.1", 1)[1].split("/", 1)[1].join(["/", ""])
+
+
+@pytest.fixture
+async def public_image(alice):
+    return await upload_one(alice, jpeg(size=(300, 200)), filename="Crème brûlée.jpg",
+                            visibility="public")
+
+
+async def test_full_variant_headers(client, public_image):
+    response = await client.get(path(public_image, "full"))
+    assert response.code == 200
+    assert response.headers["Content-Type"] == "image/jpeg"
+    assert int(response.headers["Content-Length"]) == len(response.body)
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Accept-Ranges"] == "bytes"
+    assert response.headers["ETag"].startswith('"')
+    assert "Last-Modified" in response.headers
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("inline; ")
+    assert "filename*=UTF-8''Cr%C3%A8me%20br%C3%BBl%C3%A9e.jpg" in disposition
+
+
+async def test_download_is_an_attachment(client, public_image):
+    response = await client.get(path(public_image, "full") + "?download=1")
+    assert response.headers["Content-Disposition"].startswith("attachment; ")
+
+
+async def test_etag_and_if_modified_since_give_304(client, public_image):
+    first = await client.get(path(public_image, "large"))
+    etag = first.headers["ETag"]
+    again = await client.get(path(public_image, "large"), headers={"If-None-Match": etag})
+    assert again.code == 304
+    assert again.body == b""
+    other = await client.get(path(public_image, "large"), headers={"If-None-Match": '"nope"'})
+    assert other.code == 200
+    since = await client.get(path(public_image, "large"),
+                             headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.code == 304
+
+
+async def test_range_requests(client, public_image):
+    full = (await client.get(path(public_image, "full"))).body
+    part = await client.get(path(public_image, "full"), headers={"Range": "bytes=10-19"})
+    assert part.code == 206
+    assert part.body == full[10:20]
+    assert part.headers["Content-Range"] == f"bytes 10-19/{len(full)}"
+    tail = await client.get(path(public_image, "full"), headers={"Range": "bytes=-5"})
+    assert tail.body == full[-5:]
+    open_ended = await client.get(path(public_image, "full"), headers={"Range": "bytes=100-"})
+    assert open_ended.body == full[100:]
+    bad = await client.get(path(public_image, "full"),
+                           headers={"Range": f"bytes={len(full)}-"})
+    assert bad.code == 416
+    assert bad.headers["Content-Range"] == f"bytes */{len(full)}"
+    stale = await client.get(path(public_image, "full"),
+                             headers={"Range": "bytes=0-3", "If-Range": '"other"'})
+    assert stale.code == 200 and stale.body == full
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("bytes=0-0", (0, 0)), ("bytes=5-", (5, 99)), ("bytes=-10", (90, 99)),
+    ("bytes=90-500", (90, 99)), ("bytes=100-", False), ("bytes=-0", False),
+    ("bytes=5-2", False), ("bytes=0-1,3-4", None), ("items=0-1", None), ("bytes=-", None),
+])
+def test_parse_range(header, expected):
+    assert parse_range(header, 100) == expected
+
+
+async def test_head_mirrors_get_without_body(client, public_image):
+    get = await client.get(path(public_image, "full"))
+    head = await client.request("HEAD", path(public_image, "full"))
+    assert head.code == 200
+    assert head.body == b""
+    for name in ("Content-Type", "Content-Length", "ETag", "Cache-Control"):
+        assert head.headers[name] == get.headers[name]
+
+
+async def test_avif_or_webp_by_accept(client, public_image):
+    webp = await client.get(path(public_image, "large"), headers={"Accept": "image/webp"})
+    assert webp.headers["Content-Type"] == "image/webp"
+    assert webp.headers["Vary"] == "Accept"
+    avif = await client.get(path(public_image, "large"),
+                            headers={"Accept": "image/avif,image/webp,*/*"})
+    assert avif.headers["Content-Type"] in ("image/avif", "image/webp")
+
+
+async def test_private_image_is_private_cache_and_404_for_others(alice, make_client):
+    image = await upload_one(alice, jpeg())
+    own = await alice.get(path(image, "full"))
+    assert own.code == 200
+    assert own.headers["Cache-Control"].startswith("private")
+    stranger = make_client()
+    await stranger.register("mallory")
+    for who in (stranger, make_client()):
+        assert (await who.get(f"/i/{image['id']}")).code == 404
+        for variant in ("original", "full", "large", "thumb"):
+            assert (await who.get(path(image, variant))).code == 404, variant
+        assert (await who.get(f"/i/{image['id']}/thumb2x")).code == 404
+
+
+async def test_original_is_for_the_owner_only_even_when_public(alice, make_client,
+                                                               public_image):
+    assert (await alice.get(path(public_image, "original"))).code == 200
+    assert (await make_client().get(f"/i/{public_image['id']}/original.jpg")).code == 404
+
+
+@pytest.mark.parametrize("bad", ["x", "A" * 22, "A" * 500, "%00", "..%2F..%2Fetc",
+                                 "%F0%9F%98%80", "$where", "%7B%22%24ne%22%3A1%7D"])
+async def test_bad_ids_are_404(client, bad):
+    for suffix in ("", "/full", "/thumb", "/original.png"):
+        assert (await client.get(f"/i/{bad}{suffix}")).code == 404
