@@ -15,9 +15,8 @@ Animations (GIF, APNG, animated WebP/AVIF) keep their animation in `full` and `l
 EXIF orientation is ignored for them: it is rare there, and honouring it would mean
 re-encoding the whole `full` animation.
 
-Limits: declared sizes are checked before any pixel is decoded; Pillow's bomb warning is an
-error while opening, so the per-frame ceiling is the lower of `Limits.max_pixels` and
-`PIL.Image.MAX_IMAGE_PIXELS` (89.5 MP). `max_animation_pixels` (frames x canvas pixels) bounds
+Limits: declared sizes are checked before any pixel is decoded; Pillow's bomb check is set to
+`Limits.max_pixels` and its warning is an error while opening. `max_animation_pixels` (frames x canvas pixels) bounds
 an animation's work (~11 ns/pixel to decode, ~60 ns/pixel to encode animated WebP, one core).
 Frames are decoded, resized and encoded one at a time: memory stays at a few frames.
 """
@@ -106,7 +105,7 @@ def process_image(path: str, limits: Limits = Limits()) -> ProcessedImage:  # no
         data = fp.read()
     if not data:
         raise Invalid("The file is empty")
-    with _decoding(), _open(data) as im:
+    with _decoding(), _open(data, limits) as im:
         return _process(im, data, limits)
 
 
@@ -136,11 +135,13 @@ def _decoding():
         raise Invalid("The image is damaged or truncated and cannot be read") from exc
 
 
-def _open(data: bytes) -> Image.Image:
+def _open(data: bytes, limits: Limits) -> Image.Image:
     """Open (headers only) with the accepted decoders; bomb warnings count as errors here."""
     try:
         with _OPEN_LOCK, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow's own bomb check (89.5 MP by default) follows the configured limit.
+            Image.MAX_IMAGE_PIXELS = limits.max_pixels
             return Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         raise Invalid(_TOO_MANY_PIXELS) from exc

@@ -6,7 +6,7 @@ import pytest
 
 from tests.client import text, upload_one
 from tests.images import samples
-from tests.images.images import gps_rotated_jpeg, jpeg
+from tests.images.images import jpeg
 
 
 async def create_link(owner, target: str, **form) -> str:
@@ -19,7 +19,8 @@ async def create_link(owner, target: str, **form) -> str:
 
 @pytest.fixture
 async def private_image(alice):
-    return await upload_one(alice, gps_rotated_jpeg(), title="Secret trip")
+    photo = samples.jpeg(size=(60, 20), exif_orientation=6, gps=True, xmp=True, comment=True)
+    return await upload_one(alice, photo, title="Secret trip")
 
 
 async def test_share_link_opens_a_private_image_signed_out(alice, client, private_image, db):

@@ -6,7 +6,7 @@ import pytest
 
 from tests.client import json_body, multipart, text, upload, upload_one
 from tests.images import samples
-from tests.images.images import gps_rotated_jpeg, jpeg, png
+from tests.images.images import jpeg, png
 
 
 async def stored_state(db) -> tuple[int, int, int]:
@@ -129,7 +129,8 @@ async def test_filename_is_display_text_only(alice, db):
 
 
 async def test_exif_rotation_and_privacy(alice, make_client, db):
-    original = gps_rotated_jpeg()
+    original = samples.jpeg(size=(60, 20), exif_orientation=6, gps=True, xmp=True,
+                            comment=True)
     image = await upload_one(alice, original, visibility="public")
     assert (image["width"], image["height"]) == (20, 60)  # upright
     stranger = make_client()
