@@ -16,9 +16,10 @@ EXIF orientation is ignored for them: it is rare there, and honouring it would m
 re-encoding the whole `full` animation.
 
 Limits: declared sizes are checked before any pixel is decoded; Pillow's bomb check is set to
-`Limits.max_pixels` and its warning is an error while opening. `max_animation_pixels`
-(frames x canvas pixels) bounds an animation's work (~11 ns/pixel to decode, ~60 ns/pixel to
-encode animated WebP, one core). Frames are decoded, resized and encoded one at a time: memory stays at a few frames.
+`Limits.max_pixels` and its warning is an error while opening. `max_animation_pixels` (frames x
+canvas pixels) bounds an animation's work (~11 ns/pixel to decode, ~60 ns/pixel to encode
+animated WebP, one core). Frames are decoded, resized and encoded one at a time, so memory
+stays at a few frames.
 """
 
 import io
