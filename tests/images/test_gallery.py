@@ -127,3 +127,13 @@ async def test_delete_removes_document_and_every_file(alice, db):
     assert (await alice.get(f"/i/{image['id']}/full.jpg")).code == 404
     user = await db.users.find_one({"username": "alice"})
     assert user["used_bytes"] == 0
+
+
+async def test_admin_may_delete_any_image(alice, make_client, db):
+    image = await upload_one(alice, jpeg())
+    admin = make_client()
+    await admin.register("moderator")
+    await db.users.update_one({"username": "moderator"}, {"$set": {"role": "admin"}})
+    assert (await admin.get(f"/i/{image['id']}")).code == 404  # private stays private
+    assert (await admin.post(f"/i/{image['id']}/delete")).code == 302
+    assert await db.images.count_documents({}) == 0

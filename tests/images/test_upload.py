@@ -166,3 +166,19 @@ async def test_visibility_must_be_known(alice, db):
     response = await upload(alice, [("a.jpg", jpeg())], {"visibility": "everyone"})
     assert response.code == 400
     assert await stored_state(db) == (0, 0, 0)
+
+
+async def test_failure_midway_deletes_what_was_written(alice, db, monkeypatch):
+    from app.images import store
+    real_upload = store._upload_bytes
+
+    async def flaky_upload(bucket, entry, image_id, owner_id, key, data):
+        if key == "thumb_webp":
+            raise OSError("disk full")
+        await real_upload(bucket, entry, image_id, owner_id, key, data)
+
+    monkeypatch.setattr(store, "_upload_bytes", flaky_upload)
+    response = await upload(alice, [("a.jpg", jpeg(size=(800, 600)))])
+    assert response.code == 500
+    assert await stored_state(db) == (0, 0, 0)
+    assert (await db.users.find_one({"username": "alice"}))["used_bytes"] == 0
