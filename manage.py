@@ -12,7 +12,7 @@ from pathlib import Path
 
 from app import config, utcnow
 from app.db import DataDirInUse, EmbeddedDatabase, connect, ensure_indexes, missing_indexes
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 
 # `check` exit codes, so scripts can tell which part failed.
 EXIT_CONFIG, EXIT_DATABASE, EXIT_INDEXES = 2, 3, 4
@@ -88,6 +88,32 @@ async def create_user(options, uri: str, name: str, password: str, admin: bool) 
                                     role="admin" if admin else "user")
 
 
+async def create_token(options, uri: str, name: str, token_name: str) -> str:
+    """Create an API token for user `name` (`manage.py createtoken`); returns the secret."""
+    from app.auth import tokens, users
+
+    async with open_database(options, uri) as db:
+        await ensure_indexes(db)
+        user = await users.find_by_username(db, name)
+        if user is None:
+            raise NotFound(f"There is no user named {name!r}.")
+        _, secret = await tokens.create_token(db, user["_id"], token_name, now=utcnow())
+        return secret
+
+
+async def collect_garbage(options, uri: str, grace_seconds: int) -> int:
+    """Delete GridFS files no image document refers to (`manage.py gc`)."""
+    import datetime
+
+    from gridfs import AsyncGridFSBucket
+
+    from app.images.gc import sweep_orphans
+
+    async with open_database(options, uri) as db:
+        return await sweep_orphans(db, AsyncGridFSBucket(db, bucket_name="images"),
+                                   now=utcnow(), grace=datetime.timedelta(seconds=grace_seconds))
+
+
 async def check_database(options, uri: str) -> int:
     """Ping the database and verify the indexes; return an exit code."""
     async with open_database(options, uri) as db:
@@ -143,14 +169,22 @@ def build_argparser() -> argparse.ArgumentParser:
     create.add_argument("--admin", action="store_true", help="give the user the admin role")
     create.add_argument("--password-stdin", action="store_true",
                         help="read the password from the first line of standard input")
+    token = command("createtoken", "Create an API token for a user and print it (only once)")
+    token.add_argument("name", help="username")
+    token.add_argument("token_name", help="a name for the token, e.g. 'backup script'")
     command("check", "Check configuration, database connection and indexes")
+    gc = command("gc", "Delete stored files that no image refers to (left by a crash)")
+    gc.add_argument("--grace", type=int, default=3600, metavar="SECONDS",
+                    help="leave files younger than this alone: an upload may still be "
+                         "writing them (default: 3600)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = vars(build_argparser().parse_args(argv))
     command = args.pop("command")
-    extra = {key: args.pop(key) for key in ("name", "admin", "password_stdin") if key in args}
+    extra = {key: args.pop(key) for key in ("name", "admin", "password_stdin", "token_name",
+                                            "grace") if key in args}
     try:
         options = config.load(args)
     except Exception as error:  # noqa: BLE001 - a bad config file can raise anything
@@ -165,6 +199,16 @@ def main(argv: list[str] | None = None) -> int:
             with database_uri(options) as uri:
                 asyncio.run(create_user(options, uri, extra["name"], password, extra["admin"]))
             print(f"Created user {extra['name']}")
+        elif command == "createtoken":
+            with database_uri(options) as uri:
+                secret = asyncio.run(create_token(options, uri, extra["name"],
+                                                  extra["token_name"]))
+            # The secret alone on stdout, so `TOKEN=$(manage.py createtoken ...)` works.
+            print(secret)
+        elif command == "gc":
+            with database_uri(options) as uri:
+                deleted = asyncio.run(collect_garbage(options, uri, extra["grace"]))
+            print(f"Deleted {deleted} orphaned file{'s' if deleted != 1 else ''}")
         elif command == "check":
             print(f"ok   configuration (database {options.database!r})")
             with database_uri(options) as uri:

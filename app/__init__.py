@@ -41,6 +41,8 @@ def make_app(settings: dict) -> tornado.web.Application:
     """
     # Imported here so that `app.config` and `app.db` stay usable without the web stack.
     from app import health
+    from app.api import ROUTES as api_routes
+    from app.auth import account
     from app.auth import handlers as auth_handlers
     from app.images import ROUTES as image_routes
     from app.web import NotFoundHandler
@@ -55,5 +57,5 @@ def make_app(settings: dict) -> tornado.web.Application:
     if merged.get("debug"):
         merged.update(autoreload=False, serve_traceback=True, compiled_template_cache=False)
     merged["default_handler_class"] = NotFoundHandler
-    return tornado.web.Application([*health.ROUTES, *auth_handlers.ROUTES, *image_routes],
-                                   **merged)
+    return tornado.web.Application([*health.ROUTES, *auth_handlers.ROUTES, *account.ROUTES,
+                                    *image_routes, *api_routes], **merged)

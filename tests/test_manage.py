@@ -33,7 +33,7 @@ def database(mongodb_uri):
 
 
 def test_help_everywhere():
-    for args in ([], ["serve"], ["createuser"], ["check"]):
+    for args in ([], ["serve"], ["createuser"], ["createtoken"], ["check"], ["gc"]):
         result = manage(*args, "--help")
         assert result.returncode == 0, result.stderr
         assert "usage: manage.py" in result.stdout
@@ -140,3 +140,16 @@ def test_serve_starts_embedded_database_and_stops_it_on_sigterm(tmp_path):
         if process.poll() is None:
             process.kill()
         process.communicate()
+
+
+def test_gc_deletes_orphans_older_than_grace(database):
+    args, db = database
+    from gridfs import GridFSBucket
+    bucket = GridFSBucket(db, bucket_name="images")
+    orphan = bucket.upload_from_stream("orphan", b"x" * 100, metadata={"image_id": "gone"})
+    kept = manage("gc", *args)
+    assert kept.returncode == 0, kept.stderr
+    assert "Deleted 0 orphaned files" in kept.stdout
+    swept = manage("gc", "--grace", "0", *args)
+    assert "Deleted 1 orphaned file" in swept.stdout
+    assert db["images.files"].count_documents({"_id": orphan}) == 0

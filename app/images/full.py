@@ -6,9 +6,10 @@
   that cannot be cleaned with certainty is re-encoded (stills, quality 90) or refused
   (animations, which would cost a full re-encode of every frame).
 - Orientation: a JPEG keeps a bare Exif holding only the Orientation tag, which every browser
-  honours for JPEG. Browsers do not agree on EXIF orientation in PNG and WebP, so a still PNG
-  or WebP whose orientation is not 1 is re-encoded upright instead: PNG and lossless WebP stay
-  pixel-exact, lossy WebP is re-encoded at quality 90. Animations are left as stored.
+  honours for JPEG. Browser handling of EXIF orientation in PNG and WebP is not something to
+  rely on, so a still PNG or WebP whose orientation is not 1 is re-encoded upright instead: PNG
+  and lossless WebP stay pixel-exact, lossy WebP is re-encoded at quality 90. Animations are
+  left as stored.
 - Formats browsers cannot show are converted upright, keeping the ICC profile:
   HEIC/HEIF -> JPEG quality 92 (PNG when it has alpha); TIFF/BMP -> PNG, lossless like those
   originals usually are, 16-bit grey kept; CMYK goes to sRGB through its profile, since PNG

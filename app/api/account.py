@@ -1,0 +1,55 @@
+"""`/api/v1/me` and `/api/v1/tokens`: who I am, and my API tokens."""
+
+from app.api.base import ApiHandler
+from app.auth import tokens
+from app.errors import Forbidden
+
+
+def token_json(token: dict) -> dict:
+    """The JSON form of a token: its id (the secret's sha256), never the secret."""
+    return {"id": token["_id"], "name": token["name"], "created": token["created"],
+            "last_used": token["last_used"]}
+
+
+class MeHandler(ApiHandler):
+    async def get(self) -> None:
+        user = self.current_user
+        self.write_json({
+            "id": user["_id"], "username": user["username"], "role": user["role"],
+            "created": user["created"],
+            "default_visibility": user.get("settings", {}).get("default_visibility", "private"),
+            "used_bytes": user.get("used_bytes", 0), "quota_bytes": user.get("quota_bytes"),
+        })
+
+
+class TokensHandler(ApiHandler):
+    """`GET` my tokens (newest first); `POST` a new one, from a browser session only."""
+
+    async def get(self) -> None:
+        items = await tokens.list_tokens(self.db, self.current_user["_id"])
+        self.write_json({"items": [token_json(token) for token in items]})
+
+    async def post(self) -> None:
+        # A leaked token must not be able to mint more tokens that outlive its revocation.
+        if self.bearer:
+            raise Forbidden("Tokens are created from a signed-in browser session "
+                            "(the account page or its X-XSRFToken-carrying requests).")
+        body = self.json_body("TokenCreate")
+        token, secret = await tokens.create_token(self.db, self.current_user["_id"],
+                                                  body["name"], now=self.now())
+        self.write_json({**token_json(token), "token": secret}, 201)
+
+
+class TokenHandler(ApiHandler):
+    """`DELETE /api/v1/tokens/{id}`: revoke one of my tokens (204), this one included."""
+
+    async def delete(self, token_id: str) -> None:
+        await tokens.revoke_token(self.db, self.current_user["_id"], token_id)
+        self.no_content()
+
+
+ROUTES = [
+    (r"/api/v1/me", MeHandler),
+    (r"/api/v1/tokens", TokensHandler),
+    (r"/api/v1/tokens/([^/]+)", TokenHandler),
+]

@@ -1,0 +1,88 @@
+"""`/api/v1/albums`: create, list, read, edit and delete albums, and put images in them."""
+
+from app.api.base import ApiHandler
+from app.db import ALBUM_NEWEST, OWNER_NEWEST
+from app.images import access, albums, pagination
+
+
+class AlbumApiHandler(ApiHandler):
+    def album_json(self, album: dict) -> dict:
+        """The JSON form of an album, with the absolute URL of its page."""
+        return {"id": album["_id"], "title": album["title"],
+                "description": album["description"], "visibility": album["visibility"],
+                "cover": album["cover"], "created": album["created"],
+                "page_url": self.absolute_url(f"/a/{album['_id']}")}
+
+
+class AlbumsHandler(AlbumApiHandler):
+    """`GET` my albums (newest first, paginated); `POST` a new one (201)."""
+
+    async def get(self) -> None:
+        args = self.query("limit", "cursor")
+        items, next_cursor = await pagination.page(
+            self.db.albums, {"owner_id": self.current_user["_id"]}, args.get("cursor"),
+            args["limit"], OWNER_NEWEST)
+        self.write_json({"items": [self.album_json(album) for album in items],
+                         "next_cursor": next_cursor})
+
+    async def post(self) -> None:
+        body = self.json_body("AlbumCreate")
+        album = await albums.create_album(self.db, owner_id=self.current_user["_id"],
+                                          now=self.now(), **body)
+        self.set_header("Location", f"/api/v1/albums/{album['_id']}")
+        self.write_json(self.album_json(album), 201)
+
+
+class AlbumHandler(AlbumApiHandler):
+    """One album: `GET` if visible, `PATCH`/`DELETE` by its owner (its images stay)."""
+
+    async def get(self, album_id: str) -> None:
+        album = await access.visible_album(self.db, album_id, self.current_user)
+        self.write_json(self.album_json(album))
+
+    async def patch(self, album_id: str) -> None:
+        album = await access.changeable_album(self.db, album_id, self.current_user)
+        album = await albums.update_album(self.db, album, self.json_body("AlbumChanges"))
+        self.write_json(self.album_json(album))
+
+    async def delete(self, album_id: str) -> None:
+        album = await access.changeable_album(self.db, album_id, self.current_user)
+        await albums.delete_album(self.db, album)
+        self.no_content()
+
+
+class AlbumImagesHandler(ApiHandler):
+    """`GET`: the album's images this requester may see, newest first, paginated."""
+
+    async def get(self, album_id: str) -> None:
+        album = await access.visible_album(self.db, album_id, self.current_user)
+        args = self.query("limit", "cursor")
+        items, next_cursor = await pagination.page(
+            self.db.images, access.album_images_query(album, self.current_user),
+            args.get("cursor"), args["limit"], ALBUM_NEWEST)
+        self.write_json({"items": [self.image_json(image) for image in items],
+                         "next_cursor": next_cursor})
+
+
+class AlbumImageHandler(ApiHandler):
+    """`PUT` puts one of my images in my album, `DELETE` takes it out (both 204, idempotent)."""
+
+    async def put(self, album_id: str, image_id: str) -> None:
+        album = await access.changeable_album(self.db, album_id, self.current_user)
+        image = await access.changeable_image(self.db, image_id, self.current_user)
+        await albums.add_image(self.db, album, image)
+        self.no_content()
+
+    async def delete(self, album_id: str, image_id: str) -> None:
+        album = await access.changeable_album(self.db, album_id, self.current_user)
+        image = await access.changeable_image(self.db, image_id, self.current_user)
+        await albums.remove_image(self.db, album, image)
+        self.no_content()
+
+
+ROUTES = [
+    (r"/api/v1/albums", AlbumsHandler),
+    (r"/api/v1/albums/([^/]+)", AlbumHandler),
+    (r"/api/v1/albums/([^/]+)/images", AlbumImagesHandler),
+    (r"/api/v1/albums/([^/]+)/images/([^/]+)", AlbumImageHandler),
+]

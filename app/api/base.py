@@ -1,0 +1,94 @@
+"""`ApiHandler`: authentication, XSRF rules, input parsing and JSON forms shared by every
+`/api/v1` endpoint.
+
+Two ways in:
+- `Authorization: Bearer <token>` (scripts, ShareX). A present but bad or revoked token is a
+  401 even when a session cookie comes along: a client that sent a token means that token.
+  Such requests skip the XSRF check, since no browser attaches that header on its own.
+- The browser's session cookie (the site's own JavaScript). Writes then need the
+  `X-XSRFToken` header, as every cookie-authenticated write on the site does.
+"""
+
+import tornado.web
+
+from app.api import validation
+from app.auth import tokens
+from app.errors import Unauthorized, Unsupported
+from app.images.urls import image_object
+from app.web import BaseHandler
+
+JSON = "application/json"
+
+
+def media_type(content_type: str) -> str:
+    """The bare, lower-case media type of a `Content-Type` header."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+class ApiHandler(BaseHandler):
+    """Base of the JSON API handlers; `login_required = False` for public documents."""
+
+    login_required = True
+    bearer = False  # True when this request authenticated with a token
+
+    def check_xsrf_cookie(self) -> None:
+        # Without a cookie there is no ambient authority to abuse; prepare() answers 401.
+        if "Authorization" in self.request.headers or not self.session_token:
+            return
+        super().check_xsrf_cookie()
+
+    async def prepare(self) -> None:
+        header = self.request.headers.get("Authorization")
+        if header is None:
+            await super().prepare()
+        else:
+            scheme, _, secret = header.partition(" ")
+            secret = secret.strip()
+            user = None
+            if scheme.lower() == "bearer" and 0 < len(secret) <= 200:
+                user = await tokens.user_for_token(self.db, secret, self.now())
+            if user is None:
+                raise Unauthorized("The API token is missing, malformed or revoked.")
+            self.current_user, self.bearer = user, True
+        if self.login_required and not self.current_user:
+            raise Unauthorized("Send 'Authorization: Bearer <token>' or sign in.")
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        if status_code == 401:
+            challenge = 'Bearer realm="pixvault"'
+            if "Authorization" in self.request.headers:
+                challenge += ', error="invalid_token"'
+            self.set_header("WWW-Authenticate", challenge)
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
+        super().write_error(status_code, **kwargs)
+
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The HTTP methods this handler implements."""
+        return [method for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+                if getattr(cls, method.lower())
+                is not getattr(tornado.web.RequestHandler, method.lower())]
+
+    # ----- input -----
+
+    def json_body(self, schema_name: str, body: bytes | None = None) -> dict:
+        """The request's JSON body checked against `schema_name`; 415 for another type."""
+        if media_type(self.request.headers.get("Content-Type", "")) != JSON:
+            raise Unsupported("Send a JSON body with 'Content-Type: application/json'.")
+        return validation.parse_json(self.request.body if body is None else body, schema_name)
+
+    def query(self, *names: str) -> dict:
+        """The named query parameters, typed and checked (see `validation.parse_query`)."""
+        return validation.parse_query(self.request.query_arguments, *names)
+
+    # ----- output -----
+
+    def image_json(self, image: dict) -> dict:
+        """The image object for this requester, with absolute URLs."""
+        return image_object(image, self.absolute_url(""), self.current_user)
+
+    def no_content(self) -> None:
+        """Finish with 204 and no body."""
+        self.set_status(204)
+        self.finish()

@@ -1,0 +1,131 @@
+"""`/api/v1/images`: upload (file, raw body or URL), list mine, read, edit and delete one.
+
+Uploads stream through the same `UploadReceiver` and `ingest()` as the web form; an upload by
+URL is fetched (SSRF-safe, `app.images.remote`) into the same kind of spool first.
+"""
+
+import tornado.web
+
+from app.api import validation
+from app.api.base import JSON, ApiHandler, media_type
+from app.db import OWNER_NEWEST
+from app.errors import Forbidden, Invalid, TooLarge, Unsupported
+from app.images import access, albums, pagination, store
+from app.images.intake import Intake, clean_filename
+from app.images.remote import FetchPolicy, fetch_url
+from app.images.upload import MIB, UploadReceiver
+
+MAX_JSON_BYTES = 64 * 1024
+UPLOAD_QUERY = ("title", "description", "visibility", "album", "filename")
+
+
+def _streams_file(content_type: str) -> bool:
+    kind = media_type(content_type)
+    return kind in ("multipart/form-data", "application/octet-stream") or \
+        kind.startswith("image/")
+
+
+@tornado.web.stream_request_body
+class ImagesHandler(UploadReceiver, ApiHandler):
+    """`GET` lists the requester's images, newest first; `POST` uploads one image.
+
+    A `POST` body is multipart (`file` plus optional fields), a raw image (fields in the
+    query string) or JSON `{"url": ...}`. 201 for a new image, 200 when the requester already
+    had these exact bytes (the existing image is returned).
+    """
+
+    json_buffer: bytearray | None = None
+
+    async def prepare(self) -> None:
+        content_type = self.request.headers.get("Content-Type", "")
+        if self.request.method != "POST" or _streams_file(content_type):
+            await super().prepare()
+            return
+        await ApiHandler.prepare(self)  # authenticate only: this body is not a file
+        if media_type(content_type) != JSON:
+            raise Unsupported("Upload multipart/form-data (field 'file'), a raw image/* body, "
+                              "or JSON {\"url\": ...} with 'Content-Type: application/json'.")
+        declared = self.request.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+            raise TooLarge(f"A JSON body may be at most {MAX_JSON_BYTES // 1024} KB.")
+        self.request.connection.set_max_body_size(MAX_JSON_BYTES)
+        self.json_buffer = bytearray()
+
+    def data_received(self, chunk: bytes) -> None:
+        if self.json_buffer is None:
+            super().data_received(chunk)
+        else:
+            self.json_buffer += chunk
+
+    async def get(self) -> None:
+        args = self.query("limit", "cursor")
+        items, next_cursor = await pagination.page(
+            self.db.images, {"owner_id": self.current_user["_id"]}, args.get("cursor"),
+            args["limit"], OWNER_NEWEST)
+        self.write_json({"items": [self.image_json(image) for image in items],
+                         "next_cursor": next_cursor})
+
+    async def post(self) -> None:
+        if self.json_buffer is not None:
+            fields = self.json_body("UrlUpload", bytes(self.json_buffer))
+            album = await self.target_album(fields)
+            await self.fetch_into_intake(fields.pop("url"))
+        else:
+            fields = {**self.query(*UPLOAD_QUERY), **self.intake.fields}
+            validation.check(fields, "UploadFields")
+            album = await self.target_album(fields)
+            self.intake.finish()
+            if len(self.intake.files) > 1:
+                raise Invalid("Send one file per request (the 'file' field came more than once).")
+            if self.intake.files and not self.intake.files[0].filename:
+                self.intake.files[0].filename = clean_filename(fields.get("filename"))
+        stored, _ = await self.store_uploads(fields)
+        image, created = stored[0]
+        if album:
+            await albums.add_image(self.db, album, image)
+            image = await store.find_image(self.db, image["_id"])
+        self.set_header("Location", f"/api/v1/images/{image['_id']}")
+        self.write_json(self.image_json(image), 201 if created else 200)
+
+    async def target_album(self, fields: dict) -> dict | None:
+        """The album named by the `album` field, if the requester may add to it."""
+        if not fields.get("album"):
+            return None
+        return await access.changeable_album(self.db, fields["album"], self.current_user)
+
+    async def fetch_into_intake(self, url: str) -> None:
+        """Download `url` into a fresh intake, as if its bytes had been uploaded."""
+        if not self.settings["url_uploads"]:
+            raise Forbidden("Uploading by URL is turned off on this server.")
+        limit = self.settings["max_upload_mb"] * MIB
+        self.intake = Intake({"Content-Type": "application/octet-stream"},
+                             max_file_bytes=limit, max_files=1)
+        # Loopback only ever for tests that run the remote site on this machine.
+        policy = FetchPolicy(max_bytes=limit,
+                             allow_loopback=bool(self.settings.get("url_fetch_allow_loopback")))
+        fetched = await fetch_url(url, self.intake, policy)
+        self.intake.files[0].filename = clean_filename(fetched.filename)
+
+
+class ImageHandler(ApiHandler):
+    """One image: `GET` if visible to the requester, `PATCH`/`DELETE` by its owner."""
+
+    async def get(self, image_id: str) -> None:
+        image = await access.visible_image(self.db, image_id, self.current_user)
+        self.write_json(self.image_json(image))
+
+    async def patch(self, image_id: str) -> None:
+        image = await access.changeable_image(self.db, image_id, self.current_user)
+        image = await store.update_image(self.db, image, self.json_body("ImageChanges"))
+        self.write_json(self.image_json(image))
+
+    async def delete(self, image_id: str) -> None:
+        image = await access.changeable_image(self.db, image_id, self.current_user)
+        await store.delete_image(self.db, self.settings["bucket"], image)
+        self.no_content()
+
+
+ROUTES = [
+    (r"/api/v1/images", ImagesHandler),
+    (r"/api/v1/images/([^/]+)", ImageHandler),
+]

@@ -1,0 +1,248 @@
+"""The OpenAPI 3.1 description of the JSON API, served at `GET /api/v1/openapi.json`.
+
+Schemas come from `app.api.schemas`, the same objects the server validates input with; a test
+checks that every route of `app.api.ROUTES` and each of its methods is described here.
+"""
+
+import copy
+import functools
+
+from app.api.base import ApiHandler
+from app.api.schemas import PARAMETERS, SCHEMAS, ref
+
+BEARER = [{"bearer": []}, {"session": []}]
+_ERRORS = {
+    "400": "The input is not valid: malformed JSON, wrong types, unknown fields, bad values.",
+    "401": "No valid credentials.",
+    "403": "Not allowed: the item is someone else's, or the feature is turned off.",
+    "404": "No such item, or not visible to you (the two look the same).",
+    "413": "The body or file is too large.",
+    "415": "Wrong Content-Type.",
+}
+
+
+def _json(description: str, schema: str, links: tuple[str, ...] = (),
+          parameter: str = "") -> dict:
+    """A JSON response; `links` name the operations whose `parameter` is this answer's id."""
+    response = {"description": description,
+                "content": {"application/json": {"schema": ref(schema)}}}
+    if links:
+        response["links"] = {op_id: {"operationId": op_id,
+                                     "parameters": {parameter: "$response.body#/id"}}
+                             for op_id in links}
+    return response
+
+
+def _op(summary: str, op_id: str, tag: str, ok: dict, *, errors: str = "",
+        body: str | None = None, params: tuple[str, ...] = (), security=None,
+        description: str = "") -> dict:
+    """One operation. `ok` maps success statuses to responses; `errors` lists the 4xx codes
+    it can answer besides 401 (given whenever the operation needs credentials)."""
+    responses = dict(ok)
+    codes = errors.split() + (["401"] if security is not False else [])
+    for code in sorted(set(codes)):
+        responses[code] = {"$ref": f"#/components/responses/{code}"}
+    responses["default"] = {"$ref": "#/components/responses/default"}
+    operation = {"summary": summary, "operationId": op_id, "tags": [tag],
+                 "responses": responses}
+    if description:
+        operation["description"] = description
+    if params:
+        operation["parameters"] = [{"$ref": f"#/components/parameters/{p}"} for p in params]
+    if body:
+        operation["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": ref(body)}}}
+    if security is False:
+        operation["security"] = []
+    elif security is not None:
+        operation["security"] = security
+    return operation
+
+
+def _id_param(name: str, description: str, pattern: str = "^[A-Za-z0-9_-]{22}$") -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "string", "pattern": pattern}}
+
+
+_IMAGE_ID = _id_param("image_id", "An image id.")
+_ALBUM_ID = _id_param("album_id", "An album id.")
+_NO_CONTENT = {"204": {"description": "Done."}}
+_IMAGE_LINKS = ("getImage", "updateImage", "deleteImage", "shareImage")
+_ALBUM_LINKS = ("getAlbum", "updateAlbum", "deleteAlbum", "listAlbumImages", "shareAlbum")
+_UPLOAD_DESCRIPTION = """\
+Three ways to send the image:
+
+- `multipart/form-data` with the file in the field `file` (as `curl -F file=@photo.jpg`
+  and ShareX send it) and optional fields `title`, `description`, `visibility`, `album`;
+- a raw body with `Content-Type: image/...` or `application/octet-stream`, the fields in
+  the query string (plus `filename`);
+- JSON `{"url": "https://..."}`: the server downloads the image (public addresses only,
+  same size limit). Answers 403 when the server has uploads by URL turned off.
+
+Visibility defaults to your account's default. Uploading bytes you already have answers
+200 with the existing image instead of 201."""
+
+PATHS = {
+    "/me": {"get": _op("Who am I", "getMe", "account", {"200": _json("You.", "Me")})},
+    "/tokens": {
+        "get": _op("List my API tokens", "listTokens", "account",
+                   {"200": _json("Newest first.", "TokenList")}),
+        "post": _op("Create an API token", "createToken", "account",
+                    {"201": _json("The token; its secret is shown this once.", "TokenCreated",
+                                  ("revokeToken",), "token_id")},
+                    errors="400 403 415", body="TokenCreate", security=[{"session": []}],
+                    description="Needs a browser session (with `X-XSRFToken`): a token "
+                                "cannot create tokens (403)."),
+    },
+    "/tokens/{token_id}": {
+        "parameters": [_id_param("token_id", "The token's id (sha256 of its secret).",
+                                 "^[0-9a-f]{64}$")],
+        "delete": _op("Revoke an API token", "revokeToken", "account", _NO_CONTENT,
+                      errors="404"),
+    },
+    "/images": {
+        "get": _op("List my images", "listImages", "images",
+                   {"200": _json("Newest first.", "ImageList")}, errors="400",
+                   params=("limit", "cursor")),
+        "post": {**_op("Upload an image", "uploadImage", "images",
+                       {"201": _json("Stored.", "Image", _IMAGE_LINKS, "image_id"),
+                        "200": _json("You already had this image; here it is.", "Image",
+                                     _IMAGE_LINKS, "image_id")},
+                       errors="400 403 404 413 415", description=_UPLOAD_DESCRIPTION,
+                       params=("title", "description", "visibility", "album", "filename")),
+                 "requestBody": {"required": True, "content": {
+                     "multipart/form-data": {"schema": ref("UploadMultipart"),
+                                             "encoding": {"file": {"contentType": "image/*"}}},
+                     "image/*": {"schema": {"type": "string", "contentMediaType": "image/*"}},
+                     "application/octet-stream": {"schema": {
+                         "type": "string", "contentMediaType": "application/octet-stream"}},
+                     "application/json": {"schema": ref("UrlUpload")}}}},
+    },
+    "/images/{image_id}": {
+        "parameters": [_IMAGE_ID],
+        "get": _op("Get an image", "getImage", "images", {"200": _json("The image.", "Image")},
+                   errors="404"),
+        "patch": _op("Edit an image", "updateImage", "images",
+                     {"200": _json("The edited image.", "Image")},
+                     errors="400 403 404 415", body="ImageChanges"),
+        "delete": _op("Delete an image", "deleteImage", "images", _NO_CONTENT,
+                      errors="403 404"),
+    },
+    "/images/{image_id}/shares": {
+        "parameters": [_IMAGE_ID],
+        "post": _op("Share an image", "shareImage", "shares",
+                    {"201": _json("The link; its URL is shown this once.", "ShareCreated",
+                                  ("revokeShare",), "share_id")},
+                    errors="400 403 404 415", body="ShareCreate"),
+    },
+    "/albums": {
+        "get": _op("List my albums", "listAlbums", "albums",
+                   {"200": _json("Newest first.", "AlbumList")}, errors="400",
+                   params=("limit", "cursor")),
+        "post": _op("Create an album", "createAlbum", "albums",
+                    {"201": _json("The album.", "Album", _ALBUM_LINKS, "album_id")},
+                    errors="400 415",
+                    body="AlbumCreate"),
+    },
+    "/albums/{album_id}": {
+        "parameters": [_ALBUM_ID],
+        "get": _op("Get an album", "getAlbum", "albums", {"200": _json("The album.", "Album")},
+                   errors="404"),
+        "patch": _op("Edit an album", "updateAlbum", "albums",
+                     {"200": _json("The edited album.", "Album")},
+                     errors="400 403 404 415", body="AlbumChanges"),
+        "delete": _op("Delete an album (its images stay)", "deleteAlbum", "albums",
+                      _NO_CONTENT, errors="403 404"),
+    },
+    "/albums/{album_id}/images": {
+        "parameters": [_ALBUM_ID],
+        "get": _op("List an album's images", "listAlbumImages", "albums",
+                   {"200": _json("Newest first; others see its unlisted and public images.",
+                                 "ImageList")},
+                   errors="400 404", params=("limit", "cursor")),
+    },
+    "/albums/{album_id}/images/{image_id}": {
+        "parameters": [_ALBUM_ID, _IMAGE_ID],
+        "put": _op("Put an image in an album", "addAlbumImage", "albums", _NO_CONTENT,
+                   errors="400 403 404"),
+        "delete": _op("Take an image out of an album", "removeAlbumImage", "albums",
+                      _NO_CONTENT, errors="403 404"),
+    },
+    "/albums/{album_id}/shares": {
+        "parameters": [_ALBUM_ID],
+        "post": _op("Share an album", "shareAlbum", "shares",
+                    {"201": _json("The link; its URL is shown this once.", "ShareCreated",
+                                  ("revokeShare",), "share_id")},
+                    errors="400 403 404 415", body="ShareCreate"),
+    },
+    "/shares": {
+        "get": _op("List my share links", "listShares", "shares",
+                   {"200": _json("Newest first, revoked ones included.", "ShareList")},
+                   errors="400", params=("target_id",)),
+    },
+    "/shares/{share_id}": {
+        "parameters": [_id_param("share_id", "The link's id.", "^[0-9a-f]{64}$")],
+        "delete": _op("Revoke a share link", "revokeShare", "shares", _NO_CONTENT,
+                      errors="404"),
+    },
+    "/openapi.json": {
+        "get": {"summary": "This document", "operationId": "getOpenApi", "tags": ["meta"],
+                "security": [], "responses": {"200": {
+                    "description": "OpenAPI 3.1.", "content": {"application/json": {
+                        "schema": {"type": "object"}}}}}},
+    },
+}
+
+
+def _error_response(description: str, *, challenge: bool = False) -> dict:
+    response = _json(description, "Error")
+    if challenge:
+        response["headers"] = {"WWW-Authenticate": {
+            "description": "`Bearer realm=\"pixvault\"`, with `error=\"invalid_token\"` "
+                           "when a token was sent.", "schema": {"type": "string"}}}
+    return response
+
+
+@functools.cache
+def _document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Pixvault API", "version": "1",
+                 "description": "Upload, list, edit, share and organise your images. "
+                                "Every error is JSON: `{\"error\": {\"code\", \"message\"}}`. "
+                                "Human-readable guide: `/api`."},
+        "security": BEARER,
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "parameters": PARAMETERS,
+            "responses": {**{code: _error_response(text, challenge=code == "401")
+                             for code, text in _ERRORS.items()},
+                          "default": _error_response("Any other error (405, 503, 500...).")},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description":
+                           "An API token from the account page, `manage.py createtoken` or "
+                           "`POST /tokens`."},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                            "description": "The site's sign-in cookie; writes also need the "
+                                           "`X-XSRFToken` header (the `_xsrf` cookie's value)."},
+            },
+        },
+    }
+
+
+def document(server_url: str) -> dict:
+    """The OpenAPI document, its server set to `server_url` (this site's `/api/v1`)."""
+    doc = copy.copy(_document())
+    doc["servers"] = [{"url": server_url}]
+    return doc
+
+
+class OpenApiHandler(ApiHandler):
+    login_required = False
+
+    def get(self) -> None:
+        self.write_json(document(self.absolute_url("/api/v1")))
+
+
+ROUTES = [(r"/api/v1/openapi\.json", OpenApiHandler)]

@@ -1,0 +1,155 @@
+"""JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of every API body, parameter and answer.
+
+They are written once, here: `app.api.openapi` publishes them as `components`, and
+`app.api.validation` checks request bodies and query strings against the very same objects,
+so the document cannot drift from what the server accepts.
+"""
+
+from app.auth.tokens import MAX_NAME as MAX_TOKEN_NAME
+from app.images.pagination import MAX_LIMIT
+from app.images.remote import MAX_URL_LENGTH
+from app.images.shares import MAX_EXPIRES_IN, MAX_LABEL
+from app.images.store import MAX_DESCRIPTION, MAX_TITLE, VISIBILITIES
+
+DEFAULT_LIMIT = 30
+ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}$", "description": "A random id."}
+DIGEST = {"type": "string", "pattern": "^[0-9a-f]{64}$",
+          "description": "sha256 (hex) of the secret; names the secret without revealing it."}
+TIME = {"type": "string", "format": "date-time"}
+URL = {"type": "string", "format": "uri"}
+TEXT = {"type": "string", "pattern": r"\S", "description": "Not blank."}
+
+
+def ref(name: str) -> dict:
+    """A JSON reference to the component schema `name`."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def closed(properties: dict, required: tuple[str, ...] = (), **extra) -> dict:
+    """An object schema that rejects unknown fields (a typo is an error, not a no-op)."""
+    return {"type": "object", "properties": properties, "required": list(required),
+            "additionalProperties": False, **extra}
+
+
+def _nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+_title = {"type": "string", "maxLength": MAX_TITLE}
+_description = {"type": "string", "maxLength": MAX_DESCRIPTION}
+_upload_fields = {"title": _title, "description": _description, "visibility": ref("Visibility"),
+                  "album": {**ID, "description": "Also put the image in this album of yours."}}
+_share_fields = {
+    "expires_in": {**_nullable({"type": "integer", "minimum": 60, "maximum": MAX_EXPIRES_IN}),
+                   "description": "Seconds until the link stops working; null or absent: never."},
+    "label": {"type": "string", "maxLength": MAX_LABEL,
+              "description": "A note for yourself: who got the link."},
+}
+
+_next_cursor = {**_nullable({"type": "string"}),
+                "description": "Pass as `cursor` for the next page; null on the last page."}
+_share_props = {
+    "id": DIGEST, "kind": {"type": "string", "enum": ["image", "album"]}, "target_id": ID,
+    "label": {"type": "string"}, "created": TIME, "expires": _nullable(TIME),
+    "revoked": {"type": "boolean"}, "views": {"type": "integer"},
+}
+
+SCHEMAS: dict[str, dict] = {
+    "Visibility": {"type": "string", "enum": list(VISIBILITIES), "description":
+                   "private: you only (and share links); unlisted: anyone with the URL; "
+                   "public: also listed on your profile and the front page."},
+    "Error": closed({"error": closed(
+        {"code": {"type": "string", "examples": ["not_found", "invalid", "unauthorized"]},
+         "message": {"type": "string", "description": "For people; may change."}},
+        ("code", "message"))}, ("error",)),
+    # ----- requests -----
+    "TokenCreate": closed({"name": {**TEXT, "maxLength": MAX_TOKEN_NAME}}, ("name",)),
+    "UploadFields": closed({**_upload_fields, "filename": {
+        "type": "string", "maxLength": 255,
+        "description": "Display name of a raw-body upload (query string only)."}}),
+    "UploadMultipart": closed({"file": {"type": "string", "contentMediaType": "image/*",
+                                        "description": "The image file."}, **_upload_fields},
+                              ("file",)),
+    "UrlUpload": closed({"url": {**URL, "maxLength": MAX_URL_LENGTH, "description":
+                                 "http(s) URL of an image; fetched by the server, which "
+                                 "refuses private and loopback addresses."},
+                         **_upload_fields}, ("url",)),
+    "ImageChanges": closed({"title": _title, "description": _description,
+                            "visibility": ref("Visibility")}),
+    "ShareCreate": closed(_share_fields),
+    "AlbumCreate": closed({"title": {**TEXT, "maxLength": MAX_TITLE},
+                           "description": _description, "visibility": ref("Visibility")},
+                          ("title",)),
+    "AlbumChanges": closed({"title": {**TEXT, "maxLength": MAX_TITLE},
+                            "description": _description, "visibility": ref("Visibility"),
+                            "cover": {**_nullable(ID), "description":
+                                      "An image in the album, or null for none."}}),
+    # ----- answers -----
+    "Image": closed({
+        "id": ID, "title": {"type": "string"}, "description": {"type": "string"},
+        "visibility": ref("Visibility"), "width": {"type": "integer"},
+        "height": {"type": "integer"}, "bytes": {"type": "integer",
+                                                 "description": "Size of the original."},
+        "format": {"type": "string", "examples": ["jpeg", "png", "webp"]}, "created": TIME,
+        "page_url": URL,
+        "urls": closed({"original": {**URL, "description": "The untouched upload, with its "
+                                     "metadata; present, and served, for the owner only."},
+                        "full": {**URL, "description": "Full size without metadata."},
+                        "large": URL, "thumb": URL}, ("full", "large", "thumb")),
+        "album_ids": {"type": "array", "items": ID},
+    }, ("id", "title", "description", "visibility", "width", "height", "bytes", "format",
+        "created", "page_url", "urls", "album_ids")),
+    "ImageList": closed({"items": {"type": "array", "items": ref("Image")},
+                         "next_cursor": _next_cursor},
+                        ("items", "next_cursor")),
+    "Token": closed({"id": DIGEST, "name": {"type": "string"}, "created": TIME,
+                     "last_used": {**_nullable(TIME), "description": "To the minute."}},
+                    ("id", "name", "created", "last_used")),
+    "TokenCreated": closed({"id": DIGEST, "name": {"type": "string"}, "created": TIME,
+                            "last_used": {"type": "null"},
+                            "token": {"type": "string", "description":
+                                      "The secret, shown this once: send it as "
+                                      "`Authorization: Bearer <token>`."}},
+                           ("id", "name", "created", "last_used", "token")),
+    "TokenList": closed({"items": {"type": "array", "items": ref("Token")}}, ("items",)),
+    "Share": closed(_share_props, tuple(_share_props)),
+    "ShareCreated": closed({**_share_props, "url": {**URL, "description":
+                                                     "The link, shown this once."}},
+                           (*_share_props, "url")),
+    "ShareList": closed({"items": {"type": "array", "items": ref("Share")}}, ("items",)),
+    "Album": closed({"id": ID, "title": {"type": "string"}, "description": {"type": "string"},
+                     "visibility": ref("Visibility"), "cover": _nullable(ID),
+                     "created": TIME, "page_url": URL},
+                    ("id", "title", "description", "visibility", "cover", "created",
+                     "page_url")),
+    "AlbumList": closed({"items": {"type": "array", "items": ref("Album")},
+                         "next_cursor": _next_cursor}, ("items", "next_cursor")),
+    "Me": closed({"id": ID, "username": {"type": "string"},
+                  "role": {"type": "string", "enum": ["user", "admin"]}, "created": TIME,
+                  "default_visibility": ref("Visibility"), "used_bytes": {"type": "integer"},
+                  "quota_bytes": _nullable({"type": "integer"})},
+                 ("id", "username", "role", "created", "default_visibility", "used_bytes",
+                  "quota_bytes")),
+}
+
+PARAMETERS: dict[str, dict] = {
+    "limit": {"name": "limit", "in": "query", "required": False,
+              "description": "Items per page.",
+              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                         "default": DEFAULT_LIMIT}},
+    "cursor": {"name": "cursor", "in": "query", "required": False,
+               "description": "`next_cursor` of the previous page.",
+               "schema": {"type": "string", "maxLength": 200}},
+    "target_id": {"name": "target_id", "in": "query", "required": False,
+                  "description": "Only the links to this image or album.", "schema": ID},
+    "title": {"name": "title", "in": "query", "required": False, "schema": _title},
+    "description": {"name": "description", "in": "query", "required": False,
+                    "schema": _description},
+    "visibility": {"name": "visibility", "in": "query", "required": False,
+                   "schema": ref("Visibility")},
+    "album": {"name": "album", "in": "query", "required": False, "schema": ID},
+    "filename": {"name": "filename", "in": "query", "required": False,
+                 "description": "Display name of a raw-body upload.",
+                 "schema": {"type": "string", "maxLength": 255}},
+}
+

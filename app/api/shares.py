@@ -1,0 +1,62 @@
+"""`/api/v1/.../shares`: share links to an image or album, listing mine, revoking one.
+
+A link's secret token appears once, in the `url` of the creation answer; afterwards the link
+is known by its id (the token's sha256) only.
+"""
+
+from app.api.base import ApiHandler
+from app.images import access, shares
+
+
+def share_json(share: dict) -> dict:
+    """The JSON form of a share link (without its secret URL)."""
+    return {"id": share["_id"], "kind": share["kind"], "target_id": share["target_id"],
+            "label": share["label"], "created": share["created"], "expires": share["expires"],
+            "revoked": share["revoked"], "views": share["views"]}
+
+
+class CreateShareHandler(ApiHandler):
+    """`POST /api/v1/images/{id}/shares` (and albums, see subclass): 201 with the link."""
+
+    kind = "image"
+
+    async def post(self, target_id: str) -> None:
+        if self.kind == "image":
+            target = await access.changeable_image(self.db, target_id, self.current_user)
+        else:
+            target = await access.changeable_album(self.db, target_id, self.current_user)
+        body = self.json_body("ShareCreate")
+        share, token = await shares.create_share(
+            self.db, owner_id=target["owner_id"], kind=self.kind, target_id=target["_id"],
+            expires_in=body.get("expires_in"), label=body.get("label", ""), now=self.now())
+        self.write_json({**share_json(share),
+                         "url": self.absolute_url(shares.share_path(token))}, 201)
+
+
+class CreateAlbumShareHandler(CreateShareHandler):
+    kind = "album"
+
+
+class SharesHandler(ApiHandler):
+    """`GET /api/v1/shares`: my links, newest first, optionally of one target."""
+
+    async def get(self) -> None:
+        target_id = self.query("target_id").get("target_id")
+        items = await shares.list_shares(self.db, self.current_user["_id"], target_id)
+        self.write_json({"items": [share_json(share) for share in items]})
+
+
+class ShareHandler(ApiHandler):
+    """`DELETE /api/v1/shares/{id}`: revoke one of my links (204)."""
+
+    async def delete(self, share_id: str) -> None:
+        await shares.revoke_share(self.db, self.current_user["_id"], share_id, self.now())
+        self.no_content()
+
+
+ROUTES = [
+    (r"/api/v1/images/([^/]+)/shares", CreateShareHandler),
+    (r"/api/v1/albums/([^/]+)/shares", CreateAlbumShareHandler),
+    (r"/api/v1/shares", SharesHandler),
+    (r"/api/v1/shares/([^/]+)", ShareHandler),
+]

@@ -1,0 +1,156 @@
+"""The `/account` page and its forms: password, sessions, API tokens, default visibility,
+the ShareX uploader, and deleting the account.
+
+The ShareX config embeds a new token, so downloading it changes state: it is a POST form
+(with its XSRF field) answered with the file, never a GET a third-party page could trigger.
+"""
+
+import json
+
+import tornado.web
+
+from app.auth import account_store, tokens
+from app.auth.sharex import sharex_config
+from app.errors import DomainError
+from app.ids import token_digest
+from app.images.store import VISIBILITIES
+from app.web import SESSION_COOKIE, BaseHandler
+
+
+class AccountPageHandler(BaseHandler):
+    """Base of the account handlers: renders the page with an optional error or new token."""
+
+    async def render_account(self, *, error: str | None = None, status: int = 200,
+                             new_token: tuple[dict, str] | None = None) -> None:
+        user = self.current_user
+        self.set_status(status)
+        # The page may show a secret (a new token): keep it out of every cache.
+        self.set_header("Cache-Control", "no-store")
+        current = token_digest(self.session_token) if self.session_token else None
+        self.render(
+            "account.html", error=error, new_token=new_token,
+            sessions=await account_store.list_sessions(self.db, user["_id"], self.now()),
+            current_session=current,
+            tokens=await tokens.list_tokens(self.db, user["_id"]),
+            default_visibility=user.get("settings", {}).get("default_visibility", "private"),
+            visibilities=VISIBILITIES, api_base=self.absolute_url("/api/v1"))
+
+    def password_argument(self, name: str) -> str:
+        # Never strip: leading or trailing spaces are part of a password.
+        return self.get_body_argument(name, "", strip=False)
+
+    def back(self, message: str, anchor: str) -> None:
+        """Flash `message` and redirect to a section of the account page."""
+        self.flash(message)
+        self.redirect(f"/account#{anchor}")
+
+
+class AccountHandler(AccountPageHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.render_account()
+
+
+class PasswordHandler(AccountPageHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        try:
+            await account_store.change_password(
+                self.db, self.current_user, self.password_argument("current_password"),
+                self.password_argument("new_password"), rounds=self.settings["bcrypt_rounds"],
+                executor=self.settings["executor"], keep_session=self.session_token)
+        except DomainError as error:
+            await self.render_account(error=error.message, status=error.status)
+            return
+        self.back("Password changed. Your other sessions are signed out.", "password")
+        return
+
+
+class EndOtherSessionsHandler(AccountPageHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        ended = await account_store.end_other_sessions(self.db, self.current_user["_id"],
+                                                       self.session_token)
+        self.back(f"Signed out {ended} other session{'s' if ended != 1 else ''}.", "sessions")
+        return
+
+
+class TokensHandler(AccountPageHandler):
+    """Creating a token answers with the page itself, the one place its secret appears."""
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        try:
+            created = await tokens.create_token(self.db, self.current_user["_id"],
+                                                self.get_body_argument("name", ""),
+                                                now=self.now())
+        except DomainError as error:
+            await self.render_account(error=error.message, status=error.status)
+            return
+        await self.render_account(new_token=created)
+
+
+class RevokeTokenHandler(AccountPageHandler):
+    @tornado.web.authenticated
+    async def post(self, token_id: str) -> None:
+        await tokens.revoke_token(self.db, self.current_user["_id"], token_id)
+        self.back("Token revoked.", "tokens")
+        return
+
+
+class SettingsHandler(AccountPageHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        await account_store.set_default_visibility(
+            self.db, self.current_user["_id"], self.get_body_argument("default_visibility", ""))
+        self.back("Settings saved.", "settings")
+        return
+
+
+class ShareXHandler(AccountPageHandler):
+    """`POST /account/sharex.sxcu` answers with the file; a GET only leads to the form."""
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        self.redirect("/account#sharex")
+        return
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        _, secret = await tokens.replace_named_token(self.db, self.current_user["_id"],
+                                                     tokens.SHAREX_NAME, now=self.now())
+        config = sharex_config(self.absolute_url(""), secret,
+                               self.get_body_argument("link", "page"))
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Content-Disposition", 'attachment; filename="pixvault.sxcu"')
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(config, indent=2))
+
+
+class DeleteAccountHandler(AccountPageHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        try:
+            await account_store.check_password(
+                self.current_user, self.password_argument("password"),
+                rounds=self.settings["bcrypt_rounds"], executor=self.settings["executor"])
+        except DomainError as error:
+            await self.render_account(error=error.message, status=error.status)
+            return
+        await account_store.delete_account(self.db, self.settings["bucket"], self.current_user)
+        self.clear_cookie(SESSION_COOKIE)
+        self.flash("Your account and everything in it has been deleted.")
+        self.redirect("/")
+        return
+
+
+ROUTES = [
+    (r"/account", AccountHandler),
+    (r"/account/password", PasswordHandler),
+    (r"/account/sessions/end-others", EndOtherSessionsHandler),
+    (r"/account/tokens", TokensHandler),
+    (r"/account/tokens/([0-9a-f]{64})/revoke", RevokeTokenHandler),
+    (r"/account/settings", SettingsHandler),
+    (r"/account/sharex.sxcu", ShareXHandler),
+    (r"/account/delete", DeleteAccountHandler),
+]

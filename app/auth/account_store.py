@@ -1,0 +1,83 @@
+"""Account management: password changes, sessions, settings and deleting an account with
+everything it owns. The `/account` pages call these; so could an admin tool."""
+
+import asyncio
+import datetime
+from concurrent.futures import Executor
+
+from gridfs import AsyncGridFSBucket
+from pymongo import DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app.auth import passwords, tokens
+from app.errors import Invalid
+from app.ids import token_digest
+from app.images import albums, store
+
+_BATCH = 100
+
+
+async def check_password(user: dict, password: str, *, rounds: int,
+                         executor: Executor) -> None:
+    """`Invalid` unless `password` is the user's current password (bcrypt in `executor`)."""
+    loop = asyncio.get_running_loop()
+    if not await loop.run_in_executor(executor, passwords.check_password, password,
+                                      user["password_hash"], rounds):
+        raise Invalid("Your current password is not correct.")
+
+
+async def change_password(db: AsyncDatabase, user: dict, current: str, new: str, *,
+                          rounds: int, executor: Executor, keep_session: str | None) -> None:
+    """Replace the password after checking the current one, then end every other session
+    (whoever else was signed in, perhaps with a stolen password, is signed out)."""
+    await check_password(user, current, rounds=rounds, executor=executor)
+    passwords.validate_new_password(new)
+    loop = asyncio.get_running_loop()
+    hashed = await loop.run_in_executor(executor, passwords.hash_password, new, rounds)
+    await db.users.update_one({"_id": user["_id"]}, {"$set": {"password_hash": hashed}})
+    await end_other_sessions(db, user["_id"], keep_session)
+
+
+async def list_sessions(db: AsyncDatabase, user_id: str, now: datetime.datetime) -> list[dict]:
+    """The user's unexpired sessions, most recently seen first."""
+    return await (db.sessions.find({"user_id": user_id, "expires": {"$gt": now}})
+                  .sort([("last_seen", DESCENDING), ("created", DESCENDING)]).to_list(200))
+
+
+async def end_other_sessions(db: AsyncDatabase, user_id: str, keep_session: str | None) -> int:
+    """Delete the user's sessions except the one whose token is `keep_session`; returns how
+    many ended."""
+    query = {"user_id": user_id}
+    if keep_session:
+        query["_id"] = {"$ne": token_digest(keep_session)}
+    return (await db.sessions.delete_many(query)).deleted_count
+
+
+async def set_default_visibility(db: AsyncDatabase, user_id: str, visibility: str) -> None:
+    """The visibility new uploads get when the uploader does not choose one."""
+    if visibility not in store.VISIBILITIES:
+        raise Invalid("Visibility must be private, unlisted or public.")
+    await db.users.update_one({"_id": user_id},
+                              {"$set": {"settings.default_visibility": visibility}})
+
+
+async def delete_account(db: AsyncDatabase, bucket: AsyncGridFSBucket, user: dict) -> None:
+    """Remove the user and everything they own: images (with their GridFS files), albums,
+    share links, API tokens and sessions.
+
+    The user document goes first, so every session and token stops working at once and no
+    new upload can start; if this is interrupted, what is left has no owner and
+    `manage.py gc` sweeps it.
+    """
+    user_id = user["_id"]
+    await db.users.delete_one({"_id": user_id})
+    await db.sessions.delete_many({"user_id": user_id})
+    await tokens.revoke_all(db, user_id)
+    while batch := await db.images.find({"owner_id": user_id}).limit(_BATCH).to_list():
+        for image in batch:
+            await store.delete_image(db, bucket, image)
+    while batch := await db.albums.find({"owner_id": user_id}).limit(_BATCH).to_list():
+        for album in batch:
+            await albums.delete_album(db, album)
+    # Links whose target was already gone (deleting a target deletes its links).
+    await db.shares.delete_many({"owner_id": user_id})

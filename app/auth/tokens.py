@@ -1,0 +1,75 @@
+"""API tokens: long-lived secrets for scripts, ShareX and other clients of the JSON API.
+
+The secret is shown once, at creation; the database keeps only its sha256, which doubles as
+the token's public id (it cannot be turned back into the secret, and it names the token in
+`DELETE /api/v1/tokens/{id}` and on the account page).
+"""
+
+import datetime
+
+from pymongo import DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app.errors import Invalid, NotFound
+from app.ids import new_token, token_digest
+
+MAX_NAME = 100
+SHAREX_NAME = "ShareX"
+# `last_used` is informational: refreshing it once a minute spares a write on every request.
+LAST_USED_PRECISION = datetime.timedelta(minutes=1)
+
+
+def validate_name(name: str) -> str:
+    """The trimmed token name, or `Invalid` unless it has 1 to 100 characters."""
+    name = name.strip()
+    if not 1 <= len(name) <= MAX_NAME:
+        raise Invalid(f"Give the token a name of 1 to {MAX_NAME} characters.")
+    return name
+
+
+async def create_token(db: AsyncDatabase, user_id: str, name: str, *,
+                       now: datetime.datetime) -> tuple[dict, str]:
+    """Create a token for `user_id`; returns `(token doc, secret)`. Only the digest is kept."""
+    secret = new_token()
+    doc = {"_id": token_digest(secret), "user_id": user_id, "name": validate_name(name),
+           "created": now, "last_used": None}
+    await db.api_tokens.insert_one(doc)
+    return doc, secret
+
+
+async def replace_named_token(db: AsyncDatabase, user_id: str, name: str, *,
+                              now: datetime.datetime) -> tuple[dict, str]:
+    """Revoke the user's tokens called `name` and create a fresh one (e.g. for ShareX)."""
+    await db.api_tokens.delete_many({"user_id": user_id, "name": name})
+    return await create_token(db, user_id, name, now=now)
+
+
+async def list_tokens(db: AsyncDatabase, user_id: str) -> list[dict]:
+    """The user's tokens, newest first."""
+    return await (db.api_tokens.find({"user_id": user_id})
+                  .sort([("created", DESCENDING), ("_id", DESCENDING)]).to_list())
+
+
+async def revoke_token(db: AsyncDatabase, user_id: str, token_id: str) -> None:
+    """Delete one of the user's tokens; `NotFound` for anyone else's or an unknown id."""
+    result = await db.api_tokens.delete_one({"_id": token_id, "user_id": user_id})
+    if not result.deleted_count:
+        raise NotFound()
+
+
+async def revoke_all(db: AsyncDatabase, user_id: str) -> None:
+    """Delete every token of the user (account deletion)."""
+    await db.api_tokens.delete_many({"user_id": user_id})
+
+
+async def user_for_token(db: AsyncDatabase, token: str, now: datetime.datetime) -> dict | None:
+    """The enabled user owning this secret, or None; refreshes the token's `last_used`."""
+    doc = await db.api_tokens.find_one({"_id": token_digest(token)})
+    if doc is None:
+        return None
+    user = await db.users.find_one({"_id": doc["user_id"]})
+    if user is None or user.get("disabled"):
+        return None
+    if doc["last_used"] is None or now - doc["last_used"] >= LAST_USED_PRECISION:
+        await db.api_tokens.update_one({"_id": doc["_id"]}, {"$set": {"last_used": now}})
+    return user

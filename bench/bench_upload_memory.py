@@ -1,0 +1,239 @@
+"""Server memory while large uploads stream in: python bench/bench_upload_memory.py [options]
+
+Starts `manage.py serve` on a temporary data dir (embedded database, bcrypt cost 4), signs in
+over HTTP, and sends multipart uploads to `POST /upload` from raw `http.client` connections in
+64 KiB writes at a fixed pace, while a thread samples VmRSS of the Python server process (not
+its database child) every 50 ms. The kernel's peak mark (VmHWM) is reset at each phase
+boundary, so the "exact" peaks include spikes shorter than the sampling interval.
+
+Phases: "streaming" runs from the first byte until the client has written the last one;
+"processing" from then until the response (decode, derivatives, GridFS writes). The claim
+under test: streaming costs a small, constant amount of memory, whatever the file size.
+
+Cases: one ~48 MiB BMP (4096x4096 RGB) sent at --rate, the same size sent as fast as the
+server reads, and --concurrent simultaneous ~5 MB BMPs. A small upload first warms the
+server up (imports, executor threads), so "before" is a steady state.
+"""
+
+import argparse
+import io
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import (  # noqa: E402
+    PixvaultServer,
+    RssSampler,
+    Session,
+    StreamedUpload,
+    cpu_seconds,
+    exit_on_sigterm,
+    reset_peak,
+    status_kb,
+    upload_bytes,
+)
+from PIL import Image  # noqa: E402
+
+MIB = 1024 * 1024
+
+
+def picture(size: tuple[int, int], seed: int) -> Image.Image:
+    """A photo-like RGB picture (fractal edges, gradients, grain); `seed` makes it unique."""
+    fractal = Image.effect_mandelbrot(size, (-2.2 + seed / 1000, -1.2, 1.0, 1.2), 40)
+    radial = Image.radial_gradient("L").resize(size)
+    linear = Image.linear_gradient("L").rotate(90).resize(size)
+    noise = Image.effect_noise(size, 20)
+    im = Image.blend(Image.merge("RGB", (fractal, radial, linear)),
+                     Image.merge("RGB", (noise,) * 3), 0.1)
+    im.putpixel((0, 0), (seed % 256, seed // 256 % 256, 7))
+    return im
+
+
+def bmp(size: tuple[int, int], seed: int) -> bytes:
+    buf = io.BytesIO()
+    picture(size, seed).save(buf, "BMP")
+    return buf.getvalue()
+
+
+def variant_of(data: bytes, seed: int) -> bytes:
+    """The same BMP with one pixel byte changed: new sha256, so it is processed again."""
+    copy = bytearray(data)
+    copy[-1] = (copy[-1] + seed) % 256
+    return bytes(copy)
+
+
+@dataclass
+class Result:
+    name: str
+    files: int
+    file_bytes: int
+    before_kb: int
+    stream_peak_kb: int
+    stream_hwm_kb: int
+    process_peak_kb: int
+    process_hwm_kb: int
+    final_kb: int
+    stream_s: float
+    process_s: float
+    stream_cpu_s: float
+    process_cpu_s: float
+    samples: int
+
+    @property
+    def stream_growth_kb(self) -> int:
+        return max(self.stream_peak_kb, self.stream_hwm_kb) - self.before_kb
+
+    @property
+    def process_growth_kb(self) -> int:
+        return max(self.process_peak_kb, self.process_hwm_kb) - self.before_kb
+
+
+def measure(server: PixvaultServer, session: Session, name: str, blobs: list[bytes], *,
+            rate: float, chunk: int, interval: float, settle: float) -> Result:
+    """Upload `blobs` at once (one connection each) and read the server's memory throughout."""
+    pid = server.pid
+    time.sleep(settle)
+    before = status_kb(pid, "VmRSS")
+    exact = reset_peak(pid)
+    marks: dict[str, float] = {}
+    lock = threading.Lock()
+    sent = [0]
+
+    def last_byte() -> None:
+        # The streaming phase ends when every client has written its last byte.
+        with lock:
+            sent[0] += 1
+            if sent[0] == len(blobs):
+                marks["stream_hwm"] = status_kb(pid, "VmHWM")
+                marks["stream_cpu"] = cpu_seconds(pid)
+                reset_peak(pid)
+
+    uploads = [
+        StreamedUpload(session, blob, f"{name}-{i}.bmp", rate=rate, chunk=chunk,
+                       on_last_byte=last_byte)
+        for i, blob in enumerate(blobs)
+    ]
+    errors: list[BaseException] = []
+
+    def run(upload: StreamedUpload) -> None:
+        try:
+            upload.run()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(u,)) for u in uploads]
+    cpu_start = cpu_seconds(pid)
+    with RssSampler(pid, interval) as sampler:
+        start = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        process_hwm = status_kb(pid, "VmHWM")
+        cpu_end = cpu_seconds(pid)
+        time.sleep(settle)
+    if errors:
+        raise errors[0]
+    for upload in uploads:
+        if upload.status != 201:
+            raise RuntimeError(f"{name}: upload answered {upload.status}: {upload.body[:300]!r}")
+    stream_end = max(u.last_byte for u in uploads)
+    end = max(u.answered for u in uploads)
+    return Result(
+        name=name, files=len(blobs), file_bytes=sum(len(b) for b in blobs),
+        before_kb=before,
+        stream_peak_kb=sampler.peak_kb(start, stream_end),
+        stream_hwm_kb=marks["stream_hwm"] if exact else 0,
+        process_peak_kb=sampler.peak_kb(stream_end, end),
+        process_hwm_kb=process_hwm if exact else 0,
+        final_kb=status_kb(pid, "VmRSS"),
+        stream_s=stream_end - start, process_s=end - stream_end,
+        stream_cpu_s=marks["stream_cpu"] - cpu_start,
+        process_cpu_s=cpu_end - marks["stream_cpu"],
+        samples=len(sampler.samples),
+    )
+
+
+def mib(kb: float) -> str:
+    return f"{kb / 1024:7.1f} MiB"
+
+
+def report(r: Result) -> None:
+    size = r.file_bytes / MIB
+    each = f"{r.files} x {size / r.files:.1f} MiB" if r.files > 1 else f"{size:.1f} MiB"
+    rate = size / r.stream_s if r.stream_s else 0
+    print(f"\n== {r.name}: {each} ({r.samples} RSS samples)")
+    print(f"  RSS before            {mib(r.before_kb)}")
+    print(f"  peak while streaming  {mib(r.stream_peak_kb)} sampled, {mib(r.stream_hwm_kb)} "
+          f"exact (VmHWM)   growth {r.stream_growth_kb / 1024:.1f} MiB")
+    print(f"  peak while processing {mib(r.process_peak_kb)} sampled, {mib(r.process_hwm_kb)} "
+          f"exact (VmHWM)   growth {r.process_growth_kb / 1024:.1f} MiB")
+    print(f"  RSS after             {mib(r.final_kb)}   (+{(r.final_kb - r.before_kb) / 1024:.1f}"
+          " MiB retained)")
+    print(f"  streaming growth / bytes uploaded = {r.stream_growth_kb * 1024 / r.file_bytes:.3f}"
+          f"   processing growth / bytes = {r.process_growth_kb * 1024 / r.file_bytes:.2f}")
+    print(f"  time: streaming {r.stream_s:.2f} s ({rate:.1f} MiB/s, server CPU "
+          f"{r.stream_cpu_s:.2f} s), processing {r.process_s:.2f} s (server CPU "
+          f"{r.process_cpu_s:.2f} s), whole upload {r.stream_s + r.process_s:.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--side", type=int, default=4096,
+                        help="big image is SIDE x SIDE RGB BMP (default 4096: 48 MiB)")
+    parser.add_argument("--rate", type=float, default=8,
+                        help="MiB/s for the paced big upload (default 8)")
+    parser.add_argument("--chunk-kib", type=int, default=64, help="client write size")
+    parser.add_argument("--concurrent", type=int, default=8, help="simultaneous uploads")
+    parser.add_argument("--concurrent-side", type=int, default=1292,
+                        help="each concurrent image is SIDE x SIDE RGB BMP (default ~4.8 MiB)")
+    parser.add_argument("--concurrent-rate", type=float, default=2,
+                        help="MiB/s per connection in the concurrent case (0: unpaced)")
+    parser.add_argument("--no-unpaced", action="store_true",
+                        help="skip the big upload sent as fast as possible")
+    parser.add_argument("--interval", type=float, default=0.05, help="RSS sampling period, s")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data dir")
+    args = parser.parse_args()
+    exit_on_sigterm()
+
+    print(f"cores: {len(os.sched_getaffinity(0))}, python {sys.version.split()[0]}")
+    started = time.monotonic()
+    big = bmp((args.side, args.side), 1)
+    smalls = [bmp((args.concurrent_side,) * 2, 100 + i) for i in range(args.concurrent)]
+    warm = bmp((256, 256), 99)
+    print(f"made test images in {time.monotonic() - started:.1f} s: big {len(big) / MIB:.1f} MiB"
+          f" ({args.side}x{args.side} BMP), {args.concurrent} x {len(smalls[0]) / MIB:.1f} MiB")
+
+    chunk = args.chunk_kib * 1024
+    results = []
+    with PixvaultServer(keep=args.keep) as server:
+        server.createuser()
+        session = Session(server.port)
+        session.login()
+        upload_bytes(session, warm, "warm-up.bmp")
+        print(f"server pid {server.pid} (database pid {server.db_pid}), "
+              f"VmRSS after warm-up {status_kb(server.pid, 'VmRSS') / 1024:.1f} MiB")
+        common = {"chunk": chunk, "interval": args.interval, "settle": 1.0}
+        results.append(measure(server, session, f"big upload, paced at {args.rate:g} MiB/s",
+                               [big], rate=args.rate * MIB, **common))
+        report(results[-1])
+        if not args.no_unpaced:
+            results.append(measure(server, session, "big upload, unpaced",
+                                   [variant_of(big, 1)], rate=0, **common))
+            report(results[-1])
+        label = (f"{args.concurrent} concurrent uploads, "
+                 + (f"{args.concurrent_rate:g} MiB/s each" if args.concurrent_rate else
+                    "unpaced"))
+        results.append(measure(server, session, label, smalls,
+                               rate=args.concurrent_rate * MIB, **common))
+        report(results[-1])
+    print(f"\ntotal {time.monotonic() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,331 @@
+"""Shared pieces of the HTTP benchmarks: a real `manage.py serve` on a temporary data dir, a
+user signed in over HTTP, memory readings from /proc, and a multipart upload streamed at a
+chosen pace.
+
+Not a benchmark itself; `bench_upload_memory.py` and `bench_serve.py` import it. Everything
+talks to 127.0.0.1 only, and `PixvaultServer` always stops what it started (SIGTERM, then
+SIGKILL after a grace period), even when the benchmark fails.
+"""
+
+import contextlib
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+USERNAME = "benchuser"
+PASSWORD = "bench password 1234"  # noqa: S105 - a throwaway account on a temporary database
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so `finally` blocks (server shutdown) still run."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+# --- memory readings ----------------------------------------------------------------------
+
+
+def status_kb(pid: int, field: str) -> int:
+    """One `kB` field of /proc/<pid>/status (VmRSS, VmHWM...)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise LookupError(field)
+
+
+def reset_peak(pid: int) -> bool:
+    """Reset the kernel's peak-RSS mark (VmHWM) of `pid`; False where that is not allowed."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as refs:
+            refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time `pid` has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class RssSampler:
+    """Samples VmRSS of one process every `interval` seconds in a background thread."""
+
+    def __init__(self, pid: int, interval: float = 0.05):
+        self.pid = pid
+        self.interval = interval
+        self.samples: list[tuple[float, int]] = []  # (monotonic time, kB)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(OSError, LookupError):
+                self.samples.append((time.monotonic(), status_kb(self.pid, "VmRSS")))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "RssSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak_kb(self, start: float, end: float) -> int:
+        """Highest sample taken between two monotonic times (0 when there is none)."""
+        return max((kb for t, kb in self.samples if start <= t <= end), default=0)
+
+
+# --- the server -----------------------------------------------------------------------------
+
+
+class PixvaultServer:
+    """`manage.py serve` on a free port and a temporary data dir, with the embedded database.
+
+    Use as a context manager; `pid` is the Python server process (the database is its child,
+    `db_pid`).
+    """
+
+    def __init__(self, *, bcrypt_rounds: int = 4, keep: bool = False, extra_args=()):
+        self.port = free_port()
+        self.tmp = Path(tempfile.mkdtemp(prefix="pixvault-bench-"))
+        self.data_dir = self.tmp / "data"
+        self.log_path = self.tmp / "serve.log"
+        self.keep = keep
+        self.extra_args = list(extra_args)
+        self.env = {**os.environ, "PIXVAULT_BCRYPT_ROUNDS": str(bcrypt_rounds)}
+        self.process: subprocess.Popen | None = None
+        self.db_pid: int | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def manage(self, *args: str) -> list[str]:
+        return [sys.executable, str(ROOT / "manage.py"), *args, "--data-dir", str(self.data_dir)]
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the server and wait until /healthz answers 200."""
+        command = self.manage("serve", "--port", str(self.port), "--address", HOST,
+                              *self.extra_args)
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our own manage.py
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited at start-up:\n{self.log_tail()}")
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    break
+                conn.close()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not answer within {timeout:.0f} s:\n"
+                                   f"{self.log_tail()}")
+            time.sleep(0.2)
+        self.db_pid = self._child_pid()
+
+    def _child_pid(self) -> int | None:
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{self.pid}/task").iterdir():
+                children = (task / "children").read_text().split()
+                if children:
+                    return int(children[0])
+        return None
+
+    def createuser(self, name: str = USERNAME, password: str = PASSWORD) -> None:
+        """`manage.py createuser NAME --password-stdin` against the running server's data dir."""
+        subprocess.run(  # noqa: S603 - our own manage.py
+            self.manage("createuser", name, "--password-stdin"), cwd=ROOT, env=self.env,
+            input=password + "\n", text=True, check=True, capture_output=True, timeout=60)
+
+    def stop(self, grace: float = 30.0) -> None:
+        """SIGTERM the server (it stops its database); SIGKILL both if it does not exit."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                if self.db_pid:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(self.db_pid, signal.SIGKILL)
+        if not self.keep:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def log_tail(self, lines: int = 30) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def __enter__(self) -> "PixvaultServer":
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+# --- a signed-in browser over http.client ---------------------------------------------------
+
+
+class Session:
+    """Cookies of one signed-in user; small synchronous requests over http.client."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    @property
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    @property
+    def xsrf(self) -> str:
+        return self.cookies["_xsrf"]
+
+    def remember(self, response: http.client.HTTPResponse) -> None:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict | None = None) -> tuple[int, dict, bytes]:
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=120)
+        try:
+            headers = dict(headers or {})
+            if self.cookies:
+                headers["Cookie"] = self.cookie_header
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            self.remember(response)
+            return response.status, dict(response.headers), data
+        finally:
+            conn.close()
+
+    def login(self, username: str = USERNAME, password: str = PASSWORD) -> None:
+        """GET the sign-in page (sets `_xsrf`), then POST the form; expects a redirect."""
+        self.request("GET", "/auth/login")
+        form = urllib.parse.urlencode(
+            {"username": username, "password": password, "_xsrf": self.xsrf})
+        status, _, body = self.request(
+            "POST", "/auth/login", form.encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        if status != 302 or "session" not in self.cookies:
+            raise RuntimeError(f"sign-in failed: {status} {body[:200]!r}")
+
+
+# --- uploads --------------------------------------------------------------------------------
+
+BOUNDARY = "pixvault-bench-boundary-5f1c"
+
+
+def multipart_envelope(filename: str, fields: dict | None = None) -> tuple[bytes, bytes]:
+    """The bytes before and after a file's content in a one-file multipart body."""
+    head = b"".join(
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        .encode() for name, value in (fields or {}).items())
+    head += (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+             f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n').encode()
+    return head, f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+def upload_bytes(session: Session, data: bytes, filename: str,
+                 fields: dict | None = None) -> dict:
+    """Upload one file in a single request; returns the image object (asserting 201)."""
+    import json
+
+    head, tail = multipart_envelope(filename, fields)
+    status, _, body = session.request("POST", "/upload", head + data + tail, {
+        "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+        "X-XSRFToken": session.xsrf, "Accept": "application/json"})
+    if status != 201:
+        raise RuntimeError(f"upload failed: {status} {body[:300]!r}")
+    return json.loads(body)["images"][0]
+
+
+class StreamedUpload:
+    """One `POST /upload` whose file part is sent in `chunk`-byte writes at `rate` bytes/s
+    (0: as fast as the server reads). Times are `time.monotonic()` values."""
+
+    def __init__(self, session: Session, data: bytes | memoryview, filename: str, *,
+                 rate: float = 0, chunk: int = 64 * 1024, fields: dict | None = None,
+                 on_last_byte=None):
+        self.session, self.data, self.filename = session, memoryview(data), filename
+        self.rate, self.chunk, self.fields = rate, chunk, fields
+        self.on_last_byte = on_last_byte
+        self.started = self.last_byte = self.answered = 0.0
+        self.status = 0
+        self.body = b""
+
+    def run(self) -> "StreamedUpload":
+        head, tail = multipart_envelope(self.filename, self.fields)
+        conn = http.client.HTTPConnection(HOST, self.session.port, timeout=300)
+        try:
+            conn.putrequest("POST", "/upload", skip_accept_encoding=True)
+            for name, value in (
+                ("Content-Type", f"multipart/form-data; boundary={BOUNDARY}"),
+                ("Content-Length", str(len(head) + len(self.data) + len(tail))),
+                ("X-XSRFToken", self.session.xsrf),
+                ("Accept", "application/json"),
+                ("Cookie", self.session.cookie_header),
+            ):
+                conn.putheader(name, value)
+            conn.endheaders()
+            self.started = time.monotonic()
+            conn.send(head)
+            for offset in range(0, len(self.data), self.chunk):
+                if self.rate:
+                    # Pace by the clock, not by sleeping a fixed time per chunk, so the
+                    # average rate holds even when a write blocks for a while.
+                    delay = self.started + offset / self.rate - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                conn.send(self.data[offset:offset + self.chunk])
+            conn.send(tail)
+            self.last_byte = time.monotonic()
+            if self.on_last_byte:
+                self.on_last_byte()
+            response = conn.getresponse()
+            self.body = response.read()
+            self.status = response.status
+            self.answered = time.monotonic()
+        finally:
+            conn.close()
+        return self

@@ -1,0 +1,57 @@
+"""The OpenAPI document: valid OpenAPI 3.1, and describing every route and method."""
+
+import re
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+from referencing import Registry, Resource
+
+from app.api import ROUTES
+from app.api.base import ApiHandler
+from tests.client import json_body
+
+
+@pytest.fixture
+async def spec(client):
+    response = await client.get("/api/v1/openapi.json")
+    assert response.code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    return json_body(response)
+
+
+async def test_document_is_valid_openapi_3_1(spec, client):
+    validate(spec)
+    assert spec["openapi"] == "3.1.0"
+    assert spec["servers"] == [{"url": f"{client.base_url}/api/v1"}]
+    assert spec["components"]["securitySchemes"]["bearer"] == {
+        "type": "http", "scheme": "bearer",
+        "description": spec["components"]["securitySchemes"]["bearer"]["description"]}
+
+
+async def test_every_route_and_method_is_described(spec):
+    # Documented paths written as the route patterns that serve them.
+    patterns = {"/api/v1" + re.sub(r"\{\w+\}", "([^/]+)", path).replace(".", "\\."): path
+                for path in spec["paths"]}
+    served = {(patterns.get(pattern, pattern), method.lower())
+              for pattern, handler, *_ in ROUTES if issubclass(handler, ApiHandler)
+              for method in handler.allowed_methods()}
+    described = {(path, method) for path, item in spec["paths"].items() for method in item
+                 if method != "parameters"}
+    assert served == described
+
+
+async def test_answers_match_their_schemas(spec, api):
+    # A sample of real answers, checked against the published response schemas.
+    registry = Registry().with_resource("urn:doc", Resource.from_contents(
+        {"$schema": "https://json-schema.org/draft/2020-12/schema", **spec}))
+
+    def check(response, schema):
+        Draft202012Validator({"$ref": f"urn:doc#/components/schemas/{schema}"},
+                             registry=registry).validate(json_body(response))
+
+    check(await api.get("/api/v1/me"), "Me")
+    check(await api.get("/api/v1/images"), "ImageList")
+    check(await api.get("/api/v1/tokens"), "TokenList")
+    check(await api.get("/api/v1/images/nothing"), "Error")
+    check(await api.post("/api/v1/albums", json_data={"title": "A"}), "Album")

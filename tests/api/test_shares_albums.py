@@ -1,0 +1,102 @@
+"""Share links and albums through the API, and `/api/v1/me`."""
+
+from tests.api.test_images import api_upload
+from tests.client import json_body, text
+from tests.images.images import jpeg, png
+
+
+async def test_share_a_private_image_then_revoke(api, client, db, clock):
+    image = json_body(await api_upload(api, jpeg()))
+    response = await api.post(f"/api/v1/images/{image['id']}/shares",
+                              json_data={"expires_in": 3600, "label": "for Sam"})
+    assert response.code == 201, response.body
+    share = json_body(response)
+    assert share["url"].startswith(f"{api.base_url}/s/")
+    assert (share["kind"], share["target_id"], share["label"]) == ("image", image["id"],
+                                                                   "for Sam")
+    assert share["expires"] is not None and share["revoked"] is False
+    stored = await db.shares.find_one({})
+    assert stored["_id"] == share["id"]
+    assert share["url"].rsplit("/", 1)[1] not in str(stored)
+    assert (await client.get(share["url"].removeprefix(api.base_url))).code == 200
+    listed = json_body(await api.get("/api/v1/shares"))["items"]
+    assert [s["id"] for s in listed] == [share["id"]]
+    assert "url" not in listed[0]
+    assert json_body(await api.get(f"/api/v1/shares?target_id={image['id']}"))["items"]
+    assert (await api.delete(f"/api/v1/shares/{share['id']}")).code == 204
+    assert (await client.get(share["url"].removeprefix(api.base_url))).code == 404
+    assert json_body(await api.get("/api/v1/shares"))["items"][0]["revoked"] is True
+
+
+async def test_share_validation_and_ownership(api, bob_api):
+    image = json_body(await api_upload(api, jpeg(), fields={"visibility": "public"}))
+    path = f"/api/v1/images/{image['id']}/shares"
+    for bad in ({"expires_in": 5}, {"expires_in": "soon"}, {"ttl": 60}):
+        assert (await api.post(path, json_data=bad)).code == 400, bad
+    assert (await api.post(path, json_data={"expires_in": None})).code == 201
+    assert (await bob_api.post(path, json_data={})).code == 403
+    share_id = json_body(await api.get("/api/v1/shares"))["items"][0]["id"]
+    assert (await bob_api.delete(f"/api/v1/shares/{share_id}")).code == 404
+
+
+async def test_album_lifecycle(api, client, db):
+    created = await api.post("/api/v1/albums", json_data={"title": "Trip",
+                                                          "visibility": "unlisted"})
+    assert created.code == 201, created.body
+    album = json_body(created)
+    assert album["page_url"] == f"{api.base_url}/a/{album['id']}"
+    first = json_body(await api_upload(api, jpeg(), fields={"visibility": "unlisted"}))
+    second = json_body(await api_upload(api, png()))
+    path = f"/api/v1/albums/{album['id']}"
+    for image in (first, second):
+        assert (await api.put(f"{path}/images/{image['id']}")).code == 204
+    assert (await api.put(f"{path}/images/{first['id']}")).code == 204  # idempotent
+    mine = json_body(await api.get(f"{path}/images"))["items"]
+    assert {i["id"] for i in mine} == {first["id"], second["id"]}
+    assert json_body(await api.get(path))["cover"] == first["id"]
+    edited = await api.patch(path, json_data={"title": "Trip 2026", "cover": second["id"]})
+    assert (json_body(edited)["title"], json_body(edited)["cover"]) == ("Trip 2026",
+                                                                        second["id"])
+    assert (await api.patch(path, json_data={"cover": "x" * 22})).code == 400
+    assert (await api.patch(path, json_data={"title": ""})).code == 400
+    listed = json_body(await api.get("/api/v1/albums"))
+    assert [a["id"] for a in listed["items"]] == [album["id"]]
+    assert (await api.delete(f"{path}/images/{second['id']}")).code == 204
+    share = json_body(await api.post(f"{path}/shares", json_data={}))
+    assert share["kind"] == "album"
+    assert (await client.get(share["url"].removeprefix(api.base_url))).code == 200
+    assert (await api.delete(path)).code == 204
+    assert (await api.get(path)).code == 404
+    assert await db.images.count_documents({"album_ids": album["id"]}) == 0
+    assert await db.images.count_documents({}) == 2
+
+
+async def test_albums_of_others(api, bob_api):
+    private = json_body(await api.post("/api/v1/albums", json_data={"title": "Mine"}))
+    public = json_body(await api.post("/api/v1/albums", json_data={
+        "title": "Look", "visibility": "public"}))
+    bob_image = json_body(await api_upload(bob_api, jpeg()))
+    assert (await bob_api.get(f"/api/v1/albums/{private['id']}")).code == 404
+    assert (await bob_api.get(f"/api/v1/albums/{public['id']}")).code == 200
+    assert (await bob_api.patch(f"/api/v1/albums/{public['id']}",
+                                json_data={"title": "Bob's"})).code == 403
+    assert (await bob_api.put(f"/api/v1/albums/{public['id']}/images/"
+                              f"{bob_image['id']}")).code == 403
+    assert (await api.put(f"/api/v1/albums/{public['id']}/images/"
+                          f"{bob_image['id']}")).code == 404
+
+
+async def test_me(api, db):
+    await api_upload(api, jpeg())
+    me = json_body(await api.get("/api/v1/me"))
+    user = await db.users.find_one({"username": "alice"})
+    assert me == {"id": user["_id"], "username": "alice", "role": "user",
+                  "created": me["created"], "default_visibility": "private",
+                  "used_bytes": user["used_bytes"], "quota_bytes": None}
+    assert me["used_bytes"] > 0
+
+
+async def test_api_guide_page(client):
+    page = text(await client.get("/api"))
+    assert "curl -H \"Authorization: Bearer $PIXVAULT_TOKEN\"" in page
+    assert "/api/v1/openapi.json" in page

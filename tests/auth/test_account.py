@@ -1,0 +1,187 @@
+"""The /account page: password, sessions, tokens, settings, ShareX, deleting the account."""
+
+import hashlib
+import re
+
+from tests.api.conftest import Api, create_token
+from tests.client import PASSWORD, json_body, multipart, text, upload_one, visible_text
+from tests.images.images import jpeg, png
+
+NEW_PASSWORD = "a brand new passphrase"
+
+
+async def test_page_needs_sign_in(client):
+    response = await client.get("/account")
+    assert response.code == 302
+    assert response.headers["Location"].startswith("/auth/login?next=%2Faccount")
+
+
+async def test_page_lists_sessions_and_tokens(alice, make_client):
+    other = make_client()
+    await other.post("/auth/login", {"username": "alice", "password": PASSWORD},
+                     headers={"User-Agent": "OtherBrowser/1.0"})
+    await create_token(alice, "backup script")
+    page = visible_text(await alice.get("/account"))
+    assert "OtherBrowser/1.0" in page
+    assert "this one" in page
+    assert "backup script" in page
+    assert "never" in page  # last used
+
+
+async def test_change_password_ends_other_sessions(alice, make_client, db):
+    other = make_client()
+    await other.login("alice")
+    response = await alice.post("/account/password", {"current_password": PASSWORD,
+                                                      "new_password": NEW_PASSWORD})
+    assert response.code == 302
+    assert response.headers["Location"] == "/account#password"
+    assert (await alice.get("/account")).code == 200  # this session stays
+    assert (await other.get("/account")).code == 302  # the other one is signed out
+    assert await db.sessions.count_documents({}) == 1
+    fresh = make_client()
+    assert (await fresh.login("alice", NEW_PASSWORD)).code == 302
+    assert (await make_client().login("alice", PASSWORD)).code == 400
+
+
+async def test_wrong_current_password_is_400(alice, db):
+    before = (await db.users.find_one({}))["password_hash"]
+    response = await alice.post("/account/password", {"current_password": "wrong password",
+                                                      "new_password": NEW_PASSWORD})
+    assert response.code == 400
+    assert "current password is not correct" in visible_text(response)
+    short = await alice.post("/account/password", {"current_password": PASSWORD,
+                                                   "new_password": "short"})
+    assert short.code == 400
+    assert (await db.users.find_one({}))["password_hash"] == before
+
+
+async def test_sign_out_other_sessions(alice, make_client):
+    others = [make_client() for _ in range(2)]
+    for other in others:
+        await other.login("alice")
+    response = await alice.post("/account/sessions/end-others")
+    assert response.code == 302
+    assert "Signed out 2 other sessions." in text(await alice.get("/account"))
+    for other in others:
+        assert (await other.get("/account")).code == 302
+
+
+async def test_create_token_shows_it_once(alice, make_client, db):
+    response = await alice.post("/account/tokens", {"name": "phone"})
+    assert response.code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    secret = re.search(r'class="secret" readonly value="([^"]+)"', text(response)).group(1)
+    stored = await db.api_tokens.find_one({})
+    assert stored["_id"] == hashlib.sha256(secret.encode()).hexdigest()
+    assert (await Api(make_client(), secret).get("/api/v1/me")).code == 200
+    assert secret not in text(await alice.get("/account"))
+    blank = await alice.post("/account/tokens", {"name": " "})
+    assert blank.code == 400
+
+
+async def test_revoke_token_from_the_page(alice, make_client, db):
+    created = await create_token(alice)
+    response = await alice.post(f"/account/tokens/{created['id']}/revoke")
+    assert response.code == 302
+    assert await db.api_tokens.count_documents({}) == 0
+    assert (await Api(make_client(), created["token"]).get("/api/v1/me")).code == 401
+
+
+async def test_cannot_revoke_another_users_token(alice, make_client, db):
+    bob = make_client()
+    await bob.register("bob")
+    created = await create_token(bob)
+    assert (await alice.post(f"/account/tokens/{created['id']}/revoke")).code == 404
+    assert await db.api_tokens.count_documents({}) == 1
+
+
+async def test_default_visibility_setting(alice, db):
+    response = await alice.post("/account/settings", {"default_visibility": "public"})
+    assert response.code == 302
+    assert (await upload_one(alice, jpeg()))["visibility"] == "public"
+    assert (await alice.post("/account/settings", {"default_visibility": "x"})).code == 400
+    user = await db.users.find_one({})
+    assert user["settings"]["default_visibility"] == "public"
+
+
+async def test_sharex_config_download(alice, make_client, db):
+    assert (await alice.get("/account/sharex.sxcu")).code == 302  # no token minted by a GET
+    assert await db.api_tokens.count_documents({}) == 0
+    response = await alice.post("/account/sharex.sxcu", {"link": "direct"})
+    assert response.code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="pixvault.sxcu"'
+    config = json_body(response)
+    base = alice.base_url
+    assert config["DestinationType"] == "ImageUploader"
+    assert (config["RequestMethod"], config["RequestURL"]) == ("POST", f"{base}/api/v1/images")
+    assert (config["Body"], config["FileFormName"]) == ("MultipartFormData", "file")
+    assert config["Arguments"] == {"visibility": "unlisted"}
+    assert (config["URL"], config["ThumbnailURL"]) == ("{json:urls.full}", "{json:urls.thumb}")
+    secret = config["Headers"]["Authorization"].removeprefix("Bearer ")
+    # ShareX's request, as it sends it: the token works and the image is unlisted.
+    api = Api(make_client(), secret)
+    content_type, body = multipart([("Screenshot.png", png())], config["Arguments"])
+    uploaded = await api.post("/api/v1/images", body=body, headers={"Content-Type": content_type})
+    assert uploaded.code == 201
+    assert json_body(uploaded)["visibility"] == "unlisted"
+    again = json_body(await alice.post("/account/sharex.sxcu", {"link": "page"}))
+    assert again["URL"] == "{json:page_url}"
+    assert [t["name"] for t in await db.api_tokens.find({}).to_list()] == ["ShareX"]
+    assert (await api.get("/api/v1/me")).code == 401  # the previous ShareX token is replaced
+
+
+async def test_sharex_download_needs_xsrf(alice, db):
+    response = await alice.post("/account/sharex.sxcu", {"link": "page"}, xsrf=False)
+    assert response.code == 403
+    assert await db.api_tokens.count_documents({}) == 0
+
+
+async def test_delete_account_removes_everything(alice, make_client, db):
+    image = await upload_one(alice, jpeg())
+    await upload_one(alice, png())
+    api = Api(make_client(), (await create_token(alice))["token"])
+    album = json_body(await api.post("/api/v1/albums", json_data={"title": "Gone"}))
+    await api.put(f"/api/v1/albums/{album['id']}/images/{image['id']}")
+    await api.post(f"/api/v1/images/{image['id']}/shares", json_data={})
+    await api.post(f"/api/v1/albums/{album['id']}/shares", json_data={})
+    bob = make_client()
+    await bob.register("bob")
+    await upload_one(bob, jpeg(color=(9, 9, 9)))
+
+    wrong = await alice.post("/account/delete", {"password": "not my password"})
+    assert wrong.code == 400
+    assert await db.users.count_documents({}) == 2
+
+    response = await alice.post("/account/delete", {"password": PASSWORD})
+    assert response.code == 302
+    assert response.headers["Location"] == "/"
+    bob_id = (await db.users.find_one({"username": "bob"}))["_id"]
+    assert await db.users.count_documents({}) == 1
+    for collection, field in (("images", "owner_id"), ("albums", "owner_id"),
+                              ("shares", "owner_id"), ("api_tokens", "user_id"),
+                              ("sessions", "user_id")):
+        assert await db[collection].count_documents({field: {"$ne": bob_id}}) == 0, collection
+    bob_image = await db.images.find_one({})
+    assert await db["images.files"].count_documents(
+        {"metadata.image_id": {"$ne": bob_image["_id"]}}) == 0
+    bob_files = [f["_id"] for f in await db["images.files"].find({}).to_list()]
+    assert await db["images.chunks"].count_documents({"files_id": {"$nin": bob_files}}) == 0
+    assert (await alice.get("/account")).code == 302
+    assert (await api.get("/api/v1/me")).code == 401
+    assert (await make_client().login("alice")).code == 400
+
+
+async def test_delete_account_of_a_lone_user_leaves_an_empty_database(alice, db):
+    await upload_one(alice, jpeg())
+    await alice.post("/account/tokens", {"name": "t"})
+    assert (await alice.post("/account/delete", {"password": PASSWORD})).code == 302
+    for collection in ("users", "images", "albums", "shares", "api_tokens", "sessions",
+                       "images.files", "images.chunks"):
+        assert await db[collection].count_documents({}) == 0, collection
+
+
+def test_forms_carry_xsrf_and_page_has_no_inline_script():
+    from app import ROOT
+    page = (ROOT / "templates" / "account.html").read_text()
+    assert page.count("<form") == page.count("xsrf_form_html()")
+    assert "<script" not in page and "style=" not in page

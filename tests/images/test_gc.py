@@ -1,0 +1,26 @@
+"""`manage.py gc`: orphaned GridFS files go, live and recent ones stay."""
+
+import datetime
+
+from gridfs import AsyncGridFSBucket
+
+from app.images.gc import sweep_orphans
+from tests.client import upload_one
+from tests.images.images import jpeg
+
+
+async def test_sweep_deletes_only_old_orphans(alice, db):
+    await upload_one(alice, jpeg())
+    live_files = await db["images.files"].count_documents({})
+    bucket = AsyncGridFSBucket(db, bucket_name="images")
+    old = await bucket.upload_from_stream("orphan/full", b"x" * 1000,
+                                          metadata={"image_id": "gone-image"})
+    await bucket.upload_from_stream("no-metadata", b"y" * 10)
+    now = datetime.datetime.now(datetime.UTC)
+    # Nothing is old enough yet: an upload may still be writing its document.
+    assert await sweep_orphans(db, bucket, now=now, grace=datetime.timedelta(hours=1)) == 0
+    later = now + datetime.timedelta(hours=2)
+    assert await sweep_orphans(db, bucket, now=later, grace=datetime.timedelta(hours=1)) == 2
+    assert await db["images.files"].count_documents({}) == live_files
+    assert await db["images.files"].count_documents({"_id": old}) == 0
+    assert await db["images.chunks"].count_documents({"files_id": old}) == 0
