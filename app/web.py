@@ -14,7 +14,7 @@ import tornado.httputil
 import tornado.web
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 
-from app.auth import sessions
+from app.auth import sessions, tokens
 from app.errors import NOT_FOUND_MESSAGE, DomainError, NotFound
 
 SESSION_COOKIE = "session"
@@ -70,7 +70,16 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
         self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
 
+    # API endpoints and image bytes also take `Authorization: Bearer <token>` (scripts).
+    accepts_bearer = False
+    bearer = False  # True once this request authenticated with a token
+
     async def prepare(self) -> None:
+        header = self.request.headers.get("Authorization") if self.accepts_bearer else None
+        if header is not None:
+            self.current_user = await tokens.user_for_authorization(self.db, header, self.now())
+            self.bearer = True
+            return
         token = self.session_token
         if token:
             self.current_user = await sessions.user_for_token(self.db, token, self.now())
@@ -87,6 +96,10 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_signed_cookie(SESSION_COOKIE, token, version=2,
                                expires_days=self.settings["session_days"], httponly=True,
                                samesite="Lax", secure=self.request.protocol == "https")
+
+    def password_argument(self, name: str) -> str:
+        """A password form field, exactly as typed: spaces at either end are part of it."""
+        return self.get_body_argument(name, "", strip=False)
 
     # ----- flash messages: one signed cookie that lives until the next page renders -----
 

@@ -12,7 +12,6 @@ Two ways in:
 import tornado.web
 
 from app.api import validation
-from app.auth import tokens
 from app.errors import Unauthorized, Unsupported
 from app.images.urls import image_object
 from app.web import BaseHandler
@@ -29,7 +28,7 @@ class ApiHandler(BaseHandler):
     """Base of the JSON API handlers; `login_required = False` for public documents."""
 
     login_required = True
-    bearer = False  # True when this request authenticated with a token
+    accepts_bearer = True
 
     def check_xsrf_cookie(self) -> None:
         # Without a cookie there is no ambient authority to abuse; prepare() answers 401.
@@ -38,18 +37,7 @@ class ApiHandler(BaseHandler):
         super().check_xsrf_cookie()
 
     async def prepare(self) -> None:
-        header = self.request.headers.get("Authorization")
-        if header is None:
-            await super().prepare()
-        else:
-            scheme, _, secret = header.partition(" ")
-            secret = secret.strip()
-            user = None
-            if scheme.lower() == "bearer" and 0 < len(secret) <= 200:
-                user = await tokens.user_for_token(self.db, secret, self.now())
-            if user is None:
-                raise Unauthorized("The API token is missing, malformed or revoked.")
-            self.current_user, self.bearer = user, True
+        await super().prepare()
         if self.login_required and not self.current_user:
             raise Unauthorized("Send 'Authorization: Bearer <token>' or sign in.")
 

@@ -21,10 +21,7 @@ class CreateShareHandler(ApiHandler):
     kind = "image"
 
     async def post(self, target_id: str) -> None:
-        if self.kind == "image":
-            target = await access.changeable_image(self.db, target_id, self.current_user)
-        else:
-            target = await access.changeable_album(self.db, target_id, self.current_user)
+        target = await access.shareable(self.db, self.kind, target_id, self.current_user)
         body = self.json_body("ShareCreate")
         share, token = await shares.create_share(
             self.db, owner_id=target["owner_id"], kind=self.kind, target_id=target["_id"],

@@ -9,11 +9,10 @@ import json
 
 import tornado.web
 
-from app.auth import account_store, tokens
+from app.auth import account_store, sessions, tokens
 from app.auth.sharex import sharex_config
 from app.errors import DomainError
 from app.ids import token_digest
-from app.images.store import VISIBILITIES
 from app.web import SESSION_COOKIE, BaseHandler
 
 
@@ -29,15 +28,12 @@ class AccountPageHandler(BaseHandler):
         current = token_digest(self.session_token) if self.session_token else None
         self.render(
             "account.html", error=error, new_token=new_token,
-            sessions=await account_store.list_sessions(self.db, user["_id"], self.now()),
+            sessions=await sessions.list_sessions(self.db, user["_id"], self.now()),
             current_session=current,
             tokens=await tokens.list_tokens(self.db, user["_id"]),
             default_visibility=user.get("settings", {}).get("default_visibility", "private"),
-            visibilities=VISIBILITIES, api_base=self.absolute_url("/api/v1"))
+            api_base=self.absolute_url("/api/v1"))
 
-    def password_argument(self, name: str) -> str:
-        # Never strip: leading or trailing spaces are part of a password.
-        return self.get_body_argument(name, "", strip=False)
 
     def back(self, message: str, anchor: str) -> None:
         """Flash `message` and redirect to a section of the account page."""
@@ -69,7 +65,7 @@ class PasswordHandler(AccountPageHandler):
 class EndOtherSessionsHandler(AccountPageHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
-        ended = await account_store.end_other_sessions(self.db, self.current_user["_id"],
+        ended = await sessions.end_other_sessions(self.db, self.current_user["_id"],
                                                        self.session_token)
         self.back(f"Signed out {ended} other session{'s' if ended != 1 else ''}.", "sessions")
         return
@@ -102,7 +98,7 @@ class SettingsHandler(AccountPageHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         await account_store.set_default_visibility(
-            self.db, self.current_user["_id"], self.get_body_argument("default_visibility", ""))
+            self.db, self.current_user["_id"], self.get_body_argument("visibility", ""))
         self.back("Settings saved.", "settings")
         return
 

@@ -2,16 +2,13 @@
 everything it owns. The `/account` pages call these; so could an admin tool."""
 
 import asyncio
-import datetime
 from concurrent.futures import Executor
 
 from gridfs import AsyncGridFSBucket
-from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.auth import passwords, tokens
+from app.auth import passwords, sessions, tokens
 from app.errors import Invalid
-from app.ids import token_digest
 from app.images import albums, store
 
 _BATCH = 100
@@ -35,22 +32,7 @@ async def change_password(db: AsyncDatabase, user: dict, current: str, new: str,
     loop = asyncio.get_running_loop()
     hashed = await loop.run_in_executor(executor, passwords.hash_password, new, rounds)
     await db.users.update_one({"_id": user["_id"]}, {"$set": {"password_hash": hashed}})
-    await end_other_sessions(db, user["_id"], keep_session)
-
-
-async def list_sessions(db: AsyncDatabase, user_id: str, now: datetime.datetime) -> list[dict]:
-    """The user's unexpired sessions, most recently seen first."""
-    return await (db.sessions.find({"user_id": user_id, "expires": {"$gt": now}})
-                  .sort([("last_seen", DESCENDING), ("created", DESCENDING)]).to_list(200))
-
-
-async def end_other_sessions(db: AsyncDatabase, user_id: str, keep_session: str | None) -> int:
-    """Delete the user's sessions except the one whose token is `keep_session`; returns how
-    many ended."""
-    query = {"user_id": user_id}
-    if keep_session:
-        query["_id"] = {"$ne": token_digest(keep_session)}
-    return (await db.sessions.delete_many(query)).deleted_count
+    await sessions.end_other_sessions(db, user["_id"], keep_session)
 
 
 async def set_default_visibility(db: AsyncDatabase, user_id: str, visibility: str) -> None:

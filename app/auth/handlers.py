@@ -25,10 +25,6 @@ class AuthPageHandler(BaseHandler):
             user_agent=self.request.headers.get("User-Agent", ""))
         self.start_session_cookie(token)
 
-    def password_argument(self, name: str) -> str:
-        # Never strip: leading or trailing spaces are part of a password.
-        return self.get_body_argument(name, "", strip=False)
-
 
 class RegisterHandler(AuthPageHandler):
     template = "auth/register.html"

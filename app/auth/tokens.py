@@ -10,7 +10,7 @@ import datetime
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.errors import Invalid, NotFound
+from app.errors import Invalid, NotFound, Unauthorized
 from app.ids import new_token, token_digest
 
 MAX_NAME = 100
@@ -72,4 +72,21 @@ async def user_for_token(db: AsyncDatabase, token: str, now: datetime.datetime) 
         return None
     if doc["last_used"] is None or now - doc["last_used"] >= LAST_USED_PRECISION:
         await db.api_tokens.update_one({"_id": doc["_id"]}, {"$set": {"last_used": now}})
+    return user
+
+
+async def user_for_authorization(db: AsyncDatabase, header: str,
+                                 now: datetime.datetime) -> dict:
+    """The user of an `Authorization: Bearer <token>` header; `Unauthorized` otherwise.
+
+    A client that sends a token means that token: a bad one is refused even if a session
+    cookie came along.
+    """
+    scheme, _, secret = header.partition(" ")
+    secret = secret.strip()
+    user = None
+    if scheme.lower() == "bearer" and 0 < len(secret) <= 200:
+        user = await user_for_token(db, secret, now)
+    if user is None:
+        raise Unauthorized("The API token is missing, malformed or revoked.")
     return user

@@ -80,3 +80,17 @@ def album_images_query(album: dict, user: dict | None) -> dict:
     if not is_owner(album, user):
         query["visibility"] = {"$in": ["unlisted", "public"]}
     return query
+
+
+async def shareable(db: AsyncDatabase, kind: str, target_id: str, user: dict | None) -> dict:
+    """The image or album (`kind`) if `user` owns it: only owners hand out share links.
+
+    Stricter than `ensure_changeable`: an admin may delete someone's private image but must
+    not be able to mint a link that shows it. `NotFound` if invisible, else `Forbidden`.
+    """
+    find = store.find_image if kind == "image" else albums.find_album
+    item = ensure_visible(await find(db, target_id), user)
+    if not is_owner(item, user):
+        raise Forbidden("Only the owner can share this.")
+    return item
+

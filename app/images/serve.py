@@ -140,7 +140,10 @@ class VariantSender(BaseHandler):
 
 
 class ImageBytesHandler(VariantSender):
-    """`/i/<id>/<variant>`: the bytes of an image the requester may see."""
+    """`/i/<id>/<variant>`: the bytes of an image the requester may see. Scripts holding an
+    API token may fetch what its owner may (the `original` URL the API hands out, say)."""
+
+    accepts_bearer = True
 
     async def get(self, image_id: str, variant: str, include_body: bool = True) -> None:
         image = await access.visible_image(self.db, image_id, self.current_user)

@@ -133,10 +133,7 @@ class CreateShareHandler(BaseHandler):
 
     @tornado.web.authenticated
     async def post(self, target_id: str) -> None:
-        if self.kind == "image":
-            target = await access.changeable_image(self.db, target_id, self.current_user)
-        else:
-            target = await access.changeable_album(self.db, target_id, self.current_user)
+        target = await access.shareable(self.db, self.kind, target_id, self.current_user)
         expires_in = self.get_body_argument("expires_in", "")
         if expires_in and not expires_in.isdigit():
             raise Invalid("Expiry must be a number of seconds.")

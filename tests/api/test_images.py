@@ -203,3 +203,16 @@ async def test_anonymous_upload_is_401(client):
                                     headers={"Content-Type": "image/jpeg"})
     assert response.code == 401
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="pixvault"'
+
+
+async def test_bearer_token_fetches_the_original_it_was_given(api):
+    content_type, body = multipart([("photo.jpg", jpeg())])
+    created = json_body(await api.post("/api/v1/images", body=body,
+                                       headers={"Content-Type": content_type}))
+    original = created["urls"]["original"].removeprefix(api.base_url)
+    assert (await api.client.get(original)).code == 404  # no credentials
+    fetched = await api.get(original)
+    assert fetched.code == 200
+    assert fetched.body == jpeg()
+    bad = await api.client.get(original, headers={"Authorization": "Bearer nope"})
+    assert bad.code == 401

@@ -96,10 +96,10 @@ async def test_cannot_revoke_another_users_token(alice, make_client, db):
 
 
 async def test_default_visibility_setting(alice, db):
-    response = await alice.post("/account/settings", {"default_visibility": "public"})
+    response = await alice.post("/account/settings", {"visibility": "public"})
     assert response.code == 302
     assert (await upload_one(alice, jpeg()))["visibility"] == "public"
-    assert (await alice.post("/account/settings", {"default_visibility": "x"})).code == 400
+    assert (await alice.post("/account/settings", {"visibility": "x"})).code == 400
     user = await db.users.find_one({})
     assert user["settings"]["default_visibility"] == "public"
 

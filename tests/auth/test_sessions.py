@@ -101,3 +101,13 @@ async def test_session_expires(alice, clock):
 async def test_disabled_user_is_signed_out(alice, db):
     await db.users.update_one({"username": "alice"}, {"$set": {"disabled": True}})
     assert not await signed_in(alice)
+
+
+async def test_last_seen_is_refreshed_at_most_once_a_minute(alice, db, clock):
+    created = (await db.sessions.find_one({}))["last_seen"]
+    clock.advance(seconds=30)
+    await alice.get("/gallery")
+    assert (await db.sessions.find_one({}))["last_seen"] == created
+    clock.advance(seconds=60)
+    await alice.get("/gallery")
+    assert (await db.sessions.find_one({}))["last_seen"] == clock.now

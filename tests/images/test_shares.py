@@ -150,3 +150,14 @@ async def test_album_link_shows_exactly_the_album(alice, make_client, db):
     await alice.post(f"/shares/{share_id}/revoke")
     assert (await friend.get(link)).code == 404
     assert (await friend.get(f"{link}/i/{in_album[0]['id']}/thumb")).code == 404
+
+
+async def test_admins_cannot_share_other_peoples_images(alice, make_client, db):
+    private = await upload_one(alice, jpeg(color=(0, 0, 200)))
+    public = await upload_one(alice, jpeg(color=(0, 200, 0)), visibility="public")
+    admin = make_client()
+    await admin.register("moderator")
+    await db.users.update_one({"username": "moderator"}, {"$set": {"role": "admin"}})
+    assert (await admin.post(f"/i/{private['id']}/shares", {})).code == 404
+    assert (await admin.post(f"/i/{public['id']}/shares", {})).code == 403
+    assert await db.shares.count_documents({}) == 0
