@@ -9,11 +9,10 @@ import tornado.web
 from app.api import validation
 from app.api.base import JSON, ApiHandler, media_type
 from app.db import OWNER_NEWEST
-from app.errors import Forbidden, Invalid, TooLarge, Unsupported
+from app.errors import Invalid, TooLarge, Unsupported
 from app.images import access, albums, pagination, store
-from app.images.intake import Intake, clean_filename
-from app.images.remote import FetchPolicy, fetch_url
-from app.images.upload import MIB, UploadReceiver
+from app.images.intake import clean_filename
+from app.images.upload import UploadReceiver
 
 MAX_JSON_BYTES = 64 * 1024
 UPLOAD_QUERY = ("title", "description", "visibility", "album", "filename")
@@ -92,19 +91,6 @@ class ImagesHandler(UploadReceiver, ApiHandler):
         if not fields.get("album"):
             return None
         return await access.changeable_album(self.db, fields["album"], self.current_user)
-
-    async def fetch_into_intake(self, url: str) -> None:
-        """Download `url` into a fresh intake, as if its bytes had been uploaded."""
-        if not self.settings["url_uploads"]:
-            raise Forbidden("Uploading by URL is turned off on this server.")
-        limit = self.settings["max_upload_mb"] * MIB
-        self.intake = Intake({"Content-Type": "application/octet-stream"},
-                             max_file_bytes=limit, max_files=1)
-        # Loopback only ever for tests that run the remote site on this machine.
-        policy = FetchPolicy(max_bytes=limit,
-                             allow_loopback=bool(self.settings.get("url_fetch_allow_loopback")))
-        fetched = await fetch_url(url, self.intake, policy)
-        self.intake.files[0].filename = clean_filename(fetched.filename)
 
 
 class ImageHandler(ApiHandler):

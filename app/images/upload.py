@@ -9,10 +9,11 @@ import sys
 
 import tornado.web
 
-from app.errors import DomainError, Invalid, Unauthorized
+from app.errors import DomainError, Forbidden, Invalid, Unauthorized
 from app.images.ingest import ingest
-from app.images.intake import Intake
+from app.images.intake import Intake, clean_filename
 from app.images.processing import Limits
+from app.images.remote import FetchPolicy, fetch_url
 from app.images.urls import image_object
 from app.web import BaseHandler
 
@@ -59,6 +60,21 @@ class UploadReceiver(BaseHandler):
     def on_finish(self) -> None:
         if self.intake:
             self.intake.discard()
+
+    async def fetch_into_intake(self, url: str) -> None:
+        """Download `url` into a fresh intake, as if its bytes had been uploaded."""
+        if not self.settings["url_uploads"]:
+            raise Forbidden("Uploading by URL is turned off on this server.")
+        limit = self.settings["max_upload_mb"] * MIB
+        if self.intake:
+            self.intake.discard()
+        self.intake = Intake({"Content-Type": "application/octet-stream"},
+                             max_file_bytes=limit, max_files=1)
+        # Loopback only ever for tests that run the remote site on this machine.
+        policy = FetchPolicy(max_bytes=limit,
+                             allow_loopback=bool(self.settings.get("url_fetch_allow_loopback")))
+        fetched = await fetch_url(url, self.intake, policy)
+        self.intake.files[0].filename = clean_filename(fetched.filename)
 
     async def store_uploads(
         self, fields: dict | None = None
@@ -109,7 +125,11 @@ class UploadHandler(UploadReceiver):
 
     async def post(self) -> None:
         try:
-            stored, errors = await self.store_uploads()
+            self.intake.finish()
+            fields = self.intake.fields
+            if fields.get("url", "").strip() and not self.intake.files:
+                await self.fetch_into_intake(fields["url"].strip())
+            stored, errors = await self.store_uploads(fields)
         except DomainError as error:
             if self.wants_json():
                 raise

@@ -10,7 +10,7 @@ import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
 
-from tests.client import json_body
+from tests.client import json_body, upload
 from tests.images.images import jpeg
 
 PHOTO = jpeg(color=(1, 2, 3))
@@ -94,3 +94,26 @@ async def test_oversized_json_body_is_413(api):
     response = await api.post("/api/v1/images", body=b" " * 70_000 + b"{}",
                               headers={"Content-Type": "application/json"})
     assert response.code == 413
+
+
+async def test_web_upload_page_takes_a_url(alice, remote, loopback_allowed, db):
+    page = (await alice.get("/upload")).body.decode()
+    assert 'name="url"' in page
+    response = await upload(alice, [], {"url": f"{remote}/pics/sunset.jpg", "title": "Web"},
+                            as_json=False)
+    assert response.code == 302, response.body
+    stored = await db.images.find_one({})
+    assert (stored["title"], stored["filename"]) == ("Web", "sunset.jpg")
+
+
+async def test_web_upload_refuses_private_addresses(alice, db):
+    response = await upload(alice, [], {"url": "http://169.254.169.254/latest/meta-data"},
+                            as_json=False)
+    assert response.code == 400
+    assert "not allowed" in response.body.decode()
+    assert await db.images.count_documents({}) == 0
+
+
+async def test_web_upload_page_hides_the_url_field_when_disabled(alice, app):
+    app.settings["url_uploads"] = False
+    assert 'name="url"' not in (await alice.get("/upload")).body.decode()

@@ -53,6 +53,8 @@ async def test_access_matrix(people, visibility):
             assert unmasked(page) == unmasked(await browser.get("/i/" + "A" * 22))
         for variant in ("full.jpg", "large", "thumb", "thumb2x"):
             assert (await browser.get(f"/i/{image_id}/{variant}")).code == status, (who, variant)
+        api = await browser.get(f"/api/v1/images/{image_id}")
+        assert api.code == (401 if who == "anonymous" else status), (who, "api")
         original = await browser.get(f"/i/{image_id}/original.jpg")
         assert original.code == (200 if who == "owner" else 404), (who, "original")
         album = await browser.get(f"/a/{album_id}")
