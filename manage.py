@@ -10,7 +10,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from app import config, utcnow
+from app import MAX_BODY_BYTES, config, utcnow
 from app.db import DataDirInUse, EmbeddedDatabase, connect, ensure_indexes, missing_indexes
 from app.errors import DomainError, NotFound
 
@@ -60,7 +60,8 @@ async def serve(options, uri: str) -> None:
         await ensure_indexes(db)
         app = make_app({**options.as_dict(), "db": db,
                         "cookie_secret": config.cookie_secret(options)})
-        server = app.listen(options.port, options.address, xheaders=options.xheaders)
+        server = app.listen(options.port, options.address, xheaders=options.xheaders,
+                            max_body_size=MAX_BODY_BYTES)
         local = options.address in ("127.0.0.1", "0.0.0.0", "")  # noqa: S104 - display only
         host = "localhost" if local else options.address
         print(f"Pixvault listening on http://{host}:{options.port}/ (Ctrl-C to stop)",
@@ -101,17 +102,21 @@ async def create_token(options, uri: str, name: str, token_name: str) -> str:
         return secret
 
 
-async def collect_garbage(options, uri: str, grace_seconds: int) -> int:
-    """Delete GridFS files no image document refers to (`manage.py gc`)."""
+async def collect_garbage(options, uri: str, grace_seconds: int) -> tuple[int, int]:
+    """`manage.py gc`: purge what deleted accounts left, then GridFS files no image refers
+    to; returns (images, files) deleted."""
     import datetime
 
     from gridfs import AsyncGridFSBucket
 
-    from app.images.gc import sweep_orphans
+    from app.images import gc
 
     async with open_database(options, uri) as db:
-        return await sweep_orphans(db, AsyncGridFSBucket(db, bucket_name="images"),
-                                   now=utcnow(), grace=datetime.timedelta(seconds=grace_seconds))
+        bucket = AsyncGridFSBucket(db, bucket_name="images")
+        images = await gc.sweep_ownerless(db, bucket)
+        files = await gc.sweep_orphans(db, bucket, now=utcnow(),
+                                       grace=datetime.timedelta(seconds=grace_seconds))
+        return images, files
 
 
 async def check_database(options, uri: str) -> int:
@@ -173,7 +178,8 @@ def build_argparser() -> argparse.ArgumentParser:
     token.add_argument("name", help="username")
     token.add_argument("token_name", help="a name for the token, e.g. 'backup script'")
     command("check", "Check configuration, database connection and indexes")
-    gc = command("gc", "Delete stored files that no image refers to (left by a crash)")
+    gc = command("gc", "Delete what deleted accounts left behind and stored files that no "
+                       "image refers to (left by a crash)")
     gc.add_argument("--grace", type=int, default=3600, metavar="SECONDS",
                     help="leave files younger than this alone: an upload may still be "
                          "writing them (default: 3600)")
@@ -207,8 +213,9 @@ def main(argv: list[str] | None = None) -> int:
             print(secret)
         elif command == "gc":
             with database_uri(options) as uri:
-                deleted = asyncio.run(collect_garbage(options, uri, extra["grace"]))
-            print(f"Deleted {deleted} orphaned file{'s' if deleted != 1 else ''}")
+                images, files = asyncio.run(collect_garbage(options, uri, extra["grace"]))
+            print(f"Deleted {images} image{'s' if images != 1 else ''} of deleted accounts "
+                  f"and {files} orphaned file{'s' if files != 1 else ''}")
         elif command == "check":
             print(f"ok   configuration (database {options.database!r})")
             with database_uri(options) as uri:

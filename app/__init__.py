@@ -9,6 +9,9 @@ import tornado.web
 from gridfs import AsyncGridFSBucket
 
 ROOT = Path(__file__).resolve().parent.parent
+# Forms and JSON bodies are small; upload handlers raise the limit for their own request
+# while they stream it to disk (UploadReceiver.prepare).
+MAX_BODY_BYTES = 1024 * 1024
 
 DEFAULTS = {
     "template_path": str(ROOT / "templates"),

@@ -32,7 +32,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("address", str, "127.0.0.1", "Interface to listen on (0.0.0.0 for all)"),
     Setting("port", int, 8000, "TCP port to listen on"),
     Setting("data_dir", str, "./data", "Folder for the embedded database and the cookie secret"),
-    Setting("debug", bool, False, "Autoreload and detailed tracebacks; never in production"),
+    Setting("debug", bool, False, "Tracebacks in error pages and template reloading; never "
+            "in production"),
     Setting("public_url", str, "", "Absolute base URL for links, e.g. https://img.example.org "
             "(default: taken from each request)"),
     Setting("xheaders", bool, False, "Trust X-Forwarded-For/-Proto from a reverse proxy"),

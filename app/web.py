@@ -97,6 +97,18 @@ class BaseHandler(tornado.web.RequestHandler):
                                expires_days=self.settings["session_days"], httponly=True,
                                samesite="Lax", secure=self.request.protocol == "https")
 
+    def head(self, *args, **kwargs):
+        """HEAD answers like GET without the body (Tornado drops it); 405 without a GET."""
+        if type(self).get is tornado.web.RequestHandler.get:
+            raise tornado.web.HTTPError(405)
+        return self.get(*args, **kwargs)
+
+    def declared_length(self) -> int | None:
+        """The request's Content-Length if it is a plain number (Tornado checks it only
+        later, once the body is read)."""
+        value = self.request.headers.get("Content-Length", "")
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
     def password_argument(self, name: str) -> str:
         """A password form field, exactly as typed: spaces at either end are part of it."""
         return self.get_body_argument(name, "", strip=False)
@@ -105,6 +117,8 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def flash(self, message: str, kind: str = "success") -> None:
         """Show `message` on the next rendered page (survives one redirect)."""
+        # Browsers drop cookies over 4 KB: a very long message is cut rather than lost.
+        message = message if len(message) <= 1000 else message[:999] + "…"
         self.set_signed_cookie(FLASH_COOKIE, json.dumps([kind, message]), version=2,
                                httponly=True, samesite="Lax", expires_days=None,
                                secure=self.request.protocol == "https")
@@ -121,8 +135,12 @@ class BaseHandler(tornado.web.RequestHandler):
         return str(kind), str(message)
 
     def get_template_namespace(self) -> dict[str, Any]:
+        # Imported here: app.images imports this module.
+        from app.images.urls import display_title
+
         namespace = super().get_template_namespace()
         namespace["flash"] = self._take_flash()
+        namespace["image_title"] = lambda image: display_title(image, self.current_user)
         return namespace
 
     # ----- JSON helpers -----

@@ -37,7 +37,12 @@ def free_port() -> int:
 
 def exit_on_sigterm() -> None:
     """Turn SIGTERM into SystemExit so `finally` blocks (server shutdown) still run."""
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    def stop(*_) -> None:
+        print("terminated: stopping the server", file=sys.stderr, flush=True)
+        sys.exit(143)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 # --- memory readings ----------------------------------------------------------------------
@@ -108,14 +113,21 @@ class PixvaultServer:
     `db_pid`).
     """
 
-    def __init__(self, *, bcrypt_rounds: int = 4, keep: bool = False, extra_args=()):
+    def __init__(
+        self,
+        *,
+        bcrypt_rounds: int = 4,
+        keep: bool = False,
+        extra_args=(),
+        extra_env: dict | None = None,
+    ):
         self.port = free_port()
         self.tmp = Path(tempfile.mkdtemp(prefix="pixvault-bench-"))
         self.data_dir = self.tmp / "data"
         self.log_path = self.tmp / "serve.log"
         self.keep = keep
         self.extra_args = list(extra_args)
-        self.env = {**os.environ, "PIXVAULT_BCRYPT_ROUNDS": str(bcrypt_rounds)}
+        self.env = {**os.environ, "PIXVAULT_BCRYPT_ROUNDS": str(bcrypt_rounds), **(extra_env or {})}
         self.process: subprocess.Popen | None = None
         self.db_pid: int | None = None
 
@@ -132,12 +144,18 @@ class PixvaultServer:
 
     def start(self, timeout: float = 60.0) -> None:
         """Start the server and wait until /healthz answers 200."""
-        command = self.manage("serve", "--port", str(self.port), "--address", HOST,
-                              *self.extra_args)
+        command = self.manage(
+            "serve", "--port", str(self.port), "--address", HOST, *self.extra_args
+        )
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own manage.py
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL)
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
@@ -150,8 +168,9 @@ class PixvaultServer:
                     break
                 conn.close()
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not answer within {timeout:.0f} s:\n"
-                                   f"{self.log_tail()}")
+                raise RuntimeError(
+                    f"the server did not answer within {timeout:.0f} s:\n{self.log_tail()}"
+                )
             time.sleep(0.2)
         self.db_pid = self._child_pid()
 
@@ -163,11 +182,23 @@ class PixvaultServer:
                     return int(children[0])
         return None
 
+    @property
+    def db_uri(self) -> str:
+        """The embedded database's URI (its lock file names it for other commands)."""
+        return (self.data_dir / "db.lock").read_text().strip()
+
     def createuser(self, name: str = USERNAME, password: str = PASSWORD) -> None:
         """`manage.py createuser NAME --password-stdin` against the running server's data dir."""
         subprocess.run(  # noqa: S603 - our own manage.py
-            self.manage("createuser", name, "--password-stdin"), cwd=ROOT, env=self.env,
-            input=password + "\n", text=True, check=True, capture_output=True, timeout=60)
+            self.manage("createuser", name, "--password-stdin"),
+            cwd=ROOT,
+            env=self.env,
+            input=password + "\n",
+            text=True,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
 
     def stop(self, grace: float = 30.0) -> None:
         """SIGTERM the server (it stops its database); SIGKILL both if it does not exit."""
@@ -224,8 +255,9 @@ class Session:
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict | None = None) -> tuple[int, dict, bytes]:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
+    ) -> tuple[int, dict, bytes]:
         conn = http.client.HTTPConnection(HOST, self.port, timeout=120)
         try:
             headers = dict(headers or {})
@@ -243,10 +275,14 @@ class Session:
         """GET the sign-in page (sets `_xsrf`), then POST the form; expects a redirect."""
         self.request("GET", "/auth/login")
         form = urllib.parse.urlencode(
-            {"username": username, "password": password, "_xsrf": self.xsrf})
+            {"username": username, "password": password, "_xsrf": self.xsrf}
+        )
         status, _, body = self.request(
-            "POST", "/auth/login", form.encode(),
-            {"Content-Type": "application/x-www-form-urlencoded"})
+            "POST",
+            "/auth/login",
+            form.encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
         if status != 302 or "session" not in self.cookies:
             raise RuntimeError(f"sign-in failed: {status} {body[:200]!r}")
 
@@ -259,22 +295,31 @@ BOUNDARY = "pixvault-bench-boundary-5f1c"
 def multipart_envelope(filename: str, fields: dict | None = None) -> tuple[bytes, bytes]:
     """The bytes before and after a file's content in a one-file multipart body."""
     head = b"".join(
-        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-        .encode() for name, value in (fields or {}).items())
-    head += (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
-             f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n').encode()
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in (fields or {}).items()
+    )
+    head += (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
     return head, f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
-def upload_bytes(session: Session, data: bytes, filename: str,
-                 fields: dict | None = None) -> dict:
+def upload_bytes(session: Session, data: bytes, filename: str, fields: dict | None = None) -> dict:
     """Upload one file in a single request; returns the image object (asserting 201)."""
     import json
 
     head, tail = multipart_envelope(filename, fields)
-    status, _, body = session.request("POST", "/upload", head + data + tail, {
-        "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
-        "X-XSRFToken": session.xsrf, "Accept": "application/json"})
+    status, _, body = session.request(
+        "POST",
+        "/upload",
+        head + data + tail,
+        {
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+            "X-XSRFToken": session.xsrf,
+            "Accept": "application/json",
+        },
+    )
     if status != 201:
         raise RuntimeError(f"upload failed: {status} {body[:300]!r}")
     return json.loads(body)["images"][0]
@@ -284,12 +329,22 @@ class StreamedUpload:
     """One `POST /upload` whose file part is sent in `chunk`-byte writes at `rate` bytes/s
     (0: as fast as the server reads). Times are `time.monotonic()` values."""
 
-    def __init__(self, session: Session, data: bytes | memoryview, filename: str, *,
-                 rate: float = 0, chunk: int = 64 * 1024, fields: dict | None = None,
-                 on_last_byte=None):
+    def __init__(
+        self,
+        session: Session,
+        data: bytes | memoryview,
+        filename: str,
+        *,
+        rate: float = 0,
+        chunk: int = 64 * 1024,
+        fields: dict | None = None,
+        on_last_byte=None,
+        path: str = "/upload",
+    ):
         self.session, self.data, self.filename = session, memoryview(data), filename
         self.rate, self.chunk, self.fields = rate, chunk, fields
         self.on_last_byte = on_last_byte
+        self.path = path
         self.started = self.last_byte = self.answered = 0.0
         self.status = 0
         self.body = b""
@@ -298,7 +353,7 @@ class StreamedUpload:
         head, tail = multipart_envelope(self.filename, self.fields)
         conn = http.client.HTTPConnection(HOST, self.session.port, timeout=300)
         try:
-            conn.putrequest("POST", "/upload", skip_accept_encoding=True)
+            conn.putrequest("POST", self.path, skip_accept_encoding=True)
             for name, value in (
                 ("Content-Type", f"multipart/form-data; boundary={BOUNDARY}"),
                 ("Content-Length", str(len(head) + len(self.data) + len(tail))),
@@ -317,7 +372,7 @@ class StreamedUpload:
                     delay = self.started + offset / self.rate - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
-                conn.send(self.data[offset:offset + self.chunk])
+                conn.send(self.data[offset : offset + self.chunk])
             conn.send(tail)
             self.last_byte = time.monotonic()
             if self.on_last_byte:

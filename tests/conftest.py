@@ -8,7 +8,7 @@ import pytest
 from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
 
-from app import make_app, utcnow
+from app import MAX_BODY_BYTES, make_app, utcnow
 from app.db import EmbeddedDatabase, connect, ensure_indexes
 from tests.client import Client
 
@@ -68,7 +68,7 @@ async def app(app_settings):
 @pytest.fixture
 async def base_url(app):
     sock, port = bind_unused_port()
-    server = HTTPServer(app)
+    server = HTTPServer(app, max_body_size=MAX_BODY_BYTES)
     server.add_sockets([sock])
     yield f"http://127.0.0.1:{port}"
     server.stop()

@@ -55,3 +55,18 @@ async def test_navigation_shows_signed_in_user(alice, client):
     assert "alice" in text(await alice.get("/"))
     page = text(await client.get("/"))
     assert "Sign in" in page and "Sign out" not in page
+
+
+async def test_head_mirrors_get_on_pages(client):
+    for path in ("/", "/healthz", "/auth/login"):
+        head = await client.request("HEAD", path)
+        assert head.code == 200, path
+        assert head.body == b""
+    assert (await client.request("HEAD", "/auth/logout")).code == 405
+
+
+async def test_ordinary_bodies_are_capped(client):
+    response = await client.request("POST", "/auth/login", body=b"x" * (2 * 1024 * 1024),
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.code == 400
+    assert b"Invalid username" not in response.body  # refused before any handler ran

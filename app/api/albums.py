@@ -6,8 +6,11 @@ from app.images import access, albums, pagination
 
 
 class AlbumApiHandler(ApiHandler):
-    def album_json(self, album: dict) -> dict:
-        """The JSON form of an album, with the absolute URL of its page."""
+    def album_json(self, album: dict, cover: dict | None = None) -> dict:
+        """The JSON form of an album, with the absolute URL of its page. `cover` replaces the
+        stored cover for viewers other than the owner (see `access.visible_cover`)."""
+        if not access.is_owner(album, self.current_user):
+            album = {**album, "cover": cover["_id"] if cover else None}
         return {"id": album["_id"], "title": album["title"],
                 "description": album["description"], "visibility": album["visibility"],
                 "cover": album["cover"], "created": album["created"],
@@ -38,7 +41,9 @@ class AlbumHandler(AlbumApiHandler):
 
     async def get(self, album_id: str) -> None:
         album = await access.visible_album(self.db, album_id, self.current_user)
-        self.write_json(self.album_json(album))
+        # Others learn only a cover they may see, never the id of a private image.
+        cover = await access.visible_cover(self.db, album, self.current_user)
+        self.write_json(self.album_json(album, cover))
 
     async def patch(self, album_id: str) -> None:
         album = await access.changeable_album(self.db, album_id, self.current_user)
@@ -46,7 +51,7 @@ class AlbumHandler(AlbumApiHandler):
         self.write_json(self.album_json(album))
 
     async def delete(self, album_id: str) -> None:
-        album = await access.changeable_album(self.db, album_id, self.current_user)
+        album = await access.deletable_album(self.db, album_id, self.current_user)
         await albums.delete_album(self.db, album)
         self.no_content()
 

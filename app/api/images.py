@@ -44,8 +44,7 @@ class ImagesHandler(UploadReceiver, ApiHandler):
         if media_type(content_type) != JSON:
             raise Unsupported("Upload multipart/form-data (field 'file'), a raw image/* body, "
                               "or JSON {\"url\": ...} with 'Content-Type: application/json'.")
-        declared = self.request.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+        if (self.declared_length() or 0) > MAX_JSON_BYTES:
             raise TooLarge(f"A JSON body may be at most {MAX_JSON_BYTES // 1024} KB.")
         self.request.connection.set_max_body_size(MAX_JSON_BYTES)
         self.json_buffer = bytearray()
@@ -64,7 +63,7 @@ class ImagesHandler(UploadReceiver, ApiHandler):
         self.write_json({"items": [self.image_json(image) for image in items],
                          "next_cursor": next_cursor})
 
-    async def post(self) -> None:
+    async def handle_upload(self) -> None:
         if self.json_buffer is not None:
             fields = self.json_body("UrlUpload", bytes(self.json_buffer))
             album = await self.target_album(fields)
@@ -106,7 +105,7 @@ class ImageHandler(ApiHandler):
         self.write_json(self.image_json(image))
 
     async def delete(self, image_id: str) -> None:
-        image = await access.changeable_image(self.db, image_id, self.current_user)
+        image = await access.deletable_image(self.db, image_id, self.current_user)
         await store.delete_image(self.db, self.settings["bucket"], image)
         self.no_content()
 

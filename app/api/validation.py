@@ -50,8 +50,12 @@ def parse_json(body: bytes, schema_name: str) -> dict:
     """Decode a JSON request body and check it against `schema_name`."""
     try:
         value = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+        # Lone surrogates ("\ud800") decode, but no database can store them.
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeError) as error:
         raise Invalid(f"The body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise Invalid("The body is not valid JSON: nested too deeply.") from None
     return check(value, schema_name)
 
 

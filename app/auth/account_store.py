@@ -9,9 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.auth import passwords, sessions, tokens
 from app.errors import Invalid
-from app.images import albums, store
-
-_BATCH = 100
+from app.images import gc, store
 
 
 async def check_password(user: dict, password: str, *, rounds: int,
@@ -48,18 +46,11 @@ async def delete_account(db: AsyncDatabase, bucket: AsyncGridFSBucket, user: dic
     share links, API tokens and sessions.
 
     The user document goes first, so every session and token stops working at once and no
-    new upload can start; if this is interrupted, what is left has no owner and
-    `manage.py gc` sweeps it.
+    new upload can start; if this is interrupted (or an upload lands just after), what is
+    left has no owner and `manage.py gc` sweeps it.
     """
     user_id = user["_id"]
     await db.users.delete_one({"_id": user_id})
     await db.sessions.delete_many({"user_id": user_id})
     await tokens.revoke_all(db, user_id)
-    while batch := await db.images.find({"owner_id": user_id}).limit(_BATCH).to_list():
-        for image in batch:
-            await store.delete_image(db, bucket, image)
-    while batch := await db.albums.find({"owner_id": user_id}).limit(_BATCH).to_list():
-        for album in batch:
-            await albums.delete_album(db, album)
-    # Links whose target was already gone (deleting a target deletes its links).
-    await db.shares.delete_many({"owner_id": user_id})
+    await gc.purge_owner(db, bucket, user_id)

@@ -73,7 +73,3 @@ async def find_by_username(db: AsyncDatabase, username: str) -> dict | None:
     """The user with this name in any letter case, or None."""
     return await db.users.find_one({"username_key": username_key(username)})
 
-
-async def find_by_id(db: AsyncDatabase, user_id: str) -> dict | None:
-    """The user with this id, or None."""
-    return await db.users.find_one({"_id": user_id})

@@ -28,7 +28,15 @@ def can_view(item: dict, user: dict | None) -> bool:
 
 
 def can_change(item: dict, user: dict | None) -> bool:
-    """True if `user` may edit or delete the item: its owner, or an admin."""
+    """True if `user` may edit the item, share it or move images in and out: its owner only.
+
+    An admin who could change visibility could publish someone's private image.
+    """
+    return is_owner(item, user)
+
+
+def can_delete(item: dict, user: dict | None) -> bool:
+    """True if `user` may delete the item: its owner, or an admin (moderation)."""
     return is_owner(item, user) or (user is not None and user.get("role") == "admin")
 
 
@@ -45,12 +53,19 @@ def ensure_visible(item: dict | None, user: dict | None) -> dict:
 
 
 def ensure_changeable(item: dict | None, user: dict | None) -> dict:
-    """`item` if the user may change it; `NotFound` if they cannot even see it."""
-    if item is None or not (can_view(item, user) or can_change(item, user)):
-        raise NotFound()
+    """`item` if the user owns it; `NotFound` if they cannot see it, else `Forbidden`."""
+    item = ensure_visible(item, user)
     if not can_change(item, user):
         raise Forbidden("Only the owner can change this.")
     return item
+
+
+def ensure_deletable(item: dict | None, user: dict | None) -> dict:
+    """`item` if the user may delete it (owner or admin, who may not see it); else as
+    `ensure_changeable`."""
+    if item is not None and can_delete(item, user):
+        return item
+    return ensure_changeable(item, user)
 
 
 async def visible_image(db: AsyncDatabase, image_id: str, user: dict | None) -> dict:
@@ -63,6 +78,11 @@ async def changeable_image(db: AsyncDatabase, image_id: str, user: dict | None) 
     return ensure_changeable(await store.find_image(db, image_id), user)
 
 
+async def deletable_image(db: AsyncDatabase, image_id: str, user: dict | None) -> dict:
+    """The image with this id if `user` may delete it (see `ensure_deletable`)."""
+    return ensure_deletable(await store.find_image(db, image_id), user)
+
+
 async def visible_album(db: AsyncDatabase, album_id: str, user: dict | None) -> dict:
     """The album with this id if `user` may see it, else `NotFound`."""
     return ensure_visible(await albums.find_album(db, album_id), user)
@@ -73,24 +93,34 @@ async def changeable_album(db: AsyncDatabase, album_id: str, user: dict | None) 
     return ensure_changeable(await albums.find_album(db, album_id), user)
 
 
+async def deletable_album(db: AsyncDatabase, album_id: str, user: dict | None) -> dict:
+    """The album with this id if `user` may delete it (see `ensure_deletable`)."""
+    return ensure_deletable(await albums.find_album(db, album_id), user)
+
+
 def album_images_query(album: dict, user: dict | None) -> dict:
-    """The album's images `user` may see on its page: all for the owner; for anyone else
-    the unlisted and public ones (private images show only through a share link)."""
+    """The album's images `user` may see on its page: all for the owner. Anyone else sees
+    the public ones, plus the unlisted ones when the album is itself unlisted: a public album
+    is listed, and unlisted images are never listed. Private images show only through a
+    share link."""
     query = {"album_ids": album["_id"], "owner_id": album["owner_id"]}
     if not is_owner(album, user):
-        query["visibility"] = {"$in": ["unlisted", "public"]}
+        shown = ["public"] if album["visibility"] == "public" else ["unlisted", "public"]
+        query["visibility"] = {"$in": shown}
     return query
 
 
+async def visible_cover(db: AsyncDatabase, album: dict, user: dict | None) -> dict | None:
+    """The album's cover as `user` may see it: the chosen cover if visible to them, else
+    (no cover chosen) the newest image they may see in it, else None."""
+    query = album_images_query(album, user)
+    if album.get("cover"):
+        query["_id"] = album["cover"]
+    return await db.images.find_one(query, sort=[("created", -1), ("_id", -1)])
+
+
 async def shareable(db: AsyncDatabase, kind: str, target_id: str, user: dict | None) -> dict:
-    """The image or album (`kind`) if `user` owns it: only owners hand out share links.
-
-    Stricter than `ensure_changeable`: an admin may delete someone's private image but must
-    not be able to mint a link that shows it. `NotFound` if invisible, else `Forbidden`.
-    """
-    find = store.find_image if kind == "image" else albums.find_album
-    item = ensure_visible(await find(db, target_id), user)
-    if not is_owner(item, user):
-        raise Forbidden("Only the owner can share this.")
-    return item
-
+    """The image or album (`kind`) if `user` may hand out links to it: its owner."""
+    if kind == "image":
+        return await changeable_image(db, target_id, user)
+    return await changeable_album(db, target_id, user)

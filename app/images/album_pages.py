@@ -10,16 +10,14 @@ from app.images.urls import page_path, variant_path
 from app.web import BaseHandler, safe_next
 
 PAGE_SIZE = 30
+MAX_ADD = 500
 
 
 async def covers(db, album_list: list[dict], user: dict | None) -> dict[str, dict]:
     """For each album, the image to show as its cover, if the viewer may see one."""
     result = {}
     for album in album_list:
-        query = access.album_images_query(album, user)
-        if album.get("cover"):
-            query["_id"] = album["cover"]
-        image = await db.images.find_one(query, sort=[("created", -1), ("_id", -1)])
+        image = await access.visible_cover(db, album, user)
         if image:
             result[album["_id"]] = image
     return result
@@ -72,6 +70,7 @@ class AlbumPageHandler(BaseHandler):
             owner=owner,
             is_owner=is_owner,
             can_change=access.can_change(album, self.current_user),
+            can_delete=access.can_delete(album, self.current_user),
             share_list=await shares.list_shares(self.db, album["owner_id"], album["_id"])
             if is_owner
             else [],
@@ -101,7 +100,7 @@ class AlbumEditHandler(BaseHandler):
 class AlbumDeleteHandler(BaseHandler):
     @tornado.web.authenticated
     async def post(self, album_id: str) -> None:
-        album = await access.changeable_album(self.db, album_id, self.current_user)
+        album = await access.deletable_album(self.db, album_id, self.current_user)
         await albums.delete_album(self.db, album)
         self.flash("Album deleted; its images are still in your gallery.")
         self.redirect("/albums")
@@ -118,14 +117,15 @@ class AlbumAddImagesHandler(BaseHandler):
             self.db, self.get_body_argument("album_id", ""), self.current_user
         )
         image_ids = self.get_body_arguments("image_id")
-        if not image_ids:
-            raise Invalid("Select at least one image to add.")
-        for image_id in image_ids[:500]:
-            image = await access.changeable_image(self.db, image_id, self.current_user)
+        if not 1 <= len(image_ids) <= MAX_ADD:
+            raise Invalid(f"Select between 1 and {MAX_ADD} images to add.")
+        # Every image is checked before any is added: a bad id leaves the album unchanged.
+        images = [await access.changeable_image(self.db, image_id, self.current_user)
+                  for image_id in image_ids]
+        for image in images:
             await albums.add_image(self.db, album, image)
-        self.flash(
-            f"Added {len(image_ids)} image{'s' if len(image_ids) != 1 else ''} to {album['title']}."
-        )
+        self.flash(f"Added {len(images)} image{'s' if len(images) != 1 else ''} "
+                   f"to {album['title']}.")
         self.redirect(safe_next(self.get_body_argument("return", ""), f"/a/{album['_id']}"))
         return
 

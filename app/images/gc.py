@@ -1,8 +1,10 @@
-"""Sweeping GridFS orphans: files whose image document does not exist.
+"""Removing what belongs to nobody: everything of a deleted owner, and GridFS files whose
+image document does not exist.
 
 Uploads write files before the document and delete them if anything fails, but a process can
-still die between the two. Files younger than `grace` are left alone: they may belong to an
-upload that is still being written.
+still die between the two; an account deletion can be interrupted, or race an upload that
+lands after it. Files younger than `grace` are left alone: they may belong to an upload that
+is still being written.
 """
 
 import datetime
@@ -10,7 +12,36 @@ import datetime
 from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.images import albums, store
 from app.images.store import delete_files
+
+_BATCH = 100
+
+
+async def purge_owner(db: AsyncDatabase, bucket: AsyncGridFSBucket, owner_id: str) -> int:
+    """Delete every image (with its files), album and share link of `owner_id`; returns how
+    many images went. Used by account deletion and to sweep after an interrupted one."""
+    deleted = 0
+    while batch := await db.images.find({"owner_id": owner_id}).limit(_BATCH).to_list():
+        for image in batch:
+            await store.delete_image(db, bucket, image)
+            deleted += 1
+    while batch := await db.albums.find({"owner_id": owner_id}).limit(_BATCH).to_list():
+        for album in batch:
+            await albums.delete_album(db, album)
+    # Links whose target was already gone (deleting a target deletes its links).
+    await db.shares.delete_many({"owner_id": owner_id})
+    return deleted
+
+
+async def sweep_ownerless(db: AsyncDatabase, bucket: AsyncGridFSBucket) -> int:
+    """Purge the images, albums and links of owners whose account no longer exists."""
+    owners = set()
+    for collection in (db.images, db.albums, db.shares):
+        owners.update(await collection.distinct("owner_id"))
+    existing = {user["_id"] async for user in db.users.find({"_id": {"$in": list(owners)}},
+                                                             {"_id": 1})}
+    return sum([await purge_owner(db, bucket, owner_id) for owner_id in owners - existing])
 
 
 async def sweep_orphans(db: AsyncDatabase, bucket: AsyncGridFSBucket, *,

@@ -1,6 +1,6 @@
 """Receiving upload bodies as they stream in: multipart forms (browsers, ShareX, curl -F)
 and raw `image/*` bodies (scripts). Each file is spooled to a temporary file while its
-sha256 is computed, so the server never holds a whole upload in memory, and the per-file
+sha256 is computed, so no upload is held in memory while it arrives, and the per-file
 limit is enforced as the bytes arrive.
 """
 
@@ -148,6 +148,8 @@ class Intake:
             raise Invalid(f"Malformed multipart body: {error}") from None
         except ValidationError:
             raise Invalid("A form field is too long.") from None
+        except UnicodeDecodeError:
+            raise Invalid("Malformed multipart body: a part header is not UTF-8.") from None
 
     def finish(self) -> None:
         """The body is complete: close the last file and drop empty ones."""

@@ -95,6 +95,7 @@ class ImagePageHandler(BaseHandler):
             if is_owner
             else [],
             can_change=access.can_change(image, self.current_user),
+            can_delete=access.can_delete(image, self.current_user),
             variant_path=variant_path,
             og_image=self.absolute_url(variant_path(image, "large")),
             page_url=self.absolute_url(page_path(image)),
@@ -119,7 +120,7 @@ class ImageEditHandler(BaseHandler):
 class ImageDeleteHandler(BaseHandler):
     @tornado.web.authenticated
     async def post(self, image_id: str) -> None:
-        image = await access.changeable_image(self.db, image_id, self.current_user)
+        image = await access.deletable_image(self.db, image_id, self.current_user)
         await store.delete_image(self.db, self.settings["bucket"], image)
         self.flash("Image deleted.")
         self.redirect(safe_next(self.get_body_argument("return", ""), "/gallery"))

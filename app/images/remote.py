@@ -170,7 +170,7 @@ class _Hop:
             self.status = int(line.split()[1])
         elif line.lower().startswith("content-length:") and 200 <= self.status < 300:
             value = line.partition(":")[2].strip()
-            if value.isdigit() and int(value) > self.max_bytes:
+            if value.isascii() and value.isdigit() and int(value) > self.max_bytes:
                 self.too_large = True
                 raise _Abort("Content-Length over the limit")
 

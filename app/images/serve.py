@@ -10,10 +10,11 @@ import urllib.parse
 from pathlib import PurePath
 
 from gridfs.errors import NoFile
+from tornado.iostream import StreamClosedError
 
 from app.errors import NotFound
 from app.images import access
-from app.images.urls import EXTENSIONS, VARIANT_SUFFIX
+from app.images.urls import EXTENSIONS, VARIANT_SUFFIX, display_title
 from app.web import BaseHandler
 
 PUBLIC_CACHE = "public, max-age=31536000, immutable"
@@ -52,10 +53,9 @@ def parse_range(header: str, length: int) -> tuple[int, int] | None | bool:
     return first, last
 
 
-def content_disposition(image: dict, entry: dict, download: bool) -> str:
+def content_disposition(entry: dict, name: str, download: bool) -> str:
     """RFC 6266: an ASCII fallback name and the UTF-8 name, never a path."""
-    stem = PurePath(image.get("filename") or image["_id"]).stem or image["_id"]
-    name = f"{stem}.{EXTENSIONS.get(entry['type'], 'bin')}"
+    name = f"{PurePath(name).stem or 'image'}.{EXTENSIONS.get(entry['type'], 'bin')}"
     fallback = re.sub(r"[^A-Za-z0-9._-]", "_", name)
     kind = "attachment" if download else "inline"
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{urllib.parse.quote(name)}"
@@ -65,10 +65,17 @@ class VariantSender(BaseHandler):
     """Streams one variant with ETag, Last-Modified, Range and HEAD support."""
 
     async def send_variant(
-        self, image: dict, variant: str, *, include_body: bool, cache_control: str | None = None
+        self,
+        image: dict,
+        variant: str,
+        *,
+        include_body: bool,
+        viewer: dict | None,
+        cache_control: str | None = None,
     ) -> None:
-        """Send `variant` of `image` (access already checked). `cache_control` overrides the
-        policy derived from the image's visibility."""
+        """Send `variant` of `image` to `viewer` (access already checked); the file name
+        offered is the one `viewer` may see. `cache_control` overrides the policy derived
+        from the image's visibility."""
         entry = choose_file(image, variant, self.request.headers.get("Accept", ""))
         etag = f'"{entry["sha256"][:32]}"'
         modified = image["created"].replace(microsecond=0)
@@ -88,7 +95,9 @@ class VariantSender(BaseHandler):
         self.set_header(
             "Content-Disposition",
             content_disposition(
-                image, entry, download=self.get_query_argument("download", "") == "1"
+                entry,
+                display_title(image, viewer) or image["_id"],
+                download=self.get_query_argument("download", "") == "1",
             ),
         )
         length = entry["bytes"]
@@ -126,17 +135,22 @@ class VariantSender(BaseHandler):
             grid_out = await self.settings["bucket"].open_download_stream(entry["id"])
         except NoFile:
             raise NotFound() from None
-        if first:
-            await grid_out.seek(first)
-        remaining = last - first + 1
-        while remaining > 0:
-            chunk = await grid_out.readchunk()
-            if not chunk:
-                break
-            chunk = chunk[:remaining]
-            remaining -= len(chunk)
-            self.write(chunk)
-            await self.flush()
+        try:
+            if first:
+                await grid_out.seek(first)
+            remaining = last - first + 1
+            while remaining > 0:
+                chunk = await grid_out.readchunk()
+                if not chunk:
+                    break
+                chunk = chunk[:remaining]
+                remaining -= len(chunk)
+                self.write(chunk)
+                await self.flush()
+        except StreamClosedError:
+            pass  # the client went away (a cancelled download, a closed tab): nothing to do
+        finally:
+            await grid_out.close()
 
 
 class ImageBytesHandler(VariantSender):
@@ -149,7 +163,9 @@ class ImageBytesHandler(VariantSender):
         image = await access.visible_image(self.db, image_id, self.current_user)
         if variant == "original" and not access.can_view_original(image, self.current_user):
             raise NotFound()
-        await self.send_variant(image, variant, include_body=include_body)
+        await self.send_variant(
+            image, variant, include_body=include_body, viewer=self.current_user
+        )
 
     async def head(self, image_id: str, variant: str) -> None:
         await self.get(image_id, variant, include_body=False)

@@ -6,6 +6,8 @@ other sites) and `X-Robots-Tag: noindex`, and image bytes with `no-cache` so a r
 stops working at the next request instead of living on in caches.
 """
 
+import re
+
 import tornado.web
 
 from app.db import ALBUM_NEWEST
@@ -118,9 +120,9 @@ class ShareBytesHandler(ShareHandler):
         if variant == "original" or (image_id is None) != (share["kind"] == "image"):
             raise NotFound()
         image = await self.shared_image(share, image_id)
-        await self.send_variant(
-            image, variant, include_body=include_body, cache_control=SHARED_CACHE
-        )
+        # viewer=None: a link's visitors never learn the uploaded file's name.
+        await self.send_variant(image, variant, include_body=include_body, viewer=None,
+                                cache_control=SHARED_CACHE)
 
     async def head(self, token: str, image_id: str | None, variant: str) -> None:
         await self.get(token, image_id, variant, include_body=False)
@@ -135,7 +137,7 @@ class CreateShareHandler(BaseHandler):
     async def post(self, target_id: str) -> None:
         target = await access.shareable(self.db, self.kind, target_id, self.current_user)
         expires_in = self.get_body_argument("expires_in", "")
-        if expires_in and not expires_in.isdigit():
+        if expires_in and not re.fullmatch(r"[0-9]{1,12}", expires_in):
             raise Invalid("Expiry must be a number of seconds.")
         _, token = await shares.create_share(
             self.db,

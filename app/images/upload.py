@@ -9,9 +9,9 @@ import sys
 
 import tornado.web
 
-from app.errors import DomainError, Forbidden, Invalid, Unauthorized
+from app.errors import DomainError, Forbidden, Invalid, TooLarge, Unauthorized
 from app.images.ingest import ingest
-from app.images.intake import Intake, clean_filename
+from app.images.intake import Intake, clean_filename, size_text
 from app.images.processing import Limits
 from app.images.remote import FetchPolicy, fetch_url
 from app.images.urls import image_object
@@ -25,6 +25,7 @@ class UploadReceiver(BaseHandler):
     """Streams a request body into an `Intake`; subclasses say who the uploader is."""
 
     intake: Intake | None = None
+    receiving = True  # until the whole body has arrived
 
     async def prepare(self) -> None:
         await super().prepare()
@@ -34,9 +35,9 @@ class UploadReceiver(BaseHandler):
             raise Unauthorized("Sign in to upload images.")
         file_limit = self.settings["max_upload_mb"] * MIB
         body_limit = file_limit * MAX_FILES_PER_REQUEST + MIB
-        declared = self.request.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > body_limit:
-            raise Invalid(f"An upload request may carry at most {MAX_FILES_PER_REQUEST} files.")
+        if (self.declared_length() or 0) > body_limit:
+            raise TooLarge(f"An upload request may be at most {size_text(body_limit)} "
+                           f"({MAX_FILES_PER_REQUEST} files of {size_text(file_limit)}).")
         self.request.connection.set_max_body_size(body_limit)
         self.intake = Intake(
             self.request.headers, max_file_bytes=file_limit, max_files=MAX_FILES_PER_REQUEST
@@ -53,9 +54,23 @@ class UploadReceiver(BaseHandler):
             self.send_error(exc_info=sys.exc_info())
 
     def on_connection_close(self) -> None:
-        if self.intake:
+        # Mid-body, nothing else will clean up. Once the body is complete, `post` owns the
+        # files and finishes storing them even if the client has gone.
+        if self.intake and self.receiving:
             self.intake.discard()
         super().on_connection_close()
+
+    async def post(self) -> None:
+        self.receiving = False
+        try:
+            await self.handle_upload()
+        finally:
+            if self.intake:
+                self.intake.discard()
+
+    async def handle_upload(self) -> None:
+        """Store what was received and answer; the body is complete."""
+        raise NotImplementedError
 
     def on_finish(self) -> None:
         if self.intake:
@@ -123,7 +138,7 @@ class UploadHandler(UploadReceiver):
     def render_form(self, error: str | None = None) -> None:
         self.render("upload.html", error=error, max_upload_mb=self.settings["max_upload_mb"])
 
-    async def post(self) -> None:
+    async def handle_upload(self) -> None:
         try:
             self.intake.finish()
             fields = self.intake.fields

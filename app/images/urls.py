@@ -32,6 +32,14 @@ def variant_path(image: dict, variant: str, prefix: str | None = None) -> str:
     return f"{base}/{variant}"
 
 
+def display_title(image: dict, viewer: dict | None) -> str:
+    """What an image is called for `viewer`: its title, else (for its owner only) the name
+    of the uploaded file, which can say more than the owner meant to share."""
+    if image["title"]:
+        return image["title"]
+    return image.get("filename", "") if access.is_owner(image, viewer) else ""
+
+
 def image_object(image: dict, base_url: str, viewer: dict | None) -> dict:
     """The JSON form of an image for `viewer`, with absolute URLs.
 
@@ -54,5 +62,6 @@ def image_object(image: dict, base_url: str, viewer: dict | None) -> dict:
         "created": image["created"],
         "page_url": base_url + page_path(image),
         "urls": urls,
-        "album_ids": image.get("album_ids", []),
+        # Album ids are the owner's business: an unlisted album's id opens all of it.
+        "album_ids": image.get("album_ids", []) if access.is_owner(image, viewer) else [],
     }

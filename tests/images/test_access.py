@@ -69,17 +69,20 @@ async def test_access_matrix(people, visibility):
         assert (f'href="/i/{image_id}"' in feed) == listed, (who, "feed")
 
 
-async def test_public_album_hides_private_images_from_visitors(people):
+@pytest.mark.parametrize(("album_visibility", "shown"), [
+    ("public", {"public"}), ("unlisted", {"unlisted", "public"}), ("private", set())])
+async def test_albums_show_visitors_only_what_they_may_see(people, album_visibility, shown):
     owner = people["owner"]
-    secret = await upload_one(owner, jpeg(color=(9, 9, 9)), visibility="private")
-    shown = await upload_one(owner, jpeg(color=(8, 8, 8)), visibility="unlisted")
-    album_id = await make_album(owner, "public", secret["id"])
-    await owner.post("/albums/add", {"album_id": album_id, "image_id": shown["id"]})
-    visitor_view = text(await people["anonymous"].get(f"/a/{album_id}"))
-    assert secret["id"] not in visitor_view
-    assert f'href="/i/{shown["id"]}"' in visitor_view
+    images = {v: await upload_one(owner, jpeg(color=(i * 70, 9, 9)), visibility=v)
+              for i, v in enumerate(("private", "unlisted", "public"))}
+    album_id = await make_album(owner, album_visibility, images["private"]["id"])
+    for image in images.values():
+        await owner.post("/albums/add", {"album_id": album_id, "image_id": image["id"]})
+    visitor = await people["anonymous"].get(f"/a/{album_id}")
+    for visibility, image in images.items():
+        assert (image["id"] in text(visitor)) == (visibility in shown), visibility
     owner_view = text(await owner.get(f"/a/{album_id}"))
-    assert secret["id"] in owner_view
+    assert all(image["id"] in owner_view for image in images.values())
 
 
 async def test_profile_of_unknown_user_is_404_and_empty_profile_is_200(people):

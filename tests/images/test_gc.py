@@ -4,7 +4,7 @@ import datetime
 
 from gridfs import AsyncGridFSBucket
 
-from app.images.gc import sweep_orphans
+from app.images.gc import sweep_orphans, sweep_ownerless
 from tests.client import upload_one
 from tests.images.images import jpeg
 
@@ -24,3 +24,20 @@ async def test_sweep_deletes_only_old_orphans(alice, db):
     assert await db["images.files"].count_documents({}) == live_files
     assert await db["images.files"].count_documents({"_id": old}) == 0
     assert await db["images.chunks"].count_documents({"files_id": old}) == 0
+
+
+async def test_sweep_purges_what_a_deleted_account_left(alice, db, client, make_client):
+    bob = make_client()
+    await bob.register("bob")
+    kept = await upload_one(bob, jpeg(color=(0, 90, 0)), visibility="public")
+    image = await upload_one(alice, jpeg(), visibility="public")
+    await alice.post(f"/i/{image['id']}/shares", {})
+    await alice.post("/albums", {"title": "Left behind"})
+    await db.users.delete_one({"username": "alice"})  # an account deletion cut short here
+    bucket = AsyncGridFSBucket(db, bucket_name="images")
+    assert await sweep_ownerless(db, bucket) == 1
+    assert (await client.get(f"/i/{image['id']}")).code == 404
+    assert await db.images.count_documents({}) == 1
+    assert await db.albums.count_documents({}) == 0
+    assert await db.shares.count_documents({}) == 0
+    assert (await client.get(f"/i/{kept['id']}")).code == 200

@@ -13,8 +13,8 @@ def path(image: dict, variant: str) -> str:
 
 @pytest.fixture
 async def public_image(alice):
-    return await upload_one(alice, jpeg(size=(300, 200)), filename="Crème brûlée.jpg",
-                            visibility="public")
+    return await upload_one(alice, jpeg(size=(300, 200)), filename="IMG_0001.jpg",
+                            title="Crème brûlée", visibility="public")
 
 
 async def test_full_variant_headers(client, public_image):
@@ -35,6 +35,17 @@ async def test_full_variant_headers(client, public_image):
 async def test_download_is_an_attachment(client, public_image):
     response = await client.get(path(public_image, "full") + "?download=1")
     assert response.headers["Content-Disposition"].startswith("attachment; ")
+
+
+async def test_only_the_owner_is_offered_the_uploaded_file_name(alice, client):
+    image = await upload_one(alice, jpeg(), filename="Passport John Doe.jpg",
+                             visibility="unlisted")
+    own = await alice.get(path(image, "full"))
+    assert 'filename="Passport_John_Doe.jpg"' in own.headers["Content-Disposition"]
+    other = await client.get(path(image, "full"))
+    assert "Passport" not in other.headers["Content-Disposition"]
+    assert f'filename="{image["id"]}.jpg"' in other.headers["Content-Disposition"]
+    assert "Passport" not in (await client.get(f"/i/{image['id']}")).body.decode()
 
 
 async def test_etag_and_if_modified_since_give_304(client, public_image):
