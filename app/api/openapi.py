@@ -69,6 +69,17 @@ _ALBUM_ID = _id_param("album_id", "An album id.")
 _NO_CONTENT = {"204": {"description": "Done."}}
 _IMAGE_LINKS = ("getImage", "updateImage", "deleteImage", "shareImage")
 _ALBUM_LINKS = ("getAlbum", "updateAlbum", "deleteAlbum", "listAlbumImages", "shareAlbum")
+
+
+def _share_path(param: dict, what: str, op_id: str) -> dict:
+    """The path item that creates a share link to an image or album."""
+    return {"parameters": [param],
+            "post": _op(f"Share {what}", op_id, "shares",
+                        {"201": _json("The link; its URL is shown this once.", "ShareCreated",
+                                      ("revokeShare",), "share_id")},
+                        errors="400 403 404 415", body="ShareCreate")}
+
+
 _UPLOAD_DESCRIPTION = """\
 Three ways to send the image:
 
@@ -128,13 +139,7 @@ PATHS = {
         "delete": _op("Delete an image", "deleteImage", "images", _NO_CONTENT,
                       errors="403 404"),
     },
-    "/images/{image_id}/shares": {
-        "parameters": [_IMAGE_ID],
-        "post": _op("Share an image", "shareImage", "shares",
-                    {"201": _json("The link; its URL is shown this once.", "ShareCreated",
-                                  ("revokeShare",), "share_id")},
-                    errors="400 403 404 415", body="ShareCreate"),
-    },
+    "/images/{image_id}/shares": _share_path(_IMAGE_ID, "an image", "shareImage"),
     "/albums": {
         "get": _op("List my albums", "listAlbums", "albums",
                    {"200": _json("Newest first.", "AlbumList")}, errors="400",
@@ -157,7 +162,8 @@ PATHS = {
     "/albums/{album_id}/images": {
         "parameters": [_ALBUM_ID],
         "get": _op("List an album's images", "listAlbumImages", "albums",
-                   {"200": _json("Newest first; others see its unlisted and public images.",
+                   {"200": _json("Newest first. Others see the public images of a public "
+                                 "album, the unlisted and public ones of an unlisted album.",
                                  "ImageList")},
                    errors="400 404", params=("limit", "cursor")),
     },
@@ -168,13 +174,7 @@ PATHS = {
         "delete": _op("Take an image out of an album", "removeAlbumImage", "albums",
                       _NO_CONTENT, errors="403 404"),
     },
-    "/albums/{album_id}/shares": {
-        "parameters": [_ALBUM_ID],
-        "post": _op("Share an album", "shareAlbum", "shares",
-                    {"201": _json("The link; its URL is shown this once.", "ShareCreated",
-                                  ("revokeShare",), "share_id")},
-                    errors="400 403 404 415", body="ShareCreate"),
-    },
+    "/albums/{album_id}/shares": _share_path(_ALBUM_ID, "an album", "shareAlbum"),
     "/shares": {
         "get": _op("List my share links", "listShares", "shares",
                    {"200": _json("Newest first, revoked ones included.", "ShareList")},
