@@ -1,8 +1,8 @@
 """Register, sign in and sign out pages. Each handler parses the form, calls the user or
 session store, and renders or redirects."""
 
-from app.auth import sessions, users
-from app.errors import DomainError, Invalid
+from app.auth import sessions, throttle, users
+from app.errors import DomainError, Invalid, RateLimited
 from app.web import SESSION_COOKIE, BaseHandler, safe_next
 
 
@@ -66,13 +66,21 @@ class LoginHandler(AuthPageHandler):
     async def post(self) -> None:
         username = self.get_body_argument("username", "")
         next_url = safe_next(self.get_body_argument("next", ""), default="")
+        address = self.request.remote_ip or ""
+        try:
+            await throttle.check(self.db, username, address, self.now())
+        except RateLimited as error:
+            self.render_form(error.message, error.status, username=username, next=next_url)
+            return
         user = await users.authenticate(
             self.db, username, self.password_argument("password"),
             rounds=self.settings["bcrypt_rounds"], executor=self.settings["executor"])
         if user is None:
+            await throttle.record_failure(self.db, username, address, self.now())
             self.render_form("Invalid username or password.", 400, username=username,
                              next=next_url)
             return
+        await throttle.clear(self.db, username, address)
         await self.sign_in(user)
         self.redirect(next_url or "/gallery")
         return

@@ -85,3 +85,32 @@ async def test_logout_without_xsrf_is_403_and_keeps_session(registered, client):
     await client.login("alice")
     assert (await client.post("/auth/logout", xsrf=False)).code == 403
     assert (await client.get("/gallery")).code == 200
+
+
+async def test_repeated_failures_are_rate_limited(registered, client, clock):
+    for _ in range(10):
+        assert (await client.login("alice", "wrong password")).code == 400
+    blocked = await client.login("alice")  # even the right password waits now
+    assert blocked.code == 429
+    assert "Too many failed sign-ins. Try again in 15 minutes." in text(blocked)
+    assert "session" not in client.cookies
+    clock.advance(minutes=16)
+    assert (await client.login("alice")).code == 302
+
+
+async def test_success_clears_the_failure_count(registered, client):
+    for _ in range(9):
+        await client.login("alice", "wrong password")
+    assert (await client.login("alice")).code == 302
+    for _ in range(9):
+        assert (await client.login("alice", "wrong password")).code == 400
+    assert (await client.login("alice")).code == 302
+
+
+async def test_one_address_cannot_guess_across_many_accounts(registered, client,
+                                                             monkeypatch):
+    from app.auth import throttle
+    monkeypatch.setattr(throttle, "PER_ADDRESS", 5)
+    for i in range(5):
+        await client.login(f"user{i}", "guess")
+    assert (await client.login("alice")).code == 429
