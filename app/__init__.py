@@ -26,6 +26,7 @@ DEFAULTS = {
     "max_image_mpx": 100,
     "max_frames": 1000,
     "url_uploads": True,
+    "cache_mb": 64,
 }
 
 
@@ -48,11 +49,13 @@ def make_app(settings: dict) -> tornado.web.Application:
     from app.auth import account
     from app.auth import handlers as auth_handlers
     from app.images import ROUTES as image_routes
+    from app.images.cache import VariantCache
     from app.web import NotFoundHandler
 
     merged = {**DEFAULTS, **settings}
     merged.setdefault("clock", utcnow)
     merged.setdefault("bucket", AsyncGridFSBucket(merged["db"], bucket_name="images"))
+    merged.setdefault("variant_cache", VariantCache(merged["cache_mb"] * 1024 * 1024))
     merged.setdefault("executor", ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
                                                      thread_name_prefix="pixvault-cpu"))
     # Code autoreload would re-exec the process and orphan the embedded database, so debug

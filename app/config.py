@@ -50,6 +50,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_image_mpx", int, 100, "Largest accepted image, in megapixels per frame", "images"),
     Setting("max_frames", int, 1000, "Most frames accepted in an animation", "images"),
     Setting("url_uploads", bool, True, "Allow uploading by URL (fetched server-side)", "images"),
+    Setting("cache_mb", int, 64, "Memory for keeping small, hot variants (thumbnails) per "
+            "process, in MiB; 0 turns the cache off", "images"),
 )
 
 

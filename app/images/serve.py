@@ -114,8 +114,15 @@ class VariantSender(BaseHandler):
             self.set_status(206)
             self.set_header("Content-Range", f"bytes {first}-{last}/{length}")
         self.set_header("Content-Length", last - first + 1 if length else 0)
-        if include_body and length:
-            await self._stream(entry, first, last)
+        if not (include_body and length):
+            return
+        cache = self.settings["variant_cache"]
+        if cache.accepts(length):
+            data = cache.get(entry["id"]) or await self._read_whole(entry)
+            cache.put(entry["id"], data)
+            self.write(data[first:last + 1])
+            return
+        await self._stream(entry, first, last)
 
     def _not_modified(self, etag: str, modified) -> bool:
         if_none_match = self.request.headers.get("If-None-Match")
@@ -129,6 +136,16 @@ class VariantSender(BaseHandler):
             except (TypeError, ValueError):
                 return False
         return False
+
+    async def _read_whole(self, entry: dict) -> bytes:
+        try:
+            grid_out = await self.settings["bucket"].open_download_stream(entry["id"])
+        except NoFile:
+            raise NotFound() from None
+        try:
+            return await grid_out.read()
+        finally:
+            await grid_out.close()
 
     async def _stream(self, entry: dict, first: int, last: int) -> None:
         try:
