@@ -11,7 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from app import MAX_BODY_BYTES, config, utcnow
-from app.db import DataDirInUse, EmbeddedDatabase, connect, ensure_indexes, missing_indexes
+from app.db import (
+    DB_UNAVAILABLE,
+    DataDirInUse,
+    EmbeddedDatabase,
+    connect,
+    ensure_indexes,
+    missing_indexes,
+)
 from app.errors import DomainError, NotFound
 
 # `check` exit codes, so scripts can tell which part failed.
@@ -148,6 +155,13 @@ def read_password(from_stdin: bool) -> str:
     return password
 
 
+def seconds(value: str) -> int:
+    """An argparse type: a whole, non-negative number of seconds."""
+    if not (value.isascii() and value.isdigit()):
+        raise argparse.ArgumentTypeError("must be a whole number of seconds, 0 or more")
+    return int(value)
+
+
 def build_argparser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -180,7 +194,7 @@ def build_argparser() -> argparse.ArgumentParser:
     command("check", "Check configuration, database connection and indexes")
     gc = command("gc", "Delete what deleted accounts left behind and stored files that no "
                        "image refers to (left by a crash)")
-    gc.add_argument("--grace", type=int, default=3600, metavar="SECONDS",
+    gc.add_argument("--grace", type=seconds, default=3600, metavar="SECONDS",
                     help="leave files younger than this alone: an upload may still be "
                          "writing them (default: 3600)")
     return parser
@@ -223,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     except DataDirInUse as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except DB_UNAVAILABLE as error:
+        print(f"error: the database is not answering: {error}", file=sys.stderr)
+        return EXIT_DATABASE
     except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1

@@ -15,7 +15,10 @@ from pathlib import Path
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, MongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError, ServerSelectionTimeoutError
+
+# What an unreachable or failing-over database raises: answered 503, never 500.
+DB_UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError)
 
 # Keyset-paginated listings name their index as a hint, so every server plans them the same.
 OWNER_NEWEST = [("owner_id", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
@@ -35,7 +38,7 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("images", [("owner_id", ASCENDING), ("sha256", ASCENDING)], {"unique": True}),
     ("images", ALBUM_NEWEST, {}),
     ("albums", OWNER_NEWEST, {}),
-    ("shares", [("owner_id", ASCENDING), ("created", DESCENDING)], {}),
+    ("shares", OWNER_NEWEST, {}),
     ("shares", [("target_id", ASCENDING)], {}),
     ("images.files", [("metadata.image_id", ASCENDING)], {}),
 )

@@ -12,14 +12,13 @@ from urllib.parse import unquote, urlsplit
 
 import tornado.httputil
 import tornado.web
-from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 
 from app.auth import sessions, tokens
+from app.db import DB_UNAVAILABLE
 from app.errors import NOT_FOUND_MESSAGE, DomainError, NotFound
 
 SESSION_COOKIE = "session"
 FLASH_COOKIE = "flash"
-DB_UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError)
 ERROR_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 409: "conflict", 413: "too_large",
                415: "unsupported_media_type", 429: "rate_limited", 503: "unavailable"}

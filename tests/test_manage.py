@@ -153,3 +153,20 @@ def test_gc_deletes_orphans_older_than_grace(database):
     swept = manage("gc", "--grace", "0", *args)
     assert "and 1 orphaned file" in swept.stdout
     assert db["images.files"].count_documents({"_id": orphan}) == 0
+
+
+def test_unreachable_database_is_a_clear_error_not_a_traceback():
+    """Every command, not only `check`, says so in one line when the database is away."""
+    result = manage("createtoken", "alice", "script", "--mongodb-uri",
+                    "mongodb://127.0.0.1:1", "--db-timeout-ms", "300")
+    assert result.returncode == 3
+    assert "Traceback" not in result.stderr, result.stderr[-300:]
+    assert "the database is not answering" in result.stderr
+
+
+def test_gc_refuses_a_negative_grace():
+    """A negative grace would move the cutoff into the future and delete the files of
+    uploads still being written."""
+    result = manage("gc", "--grace", "-60", "--mongodb-uri", "mongodb://127.0.0.1:1",
+                    "--db-timeout-ms", "300")
+    assert result.returncode == 2 and "grace" in result.stderr, result.stderr[-300:]

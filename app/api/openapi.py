@@ -178,7 +178,7 @@ PATHS = {
     "/shares": {
         "get": _op("List my share links", "listShares", "shares",
                    {"200": _json("Newest first, revoked ones included.", "ShareList")},
-                   errors="400", params=("target_id",)),
+                   errors="400", params=("target_id", "limit", "cursor")),
     },
     "/shares/{share_id}": {
         "parameters": [_id_param("share_id", "The link's id.", "^[0-9a-f]{64}$")],
@@ -240,6 +240,7 @@ def document(server_url: str) -> dict:
 
 class OpenApiHandler(ApiHandler):
     login_required = False
+    accepts_bearer = False  # a stale token a tool attaches must not hide the document
 
     def get(self) -> None:
         self.write_json(document(self.absolute_url("/api/v1")))

@@ -116,7 +116,8 @@ SCHEMAS: dict[str, dict] = {
     "ShareCreated": closed({**_share_props, "url": {**URL, "description":
                                                      "The link, shown this once."}},
                            (*_share_props, "url")),
-    "ShareList": closed({"items": {"type": "array", "items": ref("Share")}}, ("items",)),
+    "ShareList": closed({"items": {"type": "array", "items": ref("Share")},
+                         "next_cursor": _next_cursor}, ("items", "next_cursor")),
     "Album": closed({"id": ID, "title": {"type": "string"}, "description": {"type": "string"},
                      "visibility": ref("Visibility"), "cover": _nullable(ID),
                      "created": TIME, "page_url": URL},

@@ -5,7 +5,8 @@ is known by its id (the token's sha256) only.
 """
 
 from app.api.base import ApiHandler
-from app.images import access, shares
+from app.db import OWNER_NEWEST
+from app.images import access, pagination, shares
 
 
 def share_json(share: dict) -> dict:
@@ -38,9 +39,14 @@ class SharesHandler(ApiHandler):
     """`GET /api/v1/shares`: my links, newest first, optionally of one target."""
 
     async def get(self) -> None:
-        target_id = self.query("target_id").get("target_id")
-        items = await shares.list_shares(self.db, self.current_user["_id"], target_id)
-        self.write_json({"items": [share_json(share) for share in items]})
+        args = self.query("target_id", "limit", "cursor")
+        query = {"owner_id": self.current_user["_id"]}
+        if args.get("target_id"):
+            query["target_id"] = args["target_id"]
+        items, next_cursor = await pagination.page(self.db.shares, query, args.get("cursor"),
+                                                   args["limit"], OWNER_NEWEST)
+        self.write_json({"items": [share_json(share) for share in items],
+                         "next_cursor": next_cursor})
 
 
 class ShareHandler(ApiHandler):

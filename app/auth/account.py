@@ -54,7 +54,8 @@ class PasswordHandler(AccountPageHandler):
             await account_store.change_password(
                 self.db, self.current_user, self.password_argument("current_password"),
                 self.password_argument("new_password"), rounds=self.settings["bcrypt_rounds"],
-                executor=self.settings["executor"], keep_session=self.session_token)
+                executor=self.settings["executor"], keep_session=self.session_token,
+                now=self.now())
         except DomainError as error:
             await self.render_account(error=error.message, status=error.status)
             return
@@ -113,8 +114,8 @@ class ShareXHandler(AccountPageHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        _, secret = await tokens.replace_named_token(self.db, self.current_user["_id"],
-                                                     tokens.SHAREX_NAME, now=self.now())
+        _, secret = await tokens.replace_purpose_token(
+            self.db, self.current_user["_id"], "sharex", tokens.SHAREX_NAME, now=self.now())
         config = sharex_config(self.absolute_url(""), secret,
                                self.get_body_argument("link", "page"))
         self.set_header("Content-Type", "application/json; charset=UTF-8")
@@ -128,8 +129,9 @@ class DeleteAccountHandler(AccountPageHandler):
     async def post(self) -> None:
         try:
             await account_store.check_password(
-                self.current_user, self.password_argument("password"),
-                rounds=self.settings["bcrypt_rounds"], executor=self.settings["executor"])
+                self.db, self.current_user, self.password_argument("password"),
+                rounds=self.settings["bcrypt_rounds"], executor=self.settings["executor"],
+                now=self.now())
         except DomainError as error:
             await self.render_account(error=error.message, status=error.status)
             return

@@ -2,35 +2,43 @@
 everything it owns. The `/account` pages call these; so could an admin tool."""
 
 import asyncio
+import datetime
 from concurrent.futures import Executor
 
 from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.auth import passwords, sessions, tokens
+from app.auth import passwords, sessions, throttle, tokens
 from app.errors import Invalid
 from app.images import gc, store
 
 
-async def check_password(user: dict, password: str, *, rounds: int,
-                         executor: Executor) -> None:
-    """`Invalid` unless `password` is the user's current password (bcrypt in `executor`)."""
+async def check_password(db: AsyncDatabase, user: dict, password: str, *, rounds: int,
+                         executor: Executor, now: datetime.datetime) -> None:
+    """`Invalid` unless `password` is the user's current password (bcrypt in `executor`);
+    `RateLimited` after too many wrong ones (a borrowed session must not allow guessing)."""
+    limits = throttle.password_check_limits(user["_id"])
+    await throttle.attempt(db, limits, now)
     loop = asyncio.get_running_loop()
     if not await loop.run_in_executor(executor, passwords.check_password, password,
                                       user["password_hash"], rounds):
         raise Invalid("Your current password is not correct.")
+    await throttle.succeeded(db, limits)
 
 
 async def change_password(db: AsyncDatabase, user: dict, current: str, new: str, *,
-                          rounds: int, executor: Executor, keep_session: str | None) -> None:
+                          rounds: int, executor: Executor, keep_session: str | None,
+                          now: datetime.datetime) -> None:
     """Replace the password after checking the current one, then end every other session
-    (whoever else was signed in, perhaps with a stolen password, is signed out)."""
-    await check_password(user, current, rounds=rounds, executor=executor)
+    and revoke every API token: whoever else was signed in, perhaps with a stolen password,
+    is shut out, and so is any token they made meanwhile."""
+    await check_password(db, user, current, rounds=rounds, executor=executor, now=now)
     passwords.validate_new_password(new)
     loop = asyncio.get_running_loop()
     hashed = await loop.run_in_executor(executor, passwords.hash_password, new, rounds)
     await db.users.update_one({"_id": user["_id"]}, {"$set": {"password_hash": hashed}})
     await sessions.end_other_sessions(db, user["_id"], keep_session)
+    await tokens.revoke_all(db, user["_id"])
 
 
 async def set_default_visibility(db: AsyncDatabase, user_id: str, visibility: str) -> None:
@@ -49,8 +57,5 @@ async def delete_account(db: AsyncDatabase, bucket: AsyncGridFSBucket, user: dic
     new upload can start; if this is interrupted (or an upload lands just after), what is
     left has no owner and `manage.py gc` sweeps it.
     """
-    user_id = user["_id"]
-    await db.users.delete_one({"_id": user_id})
-    await db.sessions.delete_many({"user_id": user_id})
-    await tokens.revoke_all(db, user_id)
-    await gc.purge_owner(db, bucket, user_id)
+    await db.users.delete_one({"_id": user["_id"]})
+    await gc.purge_owner(db, bucket, user["_id"])

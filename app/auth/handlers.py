@@ -66,9 +66,9 @@ class LoginHandler(AuthPageHandler):
     async def post(self) -> None:
         username = self.get_body_argument("username", "")
         next_url = safe_next(self.get_body_argument("next", ""), default="")
-        address = self.request.remote_ip or ""
+        limits = throttle.sign_in_limits(username, self.request.remote_ip or "")
         try:
-            await throttle.check(self.db, username, address, self.now())
+            await throttle.attempt(self.db, limits, self.now())
         except RateLimited as error:
             self.render_form(error.message, error.status, username=username, next=next_url)
             return
@@ -76,11 +76,10 @@ class LoginHandler(AuthPageHandler):
             self.db, username, self.password_argument("password"),
             rounds=self.settings["bcrypt_rounds"], executor=self.settings["executor"])
         if user is None:
-            await throttle.record_failure(self.db, username, address, self.now())
             self.render_form("Invalid username or password.", 400, username=username,
                              next=next_url)
             return
-        await throttle.clear(self.db, username, address)
+        await throttle.succeeded(self.db, limits)
         await self.sign_in(user)
         self.redirect(next_url or "/gallery")
         return

@@ -28,20 +28,22 @@ def validate_name(name: str) -> str:
 
 
 async def create_token(db: AsyncDatabase, user_id: str, name: str, *,
-                       now: datetime.datetime) -> tuple[dict, str]:
-    """Create a token for `user_id`; returns `(token doc, secret)`. Only the digest is kept."""
+                       now: datetime.datetime, purpose: str | None = None) -> tuple[dict, str]:
+    """Create a token for `user_id`; returns `(token doc, secret)`. Only the digest is kept.
+    `purpose` marks a token the site made for one client (ShareX), whatever its name."""
     secret = new_token()
     doc = {"_id": token_digest(secret), "user_id": user_id, "name": validate_name(name),
-           "created": now, "last_used": None}
+           "created": now, "last_used": None, "purpose": purpose}
     await db.api_tokens.insert_one(doc)
     return doc, secret
 
 
-async def replace_named_token(db: AsyncDatabase, user_id: str, name: str, *,
-                              now: datetime.datetime) -> tuple[dict, str]:
-    """Revoke the user's tokens called `name` and create a fresh one (e.g. for ShareX)."""
-    await db.api_tokens.delete_many({"user_id": user_id, "name": name})
-    return await create_token(db, user_id, name, now=now)
+async def replace_purpose_token(db: AsyncDatabase, user_id: str, purpose: str, name: str, *,
+                                now: datetime.datetime) -> tuple[dict, str]:
+    """Revoke the user's token made for `purpose` (never one they named alike by hand) and
+    create a fresh one."""
+    await db.api_tokens.delete_many({"user_id": user_id, "purpose": purpose})
+    return await create_token(db, user_id, name, now=now, purpose=purpose)
 
 
 async def list_tokens(db: AsyncDatabase, user_id: str) -> list[dict]:

@@ -66,6 +66,11 @@ async def authenticate(db: AsyncDatabase, username: str, password: str, *, round
                                     user["password_hash"] if user else None, rounds)
     if not ok or user.get("disabled"):
         return None
+    if passwords.rounds_of(user["password_hash"]) != rounds:
+        # The configured cost changed: upgrade the hash now that we know the password.
+        new_hash = await loop.run_in_executor(executor, passwords.hash_password, password,
+                                              rounds)
+        await db.users.update_one({"_id": user["_id"]}, {"$set": {"password_hash": new_hash}})
     return user
 
 

@@ -19,8 +19,9 @@ _BATCH = 100
 
 
 async def purge_owner(db: AsyncDatabase, bucket: AsyncGridFSBucket, owner_id: str) -> int:
-    """Delete every image (with its files), album and share link of `owner_id`; returns how
-    many images went. Used by account deletion and to sweep after an interrupted one."""
+    """Delete every image (with its files), album, share link, session and API token of
+    `owner_id`; returns how many images went. Used by account deletion and to sweep after
+    an interrupted one."""
     deleted = 0
     while batch := await db.images.find({"owner_id": owner_id}).limit(_BATCH).to_list():
         for image in batch:
@@ -31,6 +32,8 @@ async def purge_owner(db: AsyncDatabase, bucket: AsyncGridFSBucket, owner_id: st
             await albums.delete_album(db, album)
     # Links whose target was already gone (deleting a target deletes its links).
     await db.shares.delete_many({"owner_id": owner_id})
+    await db.sessions.delete_many({"user_id": owner_id})
+    await db.api_tokens.delete_many({"user_id": owner_id})
     return deleted
 
 
@@ -39,6 +42,8 @@ async def sweep_ownerless(db: AsyncDatabase, bucket: AsyncGridFSBucket) -> int:
     owners = set()
     for collection in (db.images, db.albums, db.shares):
         owners.update(await collection.distinct("owner_id"))
+    for collection in (db.sessions, db.api_tokens):
+        owners.update(await collection.distinct("user_id"))
     existing = {user["_id"] async for user in db.users.find({"_id": {"$in": list(owners)}},
                                                              {"_id": 1})}
     return sum([await purge_owner(db, bucket, owner_id) for owner_id in owners - existing])

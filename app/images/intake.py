@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from streaming_form_data import StreamingFormDataParser
-from streaming_form_data.parser import ParseFailedException
+from streaming_form_data.parser import ParseFailedException, UnexpectedPartException
 from streaming_form_data.targets import BaseTarget, ValueTarget
 from streaming_form_data.validators import MaxSizeValidator, ValidationError
 
@@ -106,7 +106,8 @@ class Intake:
         content_type = headers.get("Content-Type", "")
         if content_type.startswith("multipart/form-data"):
             try:
-                self._parser = StreamingFormDataParser(headers=headers)
+                # Strict: an unknown field (a typo like "visibilty") is an error, not ignored.
+                self._parser = StreamingFormDataParser(headers=headers, strict=True)
             except ParseFailedException as error:
                 raise Invalid(f"Malformed multipart body: {error}") from None
             self._parser.register("file", _FilesTarget(self))
@@ -144,6 +145,9 @@ class Intake:
             return
         try:
             self._parser.data_received(chunk)
+        except UnexpectedPartException as error:
+            raise Invalid(f"Unknown form field {error.part_name!r}; the fields are 'file', "
+                          f"{', '.join(repr(name) for name in FORM_FIELDS)}.") from None
         except ParseFailedException as error:
             raise Invalid(f"Malformed multipart body: {error}") from None
         except ValidationError:

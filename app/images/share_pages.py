@@ -44,6 +44,11 @@ class ShareHandler(VariantSender):
             raise NotFound()
         return image
 
+    async def count_view(self, share: dict) -> None:
+        """Count a person opening the link; HEAD (link checkers, previews) does not count."""
+        if self.request.method == "GET":
+            await shares.count_view(self.db, share)
+
     def prefix(self, token: str, share: dict, image: dict) -> str:
         """Where an image's bytes live under this share."""
         base = shares.share_path(token)
@@ -55,7 +60,7 @@ class SharePageHandler(ShareHandler):
         share = await shares.live_share(self.db, token, self.now())
         if share["kind"] == "image":
             image = await self.shared_image(share, None)
-            await shares.count_view(self.db, share)
+            await self.count_view(share)
             self.render_image(token, share, image)
             return
         album = await albums.find_album(self.db, share["target_id"])
@@ -68,7 +73,7 @@ class SharePageHandler(ShareHandler):
             PAGE_SIZE,
             ALBUM_NEWEST,
         )
-        await shares.count_view(self.db, share)
+        await self.count_view(share)
         base = shares.share_path(token)
         og_image = (
             self.absolute_url(variant_path(images[0], "large", f"{base}/i/{images[0]['_id']}"))

@@ -72,12 +72,10 @@ async def create_share(
     return share, token
 
 
-async def list_shares(db: AsyncDatabase, owner_id: str, target_id: str | None = None) -> list[dict]:
-    """The owner's share links (of one target if given), newest first."""
-    query = {"owner_id": owner_id}
-    if target_id:
-        query["target_id"] = target_id
-    return await db.shares.find(query).sort("created", -1).to_list(500)
+async def list_shares(db: AsyncDatabase, owner_id: str, target_id: str) -> list[dict]:
+    """The owner's share links to one image or album, newest first."""
+    return await (db.shares.find({"owner_id": owner_id, "target_id": target_id})
+                  .sort([("created", -1), ("_id", -1)]).to_list(None))
 
 
 async def revoke_share(

@@ -130,6 +130,13 @@ async def test_sharex_config_download(alice, make_client, db):
     assert (await api.get("/api/v1/me")).code == 401  # the previous ShareX token is replaced
 
 
+async def test_sharex_download_keeps_a_token_the_user_named_sharex(alice, db):
+    await alice.post("/account/tokens", {"name": "ShareX"})
+    await alice.post("/account/sharex.sxcu", {"link": "page"})
+    await alice.post("/account/sharex.sxcu", {"link": "page"})
+    assert await db.api_tokens.count_documents({"name": "ShareX"}) == 2  # theirs and ours
+
+
 async def test_sharex_download_needs_xsrf(alice, db):
     response = await alice.post("/account/sharex.sxcu", {"link": "page"}, xsrf=False)
     assert response.code == 403

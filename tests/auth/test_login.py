@@ -92,7 +92,7 @@ async def test_repeated_failures_are_rate_limited(registered, client, clock):
         assert (await client.login("alice", "wrong password")).code == 400
     blocked = await client.login("alice")  # even the right password waits now
     assert blocked.code == 429
-    assert "Too many failed sign-ins. Try again in 15 minutes." in text(blocked)
+    assert "Too many failed attempts. Try again in 15 minutes." in text(blocked)
     assert "session" not in client.cookies
     clock.advance(minutes=16)
     assert (await client.login("alice")).code == 302
@@ -114,3 +114,11 @@ async def test_one_address_cannot_guess_across_many_accounts(registered, client,
     for i in range(5):
         await client.login(f"user{i}", "guess")
     assert (await client.login("alice")).code == 429
+
+
+async def test_sign_in_upgrades_a_hash_of_another_cost(registered, client, app, db):
+    app.settings["bcrypt_rounds"] = 5
+    assert (await client.login("alice")).code == 302
+    user = await db.users.find_one({"username": "alice"})
+    assert user["password_hash"].startswith("$2b$05$")
+    assert (await client.login("alice")).code == 302  # and the new hash works

@@ -1,0 +1,39 @@
+"""Password guessing limits beyond the sign-in form, and what a password change revokes."""
+
+import asyncio
+
+from tests.api.conftest import Api, create_token
+from tests.client import PASSWORD
+
+
+async def test_parallel_guesses_cannot_slip_past_the_limit(alice, make_client):
+    """Attempts are counted before the password is checked, so 40 guesses at once still get
+    at most 10 answers of 'wrong password'."""
+    browsers = [make_client() for _ in range(4)]
+    for browser in browsers:
+        await browser.xsrf_token()
+    attempts = [browser.login("alice", f"guess {i}") for browser in browsers for i in range(10)]
+    codes = [response.code for response in await asyncio.gather(*attempts)]
+    assert codes.count(400) <= 10, f"{codes.count(400)} guesses checked, limit is 10: {codes}"
+
+
+async def test_current_password_check_on_account_forms_is_rate_limited(alice):
+    """Whoever holds a session cookie (a borrowed laptop, a stolen cookie) must not be able
+    to guess the password through /account/password or /account/delete."""
+    codes = []
+    for i in range(15):
+        response = await alice.post("/account/password", {
+            "current_password": f"guess number {i}", "new_password": "another password"})
+        codes.append(response.code)
+    assert 429 in codes, codes
+
+
+async def test_password_change_revokes_api_tokens(alice, make_client):
+    """Someone who knew the old password may have made a token meanwhile: a password change
+    revokes tokens as well as other sessions."""
+    api = Api(make_client(), (await create_token(alice, "made by an intruder"))["token"])
+    assert (await api.get("/api/v1/me")).code == 200
+    response = await alice.post("/account/password", {
+        "current_password": PASSWORD, "new_password": "a brand new password"})
+    assert response.code == 302
+    assert (await api.get("/api/v1/me")).code == 401
