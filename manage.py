@@ -5,12 +5,11 @@ import argparse
 import asyncio
 import contextlib
 import getpass
-import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from app import MAX_BODY_BYTES, config, utcnow
+from app import config, utcnow
 from app.db import (
     DB_UNAVAILABLE,
     DataDirInUse,
@@ -57,31 +56,6 @@ async def open_database(options, uri: str):
         yield client[options.database]
     finally:
         await client.close()
-
-
-async def serve(options, uri: str) -> None:
-    """Run the web server until SIGINT or SIGTERM, then close everything in order."""
-    from app import make_app
-
-    async with open_database(options, uri) as db:
-        await ensure_indexes(db)
-        app = make_app({**options.as_dict(), "db": db,
-                        "cookie_secret": config.cookie_secret(options)})
-        server = app.listen(options.port, options.address, xheaders=options.xheaders,
-                            max_body_size=MAX_BODY_BYTES)
-        local = options.address in ("127.0.0.1", "0.0.0.0", "")  # noqa: S104 - display only
-        host = "localhost" if local else options.address
-        print(f"Pixvault listening on http://{host}:{options.port}/ (Ctrl-C to stop)",
-              flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await stop.wait()
-        print("Stopping...", flush=True)
-        server.stop()
-        await server.close_all_connections()
-        app.settings["executor"].shutdown(wait=True)
 
 
 async def create_user(options, uri: str, name: str, password: str, admin: bool) -> None:
@@ -212,8 +186,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     try:
         if command == "serve":
+            from app import server
+
             with database_uri(options, exclusive=True) as uri:
-                asyncio.run(serve(options, uri))
+                return server.run(options, uri)
         elif command == "createuser":
             password = read_password(extra["password_stdin"])
             with database_uri(options) as uri:

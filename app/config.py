@@ -36,6 +36,8 @@ SETTINGS: tuple[Setting, ...] = (
             "in production"),
     Setting("public_url", str, "", "Absolute base URL for links, e.g. https://img.example.org "
             "(default: taken from each request)"),
+    Setting("workers", int, 1, "Server processes sharing the port (each with its own "
+            "database pool); 0 or 1 for one"),
     Setting("xheaders", bool, False, "Trust X-Forwarded-For/-Proto from a reverse proxy"),
     Setting("cookie_secret", str, "", "Secret that signs cookies; shared by every worker and "
             "host. Default: generated once and kept in <data_dir>/cookie_secret", "security"),

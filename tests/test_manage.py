@@ -115,24 +115,45 @@ def test_second_serve_on_same_data_dir_fails_clearly(tmp_path):
         running.stop()
 
 
-def test_serve_starts_embedded_database_and_stops_it_on_sigterm(tmp_path):
+def children_of(pid: int) -> list[int]:
+    """Process ids whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_starts_embedded_database_and_stops_it_on_sigterm(tmp_path, workers):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "serve", "--data-dir", str(tmp_path),
-         "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=ROOT, env={**os.environ, "PIXVAULT_BCRYPT_ROUNDS": "4"})
+         "--port", str(port), "--workers", str(workers)], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PIXVAULT_BCRYPT_ROUNDS": "4"})
     try:
         line = process.stdout.readline()
         assert f"http://localhost:{port}/" in line
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as reply:
-            assert reply.status == 200
+        for _ in range(4):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
+                                        timeout=10) as reply:
+                assert reply.status == 200
+        children = children_of(process.pid)
+        assert len(children) == 1 + (workers if workers > 1 else 0)
         secret = tmp_path / "cookie_secret"
         assert secret.stat().st_mode & 0o777 == 0o600
         db_uri = (tmp_path / "db.lock").read_text()
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
+        assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
         with pytest.raises(OSError):  # the embedded daemon is gone with its port
             socket.create_connection(("127.0.0.1", int(db_uri.rsplit(":", 1)[1].strip("/"))),
                                      timeout=2).close()
