@@ -59,7 +59,8 @@ class PasswordHandler(AccountPageHandler):
         except DomainError as error:
             await self.render_account(error=error.message, status=error.status)
             return
-        self.back("Password changed. Your other sessions are signed out.", "password")
+        self.back("Password changed. Your other sessions are signed out and your API tokens "
+                  "revoked.", "password")
         return
 
 
@@ -67,7 +68,7 @@ class EndOtherSessionsHandler(AccountPageHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         ended = await sessions.end_other_sessions(self.db, self.current_user["_id"],
-                                                       self.session_token)
+                                                  self.session_token)
         self.back(f"Signed out {ended} other session{'s' if ended != 1 else ''}.", "sessions")
         return
 
