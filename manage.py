@@ -2,121 +2,12 @@
 """Pixvault command line: `python manage.py COMMAND --help` for each command."""
 
 import argparse
-import asyncio
-import contextlib
 import getpass
 import sys
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from app import config, utcnow
-from app.db import (
-    DB_UNAVAILABLE,
-    DataDirInUse,
-    EmbeddedDatabase,
-    connect,
-    ensure_indexes,
-    missing_indexes,
-)
-from app.errors import DomainError, NotFound
-
-# `check` exit codes, so scripts can tell which part failed.
-EXIT_CONFIG, EXIT_DATABASE, EXIT_INDEXES = 2, 3, 4
-
-
-@contextlib.contextmanager
-def database_uri(options, *, exclusive: bool = False):
-    """The configured MongoDB URI, or the embedded database's (started here if needed).
-
-    A command other than `serve` joins an embedded database that a running server already
-    owns; `serve` (exclusive) refuses to share its data dir.
-    """
-    if options.mongodb_uri:
-        yield options.mongodb_uri
-        return
-    embedded = EmbeddedDatabase(Path(options.data_dir) / "db")
-    try:
-        uri = embedded.start()
-    except DataDirInUse:
-        if exclusive:
-            raise
-        yield embedded.running_uri()
-        return
-    try:
-        yield uri
-    finally:
-        embedded.stop()
-
-
-@contextlib.asynccontextmanager
-async def open_database(options, uri: str):
-    """An `AsyncDatabase` for one command, closed afterwards."""
-    client = connect(uri, options.db_timeout_ms)
-    try:
-        yield client[options.database]
-    finally:
-        await client.close()
-
-
-async def create_user(options, uri: str, name: str, password: str, admin: bool) -> None:
-    """Insert one user (`manage.py createuser`)."""
-    from app.auth import users
-
-    async with open_database(options, uri) as db:
-        await ensure_indexes(db)
-        with ThreadPoolExecutor(max_workers=1) as executor:
-            await users.create_user(db, name, password, rounds=options.bcrypt_rounds,
-                                    executor=executor, now=utcnow(),
-                                    role="admin" if admin else "user")
-
-
-async def create_token(options, uri: str, name: str, token_name: str) -> str:
-    """Create an API token for user `name` (`manage.py createtoken`); returns the secret."""
-    from app.auth import tokens, users
-
-    async with open_database(options, uri) as db:
-        await ensure_indexes(db)
-        user = await users.find_by_username(db, name)
-        if user is None:
-            raise NotFound(f"There is no user named {name!r}.")
-        _, secret = await tokens.create_token(db, user["_id"], token_name, now=utcnow())
-        return secret
-
-
-async def collect_garbage(options, uri: str, grace_seconds: int) -> tuple[int, int]:
-    """`manage.py gc`: purge what deleted accounts left, then GridFS files no image refers
-    to; returns (images, files) deleted."""
-    import datetime
-
-    from gridfs import AsyncGridFSBucket
-
-    from app.images import gc
-
-    async with open_database(options, uri) as db:
-        bucket = AsyncGridFSBucket(db, bucket_name="images")
-        images = await gc.sweep_ownerless(db, bucket)
-        files = await gc.sweep_orphans(db, bucket, now=utcnow(),
-                                       grace=datetime.timedelta(seconds=grace_seconds))
-        return images, files
-
-
-async def check_database(options, uri: str) -> int:
-    """Ping the database and verify the indexes; return an exit code."""
-    async with open_database(options, uri) as db:
-        try:
-            await db.command("ping")
-        except Exception as error:  # noqa: BLE001 - any failure means "unreachable" here
-            print(f"FAIL database: {error}")
-            return EXIT_DATABASE
-        print("ok   database answers ping")
-        missing = await missing_indexes(db)
-        for index in missing:
-            print(f"FAIL index missing: {index}")
-        if missing:
-            print("     run `manage.py serve` once, or any command that creates indexes")
-            return EXIT_INDEXES
-        print("ok   indexes present")
-        return 0
+from app import commands, config
+from app.db import DB_UNAVAILABLE, DataDirInUse
+from app.errors import DomainError
 
 
 def read_password(from_stdin: bool) -> str:
@@ -138,10 +29,10 @@ def seconds(value: str) -> int:
 
 def build_argparser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage.py", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
         for setting in config.SETTINGS:
             # Both spellings: --data-dir as usual, --data_dir as tornado.options writes it.
             flags = {"--" + setting.name.replace("_", "-"), "--" + setting.name}
@@ -171,55 +62,60 @@ def build_argparser() -> argparse.ArgumentParser:
     gc.add_argument("--grace", type=seconds, default=3600, metavar="SECONDS",
                     help="leave files younger than this alone: an upload may still be "
                          "writing them (default: 3600)")
+    imp = command("import", "Import every image in a folder (and its subfolders) for a user")
+    imp.add_argument("directory", metavar="DIR", help="folder to import; hidden files are "
+                                                      "left alone")
+    imp.add_argument("--user", dest="name", required=True, metavar="NAME",
+                     help="the user who will own the images")
+    imp.add_argument("--visibility", choices=("private", "unlisted", "public"),
+                     help="visibility of the new images (default: the user's default)")
+    exp = command("export", "Write a user's original images, albums and a manifest to a zip")
+    exp.add_argument("name", help="username")
+    exp.add_argument("out", metavar="OUT.zip", help="the zip file to write (replaced if it "
+                                                    "exists)")
     return parser
+
+
+def run(command: str, options, args: dict) -> int:
+    """Call the command's implementation in `app.commands` with its own arguments."""
+    if command == "serve":
+        return commands.run_serve(options)
+    if command == "createuser":
+        password = read_password(args["password_stdin"])
+        return commands.run_createuser(options, args["name"], password, args["admin"])
+    if command == "createtoken":
+        return commands.run_createtoken(options, args["name"], args["token_name"])
+    if command == "check":
+        return commands.run_check(options)
+    if command == "gc":
+        return commands.run_gc(options, args["grace"])
+    if command == "import":
+        return commands.run_import(options, args["directory"], args["name"],
+                                   args["visibility"])
+    return commands.run_export(options, args["name"], args["out"])
 
 
 def main(argv: list[str] | None = None) -> int:
     args = vars(build_argparser().parse_args(argv))
     command = args.pop("command")
-    extra = {key: args.pop(key) for key in ("name", "admin", "password_stdin", "token_name",
-                                            "grace") if key in args}
+    names = {setting.name for setting in config.SETTINGS}
+    settings = {key: value for key, value in args.items() if key in names}
     try:
-        options = config.load(args)
+        options = config.load(settings)
     except Exception as error:  # noqa: BLE001 - a bad config file can raise anything
         print(f"FAIL configuration: {error}", file=sys.stderr)
-        return EXIT_CONFIG
+        return commands.EXIT_CONFIG
     try:
-        if command == "serve":
-            from app import server
-
-            with database_uri(options, exclusive=True) as uri:
-                return server.run(options, uri)
-        elif command == "createuser":
-            password = read_password(extra["password_stdin"])
-            with database_uri(options) as uri:
-                asyncio.run(create_user(options, uri, extra["name"], password, extra["admin"]))
-            print(f"Created user {extra['name']}")
-        elif command == "createtoken":
-            with database_uri(options) as uri:
-                secret = asyncio.run(create_token(options, uri, extra["name"],
-                                                  extra["token_name"]))
-            # The secret alone on stdout, so `TOKEN=$(manage.py createtoken ...)` works.
-            print(secret)
-        elif command == "gc":
-            with database_uri(options) as uri:
-                images, files = asyncio.run(collect_garbage(options, uri, extra["grace"]))
-            print(f"Deleted {images} image{'s' if images != 1 else ''} of deleted accounts "
-                  f"and {files} orphaned file{'s' if files != 1 else ''}")
-        elif command == "check":
-            print(f"ok   configuration (database {options.database!r})")
-            with database_uri(options) as uri:
-                return asyncio.run(check_database(options, uri))
+        return run(command, options, args)
     except DataDirInUse as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except DB_UNAVAILABLE as error:
         print(f"error: the database is not answering: {error}", file=sys.stderr)
-        return EXIT_DATABASE
+        return commands.EXIT_DATABASE
     except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -8,12 +8,14 @@ import sys
 import time
 import urllib.request
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
 from pymongo import MongoClient
 
 from app.db import EmbeddedDatabase
+from tests.images.images import jpeg, png
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +35,8 @@ def database(mongodb_uri):
 
 
 def test_help_everywhere():
-    for args in ([], ["serve"], ["createuser"], ["createtoken"], ["check"], ["gc"]):
+    for args in ([], ["serve"], ["createuser"], ["createtoken"], ["check"], ["gc"], ["import"],
+                 ["export"]):
         result = manage(*args, "--help")
         assert result.returncode == 0, result.stderr
         assert "usage: manage.py" in result.stdout
@@ -191,3 +194,31 @@ def test_gc_refuses_a_negative_grace():
     result = manage("gc", "--grace", "-60", "--mongodb-uri", "mongodb://127.0.0.1:1",
                     "--db-timeout-ms", "300")
     assert result.returncode == 2 and "grace" in result.stderr, result.stderr[-300:]
+
+
+def test_import_then_export_round_trip(database, tmp_path):
+    args, db = database
+    manage("createuser", "frank", "--password-stdin", "--bcrypt-rounds=4", *args,
+           stdin="a long password\n")
+    folder = tmp_path / "photos"
+    (folder / "trip").mkdir(parents=True)
+    (folder / "a.jpg").write_bytes(jpeg())
+    (folder / "trip" / "b.png").write_bytes(png())
+    (folder / "notes.txt").write_text("not an image")
+    imported = manage("import", str(folder), "--user", "frank", "--visibility", "unlisted",
+                      *args)
+    assert imported.returncode == 0, imported.stderr
+    assert "Imported 2 images, 0 already there, skipped 1:" in imported.stdout
+    assert "notes.txt: Not a supported image" in imported.stdout
+    assert db.images.count_documents({"visibility": "unlisted"}) == 2
+    out = tmp_path / "frank.zip"
+    exported = manage("export", "frank", str(out), *args)
+    assert exported.returncode == 0, exported.stderr
+    assert "Exported 2 images" in exported.stdout
+    with zipfile.ZipFile(out) as archive:
+        originals = sorted(archive.read(n) for n in archive.namelist()
+                           if n.startswith("images/"))
+    assert originals == sorted([jpeg(), png()])
+    unknown = manage("export", "nobody", str(tmp_path / "x.zip"), *args)
+    assert unknown.returncode == 1
+    assert "There is no user named 'nobody'." in unknown.stderr
