@@ -27,6 +27,8 @@ DEFAULTS = {
     "max_frames": 1000,
     "url_uploads": True,
     "cache_mb": 64,
+    # `/metrics` answers loopback clients without credentials (see app.metrics).
+    "metrics_allow_loopback": True,
 }
 
 
@@ -44,7 +46,7 @@ def make_app(settings: dict) -> tornado.web.Application:
     `settings["executor"]` (created here, sized to the cores, when not given) at stop.
     """
     # Imported here so that `app.config` and `app.db` stay usable without the web stack.
-    from app import health
+    from app import admin, health, metrics
     from app.api import ROUTES as api_routes
     from app.auth import account
     from app.auth import handlers as auth_handlers
@@ -56,6 +58,9 @@ def make_app(settings: dict) -> tornado.web.Application:
     merged.setdefault("clock", utcnow)
     merged.setdefault("bucket", AsyncGridFSBucket(merged["db"], bucket_name="images"))
     merged.setdefault("variant_cache", VariantCache(merged["cache_mb"] * 1024 * 1024))
+    # Per application, not the global registry: every app (and test) counts on its own.
+    merged.setdefault("metrics", metrics.Metrics())
+    merged.setdefault("log_function", metrics.log_request)
     merged.setdefault("executor", ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
                                                      thread_name_prefix="pixvault-cpu"))
     # Code autoreload would re-exec the process and orphan the embedded database, so debug
@@ -64,4 +69,5 @@ def make_app(settings: dict) -> tornado.web.Application:
         merged.update(autoreload=False, serve_traceback=True, compiled_template_cache=False)
     merged["default_handler_class"] = NotFoundHandler
     return tornado.web.Application([*health.ROUTES, *auth_handlers.ROUTES, *account.ROUTES,
-                                    *image_routes, *api_routes], **merged)
+                                    *image_routes, *api_routes, *admin.ROUTES,
+                                    *metrics.ROUTES], **merged)

@@ -41,6 +41,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("xheaders", bool, False, "Trust X-Forwarded-For/-Proto from a reverse proxy"),
     Setting("cookie_secret", str, "", "Secret that signs cookies; shared by every worker and "
             "host. Default: generated once and kept in <data_dir>/cookie_secret", "security"),
+    Setting("metrics_allow_loopback", bool, True, "Answer /metrics to any request from "
+            "127.0.0.1 or ::1 without credentials (turn off behind a same-host proxy)",
+            "security"),
     Setting("bcrypt_rounds", int, 12, "bcrypt cost factor for new password hashes", "security"),
     Setting("session_days", int, 30, "Days a sign-in session lasts", "security"),
     Setting("mongodb_uri", str, "", "MongoDB URI; empty starts the embedded SecantusDB "
