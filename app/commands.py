@@ -20,14 +20,15 @@ EXIT_CONFIG, EXIT_DATABASE, EXIT_INDEXES = 2, 3, 4
 
 
 @contextlib.contextmanager
-def database_uri(options, *, exclusive: bool = False):
-    """The configured MongoDB URI, or the embedded database's (started here if needed).
+def database(options, *, exclusive: bool = False):
+    """`(uri, alive)`: the configured MongoDB URI, or the embedded database's (started here
+    if needed), and a check that the database this process started is still running.
 
     A command other than `serve` joins an embedded database that a running server already
     owns; `serve` (exclusive) refuses to share its data dir.
     """
     if options.mongodb_uri:
-        yield options.mongodb_uri
+        yield options.mongodb_uri, lambda: True
         return
     embedded = EmbeddedDatabase(Path(options.data_dir) / "db")
     try:
@@ -35,10 +36,10 @@ def database_uri(options, *, exclusive: bool = False):
     except DataDirInUse:
         if exclusive:
             raise
-        yield embedded.running_uri()
+        yield embedded.running_uri(), lambda: True
         return
     try:
-        yield uri
+        yield uri, embedded.alive
     finally:
         embedded.stop()
 
@@ -46,7 +47,7 @@ def database_uri(options, *, exclusive: bool = False):
 @contextlib.asynccontextmanager
 async def open_database(options):
     """An `AsyncDatabase` for one command, closed afterwards."""
-    with database_uri(options) as uri:
+    with database(options) as (uri, _):
         client = connect(uri, options.db_timeout_ms)
         try:
             yield client[options.database]
@@ -72,8 +73,8 @@ def run_serve(options) -> int:
     """`serve`: the web server, on the embedded database unless a URI is given."""
     from app import server
 
-    with database_uri(options, exclusive=True) as uri:
-        return server.run(options, uri)
+    with database(options, exclusive=True) as (uri, alive):
+        return server.run(options, uri, alive)
 
 
 def run_createuser(options, name: str, password: str, admin: bool) -> int:

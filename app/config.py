@@ -38,11 +38,13 @@ SETTINGS: tuple[Setting, ...] = (
             "(default: taken from each request)"),
     Setting("workers", int, 1, "Server processes sharing the port (each with its own "
             "database pool); 0 or 1 for one"),
-    Setting("xheaders", bool, False, "Trust X-Forwarded-For/-Proto from a reverse proxy"),
+    Setting("xheaders", bool, False, "Trust X-Real-Ip, X-Forwarded-For and -Proto from a "
+            "reverse proxy (which must set them itself, overwriting the client's)"),
     Setting("cookie_secret", str, "", "Secret that signs cookies; shared by every worker and "
             "host. Default: generated once and kept in <data_dir>/cookie_secret", "security"),
-    Setting("metrics_allow_loopback", bool, True, "Answer /metrics to any request from "
-            "127.0.0.1 or ::1 without credentials (turn off behind a same-host proxy)",
+    Setting("metrics_allow_loopback", bool, True, "Answer /metrics to any request from a "
+            "loopback address (127.0.0.0/8, ::1) without credentials (turn off behind a "
+            "same-host proxy)",
             "security"),
     Setting("bcrypt_rounds", int, 12, "bcrypt cost factor for new password hashes", "security"),
     Setting("session_days", int, 30, "Days a sign-in session lasts", "security"),

@@ -112,6 +112,10 @@ class EmbeddedDatabase:
         self._lock_file.flush()
         return self.uri
 
+    def alive(self) -> bool:
+        """True while the daemon this object started is running."""
+        return self._process is not None and self._process.poll() is None
+
     def running_uri(self) -> str:
         """The URI of the daemon another process started on this data dir."""
         uri = self.storage_path.with_suffix(".lock").read_text().strip()

@@ -15,9 +15,9 @@ neither leak into the metrics nor multiply their series.
 
 Who may scrape: an admin (session or `Authorization: Bearer <admin token>`), or any client
 on a loopback address unless the `metrics_allow_loopback` setting is off. Behind a reverse
-proxy on the same host every request looks local (unless `--xheaders` is on and the proxy
-sets `X-Real-Ip` itself): the proxy must not forward `/metrics`. Everyone else gets the
-ordinary 404 page.
+proxy on the same host every request looks local (with `--xheaders`, the proxy's own
+`X-Real-IP` decides): the proxy must not forward `/metrics`. Everyone else gets the ordinary
+404 page.
 """
 
 import ipaddress

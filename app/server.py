@@ -8,11 +8,14 @@ the database, which is why sessions, rate limits and counters all live there.
 """
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import sys
 import threading
+import time
+from collections.abc import Callable
 
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
@@ -21,8 +24,10 @@ from app import MAX_BODY_BYTES, config, make_app
 from app.db import connect, ensure_indexes
 
 
-def run(options, uri: str) -> int:
-    """Serve until SIGINT or SIGTERM; returns the process exit code."""
+def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) -> int:
+    """Serve until SIGINT or SIGTERM, or until `database_alive()` turns False (the embedded
+    database died: better to exit and be restarted than to answer 503 for ever); returns
+    the process exit code."""
     sockets = bind_sockets(options.port, options.address)
     secret = config.cookie_secret(options)  # before forking: one secret for every worker
     local = options.address in ("127.0.0.1", "0.0.0.0", "")  # noqa: S104 - display only
@@ -31,12 +36,12 @@ def run(options, uri: str) -> int:
     print(f"Pixvault listening on http://{host}:{options.port}/ "
           f"({workers} worker{'s' if workers > 1 else ''}; Ctrl-C to stop)", flush=True)
     if workers == 1:
-        asyncio.run(_serve(options, uri, secret, sockets))
-        return 0
-    return _supervise(options, uri, secret, sockets, workers)
+        return asyncio.run(_serve(options, uri, secret, sockets, database_alive))
+    return _supervise(options, uri, secret, sockets, workers, database_alive)
 
 
-async def _serve(options, uri: str, secret: str, sockets: list[socket.socket]) -> None:
+async def _serve(options, uri: str, secret: str, sockets: list[socket.socket],
+                 database_alive: Callable[[], bool]) -> int:
     client = connect(uri, options.db_timeout_ms)
     try:
         db = client[options.database]
@@ -48,23 +53,30 @@ async def _serve(options, uri: str, secret: str, sockets: list[socket.socket]) -
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        await stop.wait()
+        while not stop.is_set() and database_alive():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1)
+        failed = not stop.is_set()
+        if failed:
+            print("The embedded database stopped; stopping.", file=sys.stderr, flush=True)
         server.stop()
         await server.close_all_connections()
         app.settings["executor"].shutdown(wait=True)
+        return 1 if failed else 0
     finally:
         await client.close()
 
 
-def _supervise(options, uri: str, secret: str, sockets: list[socket.socket],
-               workers: int) -> int:
+def _supervise(options, uri: str, secret: str, sockets: list[socket.socket], workers: int,
+               database_alive: Callable[[], bool]) -> int:
     children = []
     for _ in range(workers):
         pid = os.fork()
         if pid == 0:  # a worker: serve, then leave without running the parent's cleanup
             code = 0
             try:
-                asyncio.run(_serve(options, uri, secret, sockets))
+                # The parent watches the database; a worker only serves.
+                code = asyncio.run(_serve(options, uri, secret, sockets, lambda: True))
             except BaseException:  # noqa: BLE001 - report, then exit non-zero
                 import traceback
                 traceback.print_exc()
@@ -77,16 +89,32 @@ def _supervise(options, uri: str, secret: str, sockets: list[socket.socket],
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     failed = False
-    while not stop.wait(0.2):
-        pid, _ = os.waitpid(-1, os.WNOHANG)
-        if pid:
-            print(f"Worker {pid} exited; stopping the others.", file=sys.stderr, flush=True)
-            children.remove(pid)
-            failed = True
-            break
-    print("Stopping...", flush=True)
+    try:
+        while not stop.wait(0.2) and not failed:
+            if not database_alive():
+                print("The embedded database stopped; stopping.", file=sys.stderr, flush=True)
+                failed = True
+            # Only our workers: the embedded database is a child of this process too.
+            for pid in list(children):
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    print(f"Worker {pid} exited; stopping the others.", file=sys.stderr,
+                          flush=True)
+                    children.remove(pid)
+                    failed = True
+    finally:
+        print("Stopping...", flush=True)
+        _stop_workers(children)
+    return 1 if failed else 0
+
+
+def _stop_workers(children: list[int], timeout: float = 15.0) -> None:
+    """SIGTERM every worker, then SIGKILL whichever has not finished within `timeout`."""
     for pid in children:
         os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while children and time.monotonic() < deadline:
+        children[:] = [pid for pid in children if not os.waitpid(pid, os.WNOHANG)[0]]
+        time.sleep(0.05)
     for pid in children:
+        os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-    return 1 if failed else 0

@@ -26,10 +26,10 @@ from app.images.ingest import ingest
 from app.images.intake import SpooledFile, clean_filename, size_text
 from app.images.processing import Limits
 from app.images.store import VISIBILITIES
+from app.images.urls import EXTENSIONS
 
 MIB = 1024 * 1024
 CHUNK = MIB  # per read and zip write: a thread hop per MiB costs nothing next to the copy
-EXTENSIONS = {"jpeg": "jpg", "tiff": "tif", "image/heic": "heic", "image/heic-sequence": "heic"}
 IMAGE_FIELDS = ("filename", "title", "description", "visibility", "format", "width", "height",
                 "bytes", "sha256", "album_ids")
 ALBUM_FIELDS = ("title", "description", "visibility", "cover")
@@ -149,7 +149,14 @@ async def import_directory(db, bucket, executor, *, owner: dict, directory: Path
         try:
             if size > max_bytes:
                 raise TooLarge(f"{size_text(size)}, over the {size_text(max_bytes)} limit")
-            spooled = await asyncio.to_thread(_spool, path, max_bytes)
+            copying = asyncio.ensure_future(asyncio.to_thread(_spool, path, max_bytes))
+            try:
+                spooled = await asyncio.shield(copying)
+            except asyncio.CancelledError:
+                # Ctrl-C: the copy goes on in its thread; remove it once it is done.
+                with contextlib.suppress(Exception):
+                    (await copying).path.unlink(missing_ok=True)
+                raise
             try:
                 _, created = await ingest(db, bucket, executor, owner=owner, spooled=spooled,
                                           fields=fields, limits=limits, now=now_fn())
@@ -168,8 +175,7 @@ def _entry_name(image: dict) -> str:
     """`images/<id>-<name>.<ext>`: the id keeps it unique, the name readable, the extension
     true to the format; characters Windows refuses in names become "_"."""
     stem = re.sub(r'[<>:"|?*\\]', "_", clean_filename(image.get("filename")).rsplit(".", 1)[0])
-    ext = EXTENSIONS.get(image["files"]["original"]["type"]) or EXTENSIONS.get(
-        image["format"], image["format"])
+    ext = EXTENSIONS.get(image["files"]["original"]["type"], image["format"])
     return f"images/{image['_id']}-{stem or image['_id']}.{ext}"
 
 
@@ -222,7 +228,11 @@ async def export_user(db, bucket, *, owner: dict, out_path: Path, progress=None,
             members.setdefault(album_id, []).append(image["_id"])
     report = ExportReport(albums=len(albums))
     _start(progress, len(images))
-    fd, temp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".part")
+    try:
+        fd, temp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.",
+                                    suffix=".part")
+    except OSError as error:
+        raise Invalid(f"Cannot write {out_path}: {error.strerror}.") from None
     out = os.fdopen(fd, "w+b")
     zf = zipfile.ZipFile(out, "w", zipfile.ZIP_STORED)
     try:
@@ -252,10 +262,12 @@ async def export_user(db, bucket, *, owner: dict, out_path: Path, progress=None,
                         "image_ids": members[album["_id"]]} for album in albums],
         }
         await asyncio.to_thread(_finish, zf, out, temp, out_path, manifest)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(Exception):
             zf.close()
         out.close()
         Path(temp).unlink(missing_ok=True)
+        if isinstance(error, OSError):  # a full disk, say
+            raise Invalid(f"Cannot write {out_path}: {error.strerror}.") from None
         raise
     return report

@@ -222,3 +222,16 @@ def test_import_then_export_round_trip(database, tmp_path):
     unknown = manage("export", "nobody", str(tmp_path / "x.zip"), *args)
     assert unknown.returncode == 1
     assert "There is no user named 'nobody'." in unknown.stderr
+
+
+def test_export_to_unwritable_folder_is_a_clear_error(database):
+    # /proc stands in for a read-only or full disk: tests run as root, so permissions would
+    # not stop them.
+    args, _ = database
+    made = manage("createuser", "gina", "--password-stdin", "--bcrypt-rounds=4", *args,
+                  stdin="a long password\n")
+    assert made.returncode == 0, made.stderr
+    result = manage("export", "gina", "/proc/gina.zip", *args)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr, result.stderr[-400:]
+    assert result.stderr.startswith("error: ")

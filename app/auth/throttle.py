@@ -29,7 +29,9 @@ def sign_in_limits(username: str, address: str) -> list[tuple[str, int]]:
     """The counters a sign-in attempt for `username` from `address` draws on."""
     try:
         ip = ipaddress.ip_address(address)
-        if ip.version == 6:
+        if ip.version == 6 and ip.ipv4_mapped:  # "::ffff:a.b.c.d" is an IPv4 client
+            address = str(ip.ipv4_mapped)
+        elif ip.version == 6:
             address = str(ipaddress.ip_network(f"{ip}/64", strict=False))
     except ValueError:
         pass

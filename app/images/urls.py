@@ -14,6 +14,8 @@ EXTENSIONS = {
     "image/avif": "avif",
     "image/heic": "heic",
     "image/heif": "heif",
+    "image/heic-sequence": "heic",
+    "image/heif-sequence": "heif",
     "image/tiff": "tif",
     "image/bmp": "bmp",
 }

@@ -2,6 +2,10 @@
 
 import asyncio
 
+import pytest
+
+from app.auth import throttle
+from app.errors import RateLimited
 from tests.api.conftest import Api, create_token
 from tests.client import PASSWORD
 
@@ -37,3 +41,19 @@ async def test_password_change_revokes_api_tokens(alice, make_client):
         "current_password": PASSWORD, "new_password": "a brand new password"})
     assert response.code == 302
     assert (await api.get("/api/v1/me")).code == 401
+
+
+def test_mapped_ipv4_addresses_are_counted_per_ipv4_address():
+    attacker = throttle.sign_in_limits("alice", "::ffff:198.51.100.7")
+    owner = throttle.sign_in_limits("alice", "::ffff:203.0.113.9")
+    assert attacker != owner  # not one '::/64' bucket
+
+
+async def test_attacker_on_a_mapped_address_cannot_lock_out_the_owner(db, clock):
+    attacker = throttle.sign_in_limits("alice", "::ffff:198.51.100.7")
+    for _ in range(throttle.PER_ACCOUNT):
+        await throttle.attempt(db, attacker, clock())
+    with pytest.raises(RateLimited):
+        await throttle.attempt(db, attacker, clock())
+    # the owner, somewhere else on the IPv4 internet
+    await throttle.attempt(db, throttle.sign_in_limits("alice", "::ffff:203.0.113.9"), clock())

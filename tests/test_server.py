@@ -1,0 +1,58 @@
+"""`serve` without its embedded database: when the daemon dies, the server (every worker)
+stops with a failure, so a process manager restarts it instead of it answering 503s."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.test_manage import ROOT, children_of
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_database_daemon_dying_stops_every_worker(tmp_path, count):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "serve", "--data-dir", str(tmp_path),
+         "--port", str(port), "--workers", str(count)], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PIXVAULT_BCRYPT_ROUNDS": "4"})
+    workers, orphans = [], []
+    try:
+        assert f":{port}/" in process.stdout.readline()
+        time.sleep(1)
+        children = children_of(process.pid)
+        daemon = [pid for pid in children
+                  if b"secantusd" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        workers = [pid for pid in children if pid not in daemon]
+        assert len(daemon) == 1 and len(workers) == (count if count > 1 else 0)
+        os.kill(daemon[0], signal.SIGKILL)
+        assert process.wait(timeout=30) != 0
+        deadline = time.monotonic() + 10
+        while any(map(alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        orphans = [pid for pid in workers if alive(pid)]
+    finally:
+        for pid in [process.pid, *workers]:  # only what this test started, by pid
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    # read only now: orphaned workers hold the pipe open
+    stderr = process.stderr.read()
+    assert not orphans, f"workers orphaned; parent said: {stderr[-300:]}"
+    assert "ValueError" not in stderr
