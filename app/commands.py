@@ -181,8 +181,9 @@ def run_import(options, directory: str, name: str, visibility: str | None) -> in
 
 def run_export(options, name: str, out: str) -> int:
     """`export`: `name`'s originals, albums and a manifest as one zip."""
+    from app.exporter import export_user
     from app.images.intake import size_text
-    from app.transfer import export_user, progress_bar
+    from app.transfer import progress_bar
 
     async def dump():
         async with open_database(options) as db:

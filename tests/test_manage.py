@@ -132,16 +132,22 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_serve_starts_embedded_database_and_stops_it_on_sigterm(tmp_path, workers):
+def start_serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen, int]:
+    """`manage.py serve` on a free port with its own embedded database: (process, port)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "serve", "--data-dir", str(tmp_path),
+        [sys.executable, str(ROOT / "manage.py"), "serve", "--data-dir", str(data_dir),
          "--port", str(port), "--workers", str(workers)], stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env={**os.environ, "PIXVAULT_BCRYPT_ROUNDS": "4"})
+    return process, port
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_starts_embedded_database_and_stops_it_on_sigterm(tmp_path, workers):
+    process, port = start_serve(tmp_path, workers)
     try:
         line = process.stdout.readline()
         assert f"http://localhost:{port}/" in line

@@ -3,15 +3,12 @@ stops with a failure, so a process manager restarts it instead of it answering 5
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.test_manage import ROOT, children_of
+from tests.test_manage import children_of, start_serve
 
 
 def alive(pid: int) -> bool:
@@ -24,14 +21,7 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("count", [1, 2])
 def test_database_daemon_dying_stops_every_worker(tmp_path, count):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "serve", "--data-dir", str(tmp_path),
-         "--port", str(port), "--workers", str(count)], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, cwd=ROOT,
-        env={**os.environ, "PIXVAULT_BCRYPT_ROUNDS": "4"})
+    process, port = start_serve(tmp_path, count)
     workers, orphans = [], []
     try:
         assert f":{port}/" in process.stdout.readline()

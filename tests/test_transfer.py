@@ -1,4 +1,4 @@
-"""Bulk import of a folder and export to a zip (`app.transfer`), against the real database."""
+"""Bulk import of a folder (`app.transfer`) and export to a zip (`app.exporter`)."""
 
 import hashlib
 import json
@@ -12,9 +12,10 @@ from gridfs import AsyncGridFSBucket
 
 from app.auth import users
 from app.errors import Invalid
+from app.exporter import export_user
 from app.images import albums
 from app.images.processing import Limits
-from app.transfer import export_user, import_directory
+from app.transfer import import_directory
 from tests.conftest import TEST_BCRYPT_ROUNDS
 from tests.images.images import jpeg, png
 
