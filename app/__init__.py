@@ -8,27 +8,20 @@ from pathlib import Path
 import tornado.web
 from gridfs import AsyncGridFSBucket
 
+from app.config import SETTINGS
+
 ROOT = Path(__file__).resolve().parent.parent
 # Forms and JSON bodies are small; upload handlers raise the limit for their own request
 # while they stream it to disk (UploadReceiver.prepare).
 MAX_BODY_BYTES = 1024 * 1024
 
+# Every option's default (one definition, in app.config), plus Tornado's own settings.
 DEFAULTS = {
+    **{setting.name: setting.default for setting in SETTINGS},
     "template_path": str(ROOT / "templates"),
     "static_path": str(ROOT / "static"),
     "xsrf_cookies": True,
     "login_url": "/auth/login",
-    "bcrypt_rounds": 12,
-    "session_days": 30,
-    "db_timeout_ms": 2000,
-    "public_url": "",
-    "max_upload_mb": 50,
-    "max_image_mpx": 100,
-    "max_frames": 1000,
-    "url_uploads": True,
-    "cache_mb": 64,
-    # `/metrics` answers loopback clients without credentials (see app.metrics).
-    "metrics_allow_loopback": True,
 }
 
 
