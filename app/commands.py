@@ -152,22 +152,21 @@ def run_gc(options, grace: int) -> int:
 
 def run_import(options, directory: str, name: str, visibility: str | None) -> int:
     """`import`: every image under `directory` into `name`'s gallery, as uploads would."""
-    from app.images.processing import Limits
-    from app.transfer import MIB, import_directory, progress_bar
+    from app.images.ingest import decode_limits, max_upload_bytes
+    from app.transfer import import_directory, progress_bar
 
     async def load():
         async with open_database(options) as db:
             await ensure_indexes(db)
-            limits = Limits(max_pixels=options.max_image_mpx * 1_000_000,
-                            max_frames=options.max_frames)
             # One file at a time, as one upload: a single worker is all it uses.
             with ThreadPoolExecutor(max_workers=1) as executor, \
                     progress_bar("Importing", unit="B") as bar:
                 return await import_directory(
                     db, AsyncGridFSBucket(db, bucket_name="images"), executor,
-                    owner=await _user(db, name), directory=Path(directory), limits=limits,
+                    owner=await _user(db, name), directory=Path(directory),
+                    limits=decode_limits(options),
                     now_fn=utcnow, visibility=visibility,
-                    max_bytes=options.max_upload_mb * MIB, progress=bar)
+                    max_bytes=max_upload_bytes(options), progress=bar)
 
     report = asyncio.run(load())
     print(f"Imported {plural(report.imported, 'image')}, {report.existing} already there, "

@@ -16,12 +16,11 @@ from tqdm import tqdm
 
 from app import DEFAULTS
 from app.errors import DomainError, Invalid, TooLarge
-from app.images.ingest import ingest
+from app.images.ingest import MIB, ingest, max_upload_bytes
 from app.images.intake import SpooledFile, clean_filename, size_text
 from app.images.processing import Limits
 from app.images.store import VISIBILITIES
 
-MIB = 1024 * 1024
 CHUNK = MIB  # per read and zip write: a thread hop per MiB costs nothing next to the copy
 
 
@@ -110,7 +109,7 @@ def _spool(source: Path, max_bytes: int) -> SpooledFile:
 
 async def import_directory(db, bucket, executor, *, owner: dict, directory: Path,
                            limits: Limits, now_fn, visibility: str | None = None,
-                           max_bytes: int = DEFAULTS["max_upload_mb"] * MIB,
+                           max_bytes: int = max_upload_bytes(DEFAULTS),
                            progress=None) -> ImportReport:
     """Import every file under `directory` for `owner`, recursively and in path order, each
     as an upload named after the file, without a title; `visibility` None is the owner's

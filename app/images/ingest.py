@@ -12,6 +12,19 @@ from app.images import store
 from app.images.intake import SpooledFile
 from app.images.processing import Limits, process_image
 
+MIB = 1024 * 1024
+
+
+def max_upload_bytes(settings) -> int:
+    """The per-file size limit (`max_upload_mb`), from app settings or parsed options."""
+    return settings["max_upload_mb"] * MIB
+
+
+def decode_limits(settings) -> Limits:
+    """The decoding limits (`max_image_mpx`, `max_frames`), from settings or options."""
+    return Limits(max_pixels=settings["max_image_mpx"] * 1_000_000,
+                  max_frames=settings["max_frames"])
+
 
 async def ingest(
     db: AsyncDatabase,

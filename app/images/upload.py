@@ -10,15 +10,13 @@ import sys
 import tornado.web
 
 from app.errors import DomainError, Forbidden, Invalid, TooLarge, Unauthorized
-from app.images.ingest import ingest
+from app.images.ingest import MIB, decode_limits, ingest, max_upload_bytes
 from app.images.intake import Intake, clean_filename, size_text
-from app.images.processing import Limits
 from app.images.remote import FetchPolicy, fetch_url
 from app.images.urls import image_object
 from app.web import BaseHandler
 
 MAX_FILES_PER_REQUEST = 50
-MIB = 1024 * 1024
 
 
 class UploadReceiver(BaseHandler):
@@ -33,7 +31,7 @@ class UploadReceiver(BaseHandler):
             return
         if not self.current_user:
             raise Unauthorized("Sign in to upload images.")
-        file_limit = self.settings["max_upload_mb"] * MIB
+        file_limit = max_upload_bytes(self.settings)
         body_limit = file_limit * MAX_FILES_PER_REQUEST + MIB
         if (self.declared_length() or 0) > body_limit:
             raise TooLarge(f"An upload request may be at most {size_text(body_limit)} "
@@ -80,7 +78,7 @@ class UploadReceiver(BaseHandler):
         """Download `url` into a fresh intake, as if its bytes had been uploaded."""
         if not self.settings["url_uploads"]:
             raise Forbidden("Uploading by URL is turned off on this server.")
-        limit = self.settings["max_upload_mb"] * MIB
+        limit = max_upload_bytes(self.settings)
         if self.intake:
             self.intake.discard()
         self.intake = Intake({"Content-Type": "application/octet-stream"},
@@ -101,10 +99,7 @@ class UploadReceiver(BaseHandler):
         if not self.intake.files:
             raise Invalid("Choose at least one image to upload.")
         stored, errors, last_error = [], [], None
-        limits = Limits(
-            max_pixels=self.settings["max_image_mpx"] * 1_000_000,
-            max_frames=self.settings["max_frames"],
-        )
+        limits = decode_limits(self.settings)
         for spooled in self.intake.files:
             try:
                 stored.append(
