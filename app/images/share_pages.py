@@ -74,22 +74,20 @@ class SharePageHandler(ShareHandler):
             ALBUM_NEWEST,
         )
         await self.count_view(share)
-        base = shares.share_path(token)
-        og_image = (
-            self.absolute_url(variant_path(images[0], "large", f"{base}/i/{images[0]['_id']}"))
-            if images
-            else ""
-        )
+        def under_link(image: dict) -> str:
+            return self.prefix(token, share, image)
+
+        cover = images[0] if images else None
         self.render(
             "share_album.html",
             album=album,
             images=images,
             next_cursor=next_cursor,
-            base=base,
-            og_image=og_image,
-            page_url=self.absolute_url(base),
-            href=lambda image: f"{base}/i/{image['_id']}",
-            src=lambda image, variant: variant_path(image, variant, f"{base}/i/{image['_id']}"),
+            og_image=self.absolute_url(variant_path(cover, "large", under_link(cover)))
+            if cover else "",
+            page_url=self.absolute_url(shares.share_path(token)),
+            href=under_link,
+            src=lambda image, variant: variant_path(image, variant, under_link(image)),
         )
 
     def render_image(self, token: str, share: dict, image: dict, back: str = "") -> None:
