@@ -135,11 +135,12 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def get_template_namespace(self) -> dict[str, Any]:
         # Imported here: app.images imports this module.
-        from app.images.urls import display_title
+        from app.images.urls import display_title, page_path, variant_path
 
         namespace = super().get_template_namespace()
         namespace["flash"] = self._take_flash()
         namespace["image_title"] = lambda image: display_title(image, self.current_user)
+        namespace.update(page_path=page_path, variant_path=variant_path)
         return namespace
 
     # ----- JSON helpers -----

@@ -31,7 +31,6 @@ class AlbumsHandler(BaseHandler):
             "albums.html",
             albums=mine,
             covers=await covers(self.db, mine, self.current_user),
-            variant_path=variant_path,
         )
 
     @tornado.web.authenticated
@@ -76,7 +75,6 @@ class AlbumPageHandler(BaseHandler):
             else [],
             href=page_path,
             src=variant_path,
-            variant_path=variant_path,
             og_image=self.absolute_url(variant_path(cover, "large")) if cover else "",
             page_url=self.absolute_url(f"/a/{album['_id']}"),
         )

@@ -76,7 +76,6 @@ class ProfileHandler(BaseHandler):
             href=page_path,
             src=variant_path,
             covers=await album_pages.covers(self.db, public_albums, None),
-            variant_path=variant_path,
         )
 
 
@@ -96,7 +95,6 @@ class ImagePageHandler(BaseHandler):
             else [],
             can_change=access.can_change(image, self.current_user),
             can_delete=access.can_delete(image, self.current_user),
-            variant_path=variant_path,
             og_image=self.absolute_url(variant_path(image, "large")),
             page_url=self.absolute_url(page_path(image)),
         )
