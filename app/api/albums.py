@@ -2,7 +2,7 @@
 
 from app.api.base import ApiHandler
 from app.db import ALBUM_NEWEST, OWNER_NEWEST
-from app.images import access, albums, pagination
+from app.images import access, albums
 
 
 class AlbumApiHandler(ApiHandler):
@@ -21,12 +21,8 @@ class AlbumsHandler(AlbumApiHandler):
     """`GET` my albums (newest first, paginated); `POST` a new one (201)."""
 
     async def get(self) -> None:
-        args = self.query("limit", "cursor")
-        items, next_cursor = await pagination.page(
-            self.db.albums, {"owner_id": self.current_user["_id"]}, args.get("cursor"),
-            args["limit"], OWNER_NEWEST)
-        self.write_json({"items": [self.album_json(album) for album in items],
-                         "next_cursor": next_cursor})
+        await self.write_page(self.db.albums, {"owner_id": self.current_user["_id"]},
+                              OWNER_NEWEST, self.album_json)
 
     async def post(self) -> None:
         body = self.json_body("AlbumCreate")
@@ -61,12 +57,8 @@ class AlbumImagesHandler(ApiHandler):
 
     async def get(self, album_id: str) -> None:
         album = await access.visible_album(self.db, album_id, self.current_user)
-        args = self.query("limit", "cursor")
-        items, next_cursor = await pagination.page(
-            self.db.images, access.album_images_query(album, self.current_user),
-            args.get("cursor"), args["limit"], ALBUM_NEWEST)
-        self.write_json({"items": [self.image_json(image) for image in items],
-                         "next_cursor": next_cursor})
+        await self.write_page(self.db.images, access.album_images_query(album, self.current_user),
+                              ALBUM_NEWEST, self.image_json)
 
 
 class AlbumImageHandler(ApiHandler):

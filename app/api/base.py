@@ -13,6 +13,7 @@ import tornado.web
 
 from app.api import validation
 from app.errors import Unauthorized, Unsupported
+from app.images import pagination
 from app.images.urls import image_object
 from app.web import BaseHandler
 
@@ -71,6 +72,16 @@ class ApiHandler(BaseHandler):
         return validation.parse_query(self.request.query_arguments, *names)
 
     # ----- output -----
+
+    async def write_page(self, collection, query: dict, index: list, to_json,
+                         args: dict | None = None) -> None:
+        """Answer one keyset page of `collection` as `{"items", "next_cursor"}`, reading
+        `limit` and `cursor` from the query string unless `args` already holds them."""
+        args = args if args is not None else self.query("limit", "cursor")
+        items, next_cursor = await pagination.page(collection, query, args.get("cursor"),
+                                                   args["limit"], index)
+        self.write_json({"items": [to_json(item) for item in items],
+                         "next_cursor": next_cursor})
 
     def image_json(self, image: dict) -> dict:
         """The image object for this requester, with absolute URLs."""

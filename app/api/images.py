@@ -10,7 +10,7 @@ from app.api import validation
 from app.api.base import JSON, ApiHandler, media_type
 from app.db import OWNER_NEWEST
 from app.errors import Invalid, TooLarge, Unsupported
-from app.images import access, albums, pagination, store
+from app.images import access, albums, store
 from app.images.intake import clean_filename
 from app.images.upload import UploadReceiver
 
@@ -56,12 +56,8 @@ class ImagesHandler(UploadReceiver, ApiHandler):
             self.json_buffer += chunk
 
     async def get(self) -> None:
-        args = self.query("limit", "cursor")
-        items, next_cursor = await pagination.page(
-            self.db.images, {"owner_id": self.current_user["_id"]}, args.get("cursor"),
-            args["limit"], OWNER_NEWEST)
-        self.write_json({"items": [self.image_json(image) for image in items],
-                         "next_cursor": next_cursor})
+        await self.write_page(self.db.images, {"owner_id": self.current_user["_id"]},
+                              OWNER_NEWEST, self.image_json)
 
     async def handle_upload(self) -> None:
         if self.json_buffer is not None:

@@ -6,7 +6,7 @@ is known by its id (the token's sha256) only.
 
 from app.api.base import ApiHandler
 from app.db import OWNER_NEWEST
-from app.images import access, pagination, shares
+from app.images import access, shares
 
 
 def share_json(share: dict) -> dict:
@@ -43,10 +43,7 @@ class SharesHandler(ApiHandler):
         query = {"owner_id": self.current_user["_id"]}
         if args.get("target_id"):
             query["target_id"] = args["target_id"]
-        items, next_cursor = await pagination.page(self.db.shares, query, args.get("cursor"),
-                                                   args["limit"], OWNER_NEWEST)
-        self.write_json({"items": [share_json(share) for share in items],
-                         "next_cursor": next_cursor})
+        await self.write_page(self.db.shares, query, OWNER_NEWEST, share_json, args)
 
 
 class ShareHandler(ApiHandler):
