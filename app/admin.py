@@ -2,7 +2,7 @@
 
 Everyone else, signed in or not, gets the ordinary 404 page: the admin pages are not even
 confirmed to exist. Admins disable, enable and delete other accounts here; nobody can
-disable or delete themselves, so a site never loses its last admin by accident.
+disable or delete themselves here, so an admin cannot lock themselves out by a slip.
 
 Disabling is a reversible suspension: it ends the user's sessions at once, and while the
 flag is set sign-in is refused and their API tokens answer 401 (`sessions.user_for_token`
@@ -21,6 +21,7 @@ from tornado.httputil import url_concat
 from app.auth import account_store, sessions
 from app.errors import Invalid, NotFound
 from app.ids import ID_PATTERN
+from app.images.intake import size_text
 from app.web import BaseHandler
 
 PAGE_SIZE = 50
@@ -29,18 +30,6 @@ PAGE_SIZE = 50
 def is_admin(user: dict | None) -> bool:
     """True if `user` is a signed-in admin."""
     return user is not None and user.get("role") == "admin"
-
-
-def human_bytes(size: int) -> str:
-    """`size` for people: 1.5 MiB rather than 1572864."""
-    if size < 1024:
-        return f"{size} bytes"
-    value = size / 1024
-    for unit in ("KiB", "MiB", "GiB"):
-        if value < 1024:
-            return f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"
 
 
 # ----- store: what the admin pages and /metrics read and change -----
@@ -134,7 +123,7 @@ class AdminPageHandler(AdminHandler):
         after = self.get_query_argument("after", None)
         users, next_after = await list_users(self.db, after)
         self.render("admin.html", totals=await site_totals(self.db, self.now()), users=users,
-                    after=after, next_after=next_after, human_bytes=human_bytes)
+                    after=after, next_after=next_after, size_text=size_text)
 
 
 class UserActionHandler(AdminHandler):

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from app import admin as admin_module
+from app.images.intake import size_text
 from tests.api.conftest import Api, create_token
 from tests.client import text, upload_one, visible_text
 from tests.images.images import jpeg, png
@@ -55,7 +56,7 @@ async def test_admin_sees_totals_and_users(root, alice, make_client, db, clock):
     assert response.code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert totals(response) == {"Users": "3", "Images": "3",
-                                "Stored": admin_module.human_bytes(stored), "Albums": "2",
+                                "Stored": size_text(stored), "Albums": "2",
                                 "Live share links": "1"}
     assert f'title="{stored} bytes"' in text(response)
     rows = {row[0]: row[1:] for row in re.findall(

@@ -47,8 +47,8 @@ def clean_filename(name: str | None) -> str:
 
 
 def size_text(size: int) -> str:
-    """A byte count as people read it: '50 MB', '900 KB', '12 bytes'."""
-    for unit, scale in (("MB", 2**20), ("KB", 2**10)):
+    """A byte count as people read it: '1.5 GB', '50 MB', '900 KB', '12 bytes'."""
+    for unit, scale in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
         if size >= scale:
             return f"{size / scale:.3g} {unit}"
     return f"{size} bytes"
