@@ -5,8 +5,10 @@ import argparse
 import getpass
 import sys
 
-from app import commands, config
-from app.db import DB_UNAVAILABLE, DataDirInUse
+from app import config
+from app.commands.maintenance import EXIT_CONFIG, EXIT_DATABASE
+from app.db import DB_UNAVAILABLE
+from app.embedded import DataDirInUse
 from app.errors import DomainError
 
 
@@ -77,22 +79,27 @@ def build_argparser() -> argparse.ArgumentParser:
 
 
 def run(command: str, options, args: dict) -> int:
-    """Call the command's implementation in `app.commands` with its own arguments."""
+    """Call the command's implementation in `app.commands` with its own arguments. Each
+    family is imported only when used: `createuser` never loads the web stack or Pillow."""
     if command == "serve":
-        return commands.run_serve(options)
-    if command == "createuser":
-        password = read_password(args["password_stdin"])
-        return commands.run_createuser(options, args["name"], password, args["admin"])
-    if command == "createtoken":
-        return commands.run_createtoken(options, args["name"], args["token_name"])
-    if command == "check":
-        return commands.run_check(options)
-    if command == "gc":
-        return commands.run_gc(options, args["grace"])
+        from app.commands.serve import run_serve
+        return run_serve(options)
+    if command in ("createuser", "createtoken"):
+        from app.commands import accounts
+        if command == "createuser":
+            password = read_password(args["password_stdin"])
+            return accounts.run_createuser(options, args["name"], password, args["admin"])
+        return accounts.run_createtoken(options, args["name"], args["token_name"])
+    if command in ("check", "gc"):
+        from app.commands import maintenance
+        if command == "check":
+            return maintenance.run_check(options)
+        return maintenance.run_gc(options, args["grace"])
     if command == "import":
-        return commands.run_import(options, args["directory"], args["name"],
-                                   args["visibility"])
-    return commands.run_export(options, args["name"], args["out"])
+        from app.commands.importer import run_import
+        return run_import(options, args["directory"], args["name"], args["visibility"])
+    from app.commands.exporter import run_export
+    return run_export(options, args["name"], args["out"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         options = config.load(settings)
     except Exception as error:  # noqa: BLE001 - a bad config file can raise anything
         print(f"FAIL configuration: {error}", file=sys.stderr)
-        return commands.EXIT_CONFIG
+        return EXIT_CONFIG
     try:
         return run(command, options, args)
     except DataDirInUse as error:
@@ -112,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except DB_UNAVAILABLE as error:
         print(f"error: the database is not answering: {error}", file=sys.stderr)
-        return commands.EXIT_DATABASE
+        return EXIT_DATABASE
     except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1

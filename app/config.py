@@ -62,6 +62,10 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+# Every option's default, by name.
+DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
+
+
 def build_parser() -> OptionParser:
     """A fresh tornado OptionParser holding every setting at its default."""
     parser = OptionParser()

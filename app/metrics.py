@@ -29,7 +29,7 @@ from tornado.log import access_log
 from tornado.routing import PathMatches
 from tornado.web import RequestHandler
 
-from app.admin import is_admin, site_totals
+from app.admin.store import is_admin, site_totals
 from app.errors import NotFound, Unauthorized
 from app.web import BaseHandler
 
@@ -94,7 +94,7 @@ class Metrics:
 def log_request(handler: RequestHandler) -> None:
     """The application's `log_function`: count the request, then write the access log line
     Tornado writes by default (a `log_function` replaces it)."""
-    handler.settings["metrics"].observe(handler)
+    handler.application.metrics.observe(handler)
     status = handler.get_status()
     log = (access_log.info if status < 400 else
            access_log.warning if status < 500 else access_log.error)
@@ -126,7 +126,7 @@ class MetricsHandler(BaseHandler):
             raise NotFound()
 
     async def get(self) -> None:
-        metrics = self.settings["metrics"]
+        metrics = self.application.metrics
         metrics.set_totals(await site_totals(self.db, self.now()))
         # Prometheus asks for OpenMetrics or the text format in `Accept`; the library decides.
         encode, content_type = choose_encoder(self.request.headers.get("Accept", ""))

@@ -52,7 +52,7 @@ class BaseHandler(tornado.web.RequestHandler):
     @property
     def db(self):
         """The application's `AsyncDatabase`, created once at start-up."""
-        return self.settings["db"]
+        return self.application.db
 
     def absolute_url(self, path: str) -> str:
         """`path` on this site, from the `public_url` option or else the request's host."""
@@ -61,7 +61,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def now(self) -> datetime.datetime:
         """Current UTC time from the application's clock (tests replace the clock)."""
-        return self.settings["clock"]()
+        return self.application.clock()
 
     def set_default_headers(self) -> None:
         self.set_header("X-Content-Type-Options", "nosniff")
@@ -134,13 +134,8 @@ class BaseHandler(tornado.web.RequestHandler):
         return str(kind), str(message)
 
     def get_template_namespace(self) -> dict[str, Any]:
-        # Imported here: app.images imports this module.
-        from app.images.urls import display_title, page_path, variant_path
-
         namespace = super().get_template_namespace()
         namespace["flash"] = self._take_flash()
-        namespace["image_title"] = lambda image: display_title(image, self.current_user)
-        namespace.update(page_path=page_path, variant_path=variant_path)
         return namespace
 
     # ----- JSON helpers -----

@@ -74,7 +74,7 @@ def _status_kb(field: str) -> int:
 
 
 def run_case(case: str, path: str, repeat: int) -> None:
-    from app.images.processing import process_image
+    from app.images.processing.pipeline import process_image
 
     size_kb = os.path.getsize(path) // 1024
     before_kb = _status_kb("VmRSS")

@@ -8,8 +8,9 @@ import pytest
 from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
 
-from app import MAX_BODY_BYTES, make_app, utcnow
-from app.db import EmbeddedDatabase, connect, ensure_indexes
+from app.application import MAX_BODY_BYTES, make_app
+from app.db import connect, ensure_indexes, utcnow
+from app.embedded import EmbeddedDatabase
 from tests.client import Client
 
 TEST_BCRYPT_ROUNDS = 4  # bcrypt's minimum; production's 12 is asserted in test_passwords
@@ -52,17 +53,12 @@ async def db(mongodb_uri):
 
 
 @pytest.fixture
-def app_settings(db, clock):
-    """Settings for `make_app`; once the app exists, tests change `app.settings` instead."""
-    return {"db": db, "cookie_secret": "test-cookie-secret", "clock": clock,
-            "bcrypt_rounds": TEST_BCRYPT_ROUNDS}
-
-
-@pytest.fixture
-async def app(app_settings):
-    application = make_app(app_settings)
+async def app(db, clock):
+    """The application on this test's database; tests change `app.settings` as they need."""
+    application = make_app({"cookie_secret": "test-cookie-secret",
+                            "bcrypt_rounds": TEST_BCRYPT_ROUNDS}, db=db, clock=clock)
     yield application
-    application.settings["executor"].shutdown(wait=True)
+    application.close()
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from app import admin as admin_module
-from app.images.intake import size_text
+from app.admin import store as admin_store
+from app.images.intake.spool import size_text
 from tests.api.conftest import Api, create_token
 from tests.client import text, upload_one, visible_text
 from tests.images.images import jpeg, png
@@ -162,7 +162,7 @@ async def test_unknown_user_is_404(root):
 
 
 async def test_user_list_pages_by_name(root, db, monkeypatch, clock):
-    monkeypatch.setattr(admin_module, "PAGE_SIZE", 2)
+    monkeypatch.setattr(admin_store, "PAGE_SIZE", 2)
     for name in ("dora", "Carl", "bea", "eve"):
         await db.users.insert_one({"_id": f"{name:_<22}", "username": name,
                                    "username_key": name.casefold(), "password_hash": "x",

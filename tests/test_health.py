@@ -5,8 +5,9 @@ import time
 from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
 
-from app import make_app
-from app.db import EmbeddedDatabase, connect
+from app.application import make_app
+from app.db import connect
+from app.embedded import EmbeddedDatabase
 from tests.client import Client, json_body
 
 
@@ -19,7 +20,7 @@ async def test_healthz_ok(client):
 async def test_healthz_503_when_database_stops(tmp_path):
     embedded = EmbeddedDatabase(tmp_path / "db")
     mongo = connect(embedded.start(), timeout_ms=2000)
-    app = make_app({"db": mongo.health, "cookie_secret": "x", "db_timeout_ms": 1000})
+    app = make_app({"cookie_secret": "x", "db_timeout_ms": 1000}, db=mongo.health)
     sock, port = bind_unused_port()
     server = HTTPServer(app)
     server.add_sockets([sock])
@@ -37,4 +38,4 @@ async def test_healthz_503_when_database_stops(tmp_path):
         server.stop()
         embedded.stop()
         await mongo.close()
-        app.settings["executor"].shutdown()
+        app.close()

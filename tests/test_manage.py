@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
-from app.db import EmbeddedDatabase
+from app.embedded import EmbeddedDatabase
 from tests.images.images import jpeg, png
 
 ROOT = Path(__file__).resolve().parent.parent

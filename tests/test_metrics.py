@@ -7,7 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
 
-from app import MAX_BODY_BYTES
+from app.application import MAX_BODY_BYTES
 from app.metrics import Metrics, is_loopback
 from tests.api.conftest import Api, create_token
 from tests.client import Client, text, upload_one

@@ -8,14 +8,14 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from gridfs import AsyncGridFSBucket
 
 from app.auth import users
+from app.commands.exporter import export_user
+from app.commands.importer import import_directory
+from app.db import images_bucket
 from app.errors import Invalid
-from app.exporter import export_user
 from app.images import albums
-from app.images.processing import Limits
-from app.transfer import import_directory
+from app.images.processing.pipeline import Limits
 from tests.conftest import TEST_BCRYPT_ROUNDS
 from tests.images.images import jpeg, png
 
@@ -55,13 +55,13 @@ def env(db, clock, tmp_path, monkeypatch):
                                        executor=executor, now=clock())
 
     async def run_import(owner, directory, **options):
-        return await import_directory(db, AsyncGridFSBucket(db, bucket_name="images"),
+        return await import_directory(db, images_bucket(db),
                                       executor, owner=owner, directory=directory,
                                       limits=Limits(), now_fn=clock,
                                       max_bytes=MAX_BYTES, **options)
 
     async def run_export(owner, out_path, **options):
-        return await export_user(db, AsyncGridFSBucket(db, bucket_name="images"),
+        return await export_user(db, images_bucket(db),
                                  owner=owner, out_path=out_path, **options)
 
     yield user, run_import, run_export, spool
@@ -215,7 +215,7 @@ async def test_an_original_gone_meanwhile_is_reported(db, env, folder, tmp_path)
     alice = await user("alice")
     await run_import(alice, folder)
     gone = await db.images.find_one({"filename": "green.png"})
-    await AsyncGridFSBucket(db, bucket_name="images").delete(gone["files"]["original"]["id"])
+    await images_bucket(db).delete(gone["files"]["original"]["id"])
     report, manifest, originals = await exported(run_export, alice, tmp_path / "a.zip")
     assert (report.images, report.missing) == (2, [gone["_id"]])
     assert len(originals) == 2

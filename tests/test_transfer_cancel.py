@@ -6,11 +6,11 @@ import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from gridfs import AsyncGridFSBucket
-
-from app import transfer
 from app.auth import users
-from app.images.processing import Limits
+from app.commands import importer
+from app.db import images_bucket
+from app.images.intake import spool as intake_spool
+from app.images.processing.pipeline import Limits
 from tests.conftest import TEST_BCRYPT_ROUNDS
 from tests.images.images import jpeg
 
@@ -24,20 +24,20 @@ async def test_cancelled_import_leaves_no_spooled_copy(db, clock, tmp_path, monk
     (folder / "private.jpg").write_bytes(jpeg())
 
     in_spool, release = threading.Event(), threading.Event()
-    real_clean = transfer.clean_filename
+    real_clean = intake_spool.clean_filename
 
-    def slow_clean(name):  # called by _spool right after mkstemp: the copy is on disk
+    def slow_clean(name):  # called by the spool right after mkstemp: the copy is on disk
         in_spool.set()
         release.wait(10)
         return real_clean(name)
 
-    monkeypatch.setattr(transfer, "clean_filename", slow_clean)
+    monkeypatch.setattr(intake_spool, "clean_filename", slow_clean)
     with ThreadPoolExecutor(max_workers=1) as executor:
         owner = await users.create_user(db, "alice", "a long password",
                                         rounds=TEST_BCRYPT_ROUNDS, executor=executor,
                                         now=clock())
-        task = asyncio.create_task(transfer.import_directory(
-            db, AsyncGridFSBucket(db, bucket_name="images"), executor, owner=owner,
+        task = asyncio.create_task(importer.import_directory(
+            db, images_bucket(db), executor, owner=owner,
             directory=folder, limits=Limits(), now_fn=clock))
         await asyncio.to_thread(in_spool.wait, 10)
         task.cancel()  # what Ctrl-C does to asyncio.run's main task

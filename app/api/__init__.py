@@ -1,12 +1,2 @@
-"""The JSON API v1 (`/api/v1`), its OpenAPI document and its human-readable guide (`/api`)."""
-
-from app.api import account, albums, docs, images, openapi, shares
-
-ROUTES = [
-    *account.ROUTES,
-    *images.ROUTES,
-    *albums.ROUTES,
-    *shares.ROUTES,
-    *openapi.ROUTES,
-    *docs.ROUTES,
-]
+"""The JSON API v1 (`/api/v1`): request and response schemas (`schemas`, which the OpenAPI
+document in `openapi` publishes and `validation` enforces) and the handlers in `handlers/`."""

@@ -6,10 +6,10 @@ so the document cannot drift from what the server accepts.
 """
 
 from app.auth.tokens import MAX_NAME as MAX_TOKEN_NAME
+from app.images.fields import MAX_DESCRIPTION, MAX_TITLE, VISIBILITIES
+from app.images.intake.remote import MAX_URL_LENGTH
 from app.images.pagination import MAX_LIMIT
-from app.images.remote import MAX_URL_LENGTH
 from app.images.shares import MAX_EXPIRES_IN, MAX_LABEL
-from app.images.store import MAX_DESCRIPTION, MAX_TITLE, VISIBILITIES
 
 DEFAULT_LIMIT = 30
 ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}$", "description": "A random id."}

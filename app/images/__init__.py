@@ -1,11 +1,3 @@
-"""Images: storage (GridFS + image documents), processing, access rules, sharing, albums."""
-
-from app.images import album_pages, pages, serve, share_pages, upload
-
-ROUTES = [
-    *pages.ROUTES,
-    *serve.ROUTES,
-    *album_pages.ROUTES,
-    *share_pages.ROUTES,
-    (r"/upload", upload.UploadHandler),
-]
+"""Images: documents and rules at this level (store, albums, shares, access, fields, ingest,
+gc, pagination, urls, cache); `processing/` the Pillow pipeline, `intake/` where bytes come
+from, `handlers/` the pages and byte URLs. Importing this package loads nothing else."""

@@ -1,7 +1,8 @@
 """Who may see and change images and albums: every page, byte URL, API call and listing asks
 here, so the rules live in one place.
 
-- private: the owner only (or anyone holding a live share link, see `app.images.shares`);
+- private: the owner only, or anyone holding a live share link to it (or to an album of
+  its owner's that holds it); a link never opens the untouched original;
 - unlisted: anyone who has the URL, never listed;
 - public: anyone, and listed on the owner's profile and the public feed.
 
@@ -13,6 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.errors import Forbidden, NotFound
 from app.images import albums, store
+from app.images.pagination import NEWEST_FIRST
 
 LISTED = {"visibility": "public"}
 
@@ -116,7 +118,7 @@ async def visible_cover(db: AsyncDatabase, album: dict, user: dict | None) -> di
     query = album_images_query(album, user)
     if album.get("cover"):
         query["_id"] = album["cover"]
-    return await db.images.find_one(query, sort=[("created", -1), ("_id", -1)])
+    return await db.images.find_one(query, sort=NEWEST_FIRST)
 
 
 async def shareable(db: AsyncDatabase, kind: str, target_id: str, user: dict | None) -> dict:
@@ -124,3 +126,30 @@ async def shareable(db: AsyncDatabase, kind: str, target_id: str, user: dict | N
     if kind == "image":
         return await changeable_image(db, target_id, user)
     return await changeable_album(db, target_id, user)
+
+
+async def shared_image(db: AsyncDatabase, share: dict, image_id: str | None) -> dict:
+    """The image a live `share` opens: its target (image link), or one of the album's
+    images by id (album link: the image must be in that album and its owner's); else
+    `NotFound`. An album link opens every image in the album, private ones included: that
+    is what its owner handed out."""
+    if share["kind"] == "image":
+        image = await store.find_image(db, share["target_id"])
+    else:
+        image = await store.find_image(db, image_id or "")
+        if image and (share["target_id"] not in image.get("album_ids", [])
+                      or image["owner_id"] != share["owner_id"]):
+            image = None
+    if image is None:
+        raise NotFound()
+    return image
+
+
+def shared_album_query(album: dict) -> dict:
+    """The images an album link shows: every image in the album, private ones included."""
+    return {"album_ids": album["_id"], "owner_id": album["owner_id"]}
+
+
+def can_view_through_share(variant: str) -> bool:
+    """Which bytes a share link serves: every variant but the untouched original."""
+    return variant != "original"

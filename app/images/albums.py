@@ -7,7 +7,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.errors import Invalid
 from app.ids import is_id, new_id
-from app.images.store import validate_changes
+from app.images.fields import validate_changes
+from app.images.pagination import NEWEST_FIRST
 
 
 async def create_album(
@@ -74,13 +75,12 @@ async def remove_image(db: AsyncDatabase, album: dict, image: dict) -> None:
 
 
 async def owner_albums(
-    db: AsyncDatabase, owner_id: str, *, public_only: bool = False, limit: int = 200
+    db: AsyncDatabase, owner_id: str, *, only: dict | None = None, limit: int = 200
 ) -> list[dict]:
-    """The owner's albums, newest first (only public ones for a profile)."""
-    query = {"owner_id": owner_id}
-    if public_only:
-        query["visibility"] = "public"
-    return await db.albums.find(query).sort([("created", -1), ("_id", -1)]).to_list(limit)
+    """The owner's albums, newest first; `only` narrows them (`access.LISTED` on a
+    profile)."""
+    query = {"owner_id": owner_id, **(only or {})}
+    return await db.albums.find(query).sort(NEWEST_FIRST).to_list(limit)
 
 
 def _validate(fields: dict) -> dict:

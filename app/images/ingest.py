@@ -9,8 +9,9 @@ from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.images import store
-from app.images.intake import SpooledFile
-from app.images.processing import Limits, process_image
+from app.images.fields import upload_fields
+from app.images.intake.spool import SpooledFile
+from app.images.processing.pipeline import Limits, process_image
 
 MIB = 1024 * 1024
 
@@ -47,14 +48,7 @@ async def ingest(
         return duplicate, False
     loop = asyncio.get_running_loop()
     processed = await loop.run_in_executor(executor, process_image, str(spooled.path), limits)
-    fields = {
-        "visibility": owner.get("settings", {}).get("default_visibility", "private"),
-        **{
-            k: v
-            for k, v in fields.items()
-            if k in ("title", "description", "visibility") and v != ""
-        },
-    }
+    fields = upload_fields(owner, fields)
     return await store.save_image(
         db,
         bucket,

@@ -12,8 +12,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from app.errors import Invalid
 
-NEWEST_FIRST = [("created", -1), ("_id", -1)]
-MAX_LIMIT = 100
+NEWEST_FIRST = [("created", -1), ("_id", -1)]  # the one order of every listing
+PAGE_SIZE = 30  # items on an HTML page
+MAX_LIMIT = 100  # items per API page at most
 
 
 def encode_cursor(doc: dict) -> str:

@@ -11,6 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.errors import Invalid, NotFound
 from app.ids import new_token, token_digest
+from app.images.pagination import NEWEST_FIRST
 
 KINDS = ("image", "album")
 MAX_LABEL = 100
@@ -75,7 +76,7 @@ async def create_share(
 async def list_shares(db: AsyncDatabase, owner_id: str, target_id: str) -> list[dict]:
     """The owner's share links to one image or album, newest first."""
     return await (db.shares.find({"owner_id": owner_id, "target_id": target_id})
-                  .sort([("created", -1), ("_id", -1)]).to_list(None))
+                  .sort(NEWEST_FIRST).to_list(None))
 
 
 async def revoke_share(

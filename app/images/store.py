@@ -10,20 +10,21 @@ import contextlib
 import datetime
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bson import ObjectId
-from gridfs import AsyncGridFSBucket
+from gridfs import AsyncGridFSBucket, AsyncGridOut
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from app.errors import Invalid
+from app.errors import NotFound
 from app.ids import is_id, new_id
-from app.images.processing import ProcessedImage
+from app.images.fields import validate_changes
 
-VISIBILITIES = ("private", "unlisted", "public")
-MAX_TITLE = 200
-MAX_DESCRIPTION = 5000
+if TYPE_CHECKING:  # the pipeline loads Pillow; documents need only its result's shape
+    from app.images.processing.pipeline import ProcessedImage
+
 _READ_SIZE = 1024 * 1024
 
 
@@ -39,24 +40,6 @@ async def find_duplicate(db: AsyncDatabase, owner_id: str, sha256: str) -> dict 
     return await db.images.find_one({"owner_id": owner_id, "sha256": sha256})
 
 
-def validate_changes(changes: dict) -> dict:
-    """The editable fields (title, description, visibility), checked and trimmed."""
-    clean = {}
-    if "title" in changes:
-        clean["title"] = str(changes["title"]).strip()
-        if len(clean["title"]) > MAX_TITLE:
-            raise Invalid(f"Title must be at most {MAX_TITLE} characters.")
-    if "description" in changes:
-        clean["description"] = str(changes["description"]).strip()
-        if len(clean["description"]) > MAX_DESCRIPTION:
-            raise Invalid(f"Description must be at most {MAX_DESCRIPTION} characters.")
-    if "visibility" in changes:
-        if changes["visibility"] not in VISIBILITIES:
-            raise Invalid("Visibility must be private, unlisted or public.")
-        clean["visibility"] = changes["visibility"]
-    return clean
-
-
 async def save_image(
     db: AsyncDatabase,
     bucket: AsyncGridFSBucket,
@@ -66,7 +49,7 @@ async def save_image(
     sha256: str,
     size: int,
     filename: str,
-    processed: ProcessedImage,
+    processed: "ProcessedImage",
     fields: dict,
     now: datetime.datetime,
 ) -> tuple[dict, bool]:
@@ -162,6 +145,15 @@ async def delete_files(bucket: AsyncGridFSBucket, files: dict) -> None:
             await bucket.delete(file_id)
 
     await asyncio.gather(*(delete(entry["id"]) for entry in files.values()))
+
+
+async def open_file(bucket: AsyncGridFSBucket, entry: dict) -> AsyncGridOut:
+    """A reader of one stored file (an entry of an image's `files`); `NotFound` if it is
+    gone (its image was deleted meanwhile). The caller closes it."""
+    try:
+        return await bucket.open_download_stream(entry["id"])
+    except NoFile:
+        raise NotFound() from None
 
 
 def _file_key(variant_key: str) -> str:

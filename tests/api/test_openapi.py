@@ -7,8 +7,8 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from referencing import Registry, Resource
 
-from app.api import ROUTES
-from app.api.base import ApiHandler
+from app.api.handlers import ROUTES
+from app.api.handlers.base import ApiHandler
 from tests.client import json_body
 
 

@@ -34,7 +34,7 @@ async def remote():
 
 @pytest.fixture
 def loopback_allowed(app):
-    app.settings["url_fetch_allow_loopback"] = True
+    app.fetch_allows_loopback = True
 
 
 async def test_fetches_and_stores_the_image(api, remote, loopback_allowed, db):
@@ -59,7 +59,7 @@ async def test_remote_errors_are_clear(api, remote, loopback_allowed, db):
 
 
 def test_loopback_is_never_allowed_by_default(app):
-    assert not app.settings.get("url_fetch_allow_loopback")
+    assert not app.fetch_allows_loopback
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9/a.jpg", "http://10.0.0.1/a.jpg",

@@ -188,7 +188,7 @@ async def test_delete_account_of_a_lone_user_leaves_an_empty_database(alice, db)
 
 
 def test_forms_carry_xsrf_and_page_has_no_inline_script():
-    from app import ROOT
+    from app.application import ROOT
     page = (ROOT / "templates" / "account.html").read_text()
     assert page.count("<form") == page.count("xsrf_form_html()")
     assert "<script" not in page and "style=" not in page

@@ -2,9 +2,8 @@
 
 import pytest
 
-from app import DEFAULTS
 from app.auth import passwords
-from app.config import build_parser
+from app.config import DEFAULTS, build_parser
 from app.errors import Invalid
 
 

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from app.images import pagination
 from tests.client import text, upload_one
 from tests.images.images import jpeg
 
@@ -94,8 +95,7 @@ async def test_profile_of_unknown_user_is_404_and_empty_profile_is_200(people):
 
 
 async def test_feed_is_keyset_paginated(alice, client, clock, monkeypatch):
-    from app.images import pages
-    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    monkeypatch.setattr(pagination, "PAGE_SIZE", 2)
     ids = []
     for i in range(3):
         clock.advance(seconds=1)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.images import album_pages
+from app.images import pagination
 from tests.client import text, upload_one
 from tests.images.images import jpeg
 
@@ -111,7 +111,7 @@ async def test_others_cannot_touch_my_albums(alice, make_client, db):
 
 
 async def test_album_pages_paginate(alice, clock, monkeypatch):
-    monkeypatch.setattr(album_pages, "PAGE_SIZE", 2)
+    monkeypatch.setattr(pagination, "PAGE_SIZE", 2)
     album_id = await create_album(alice)
     ids = []
     for i in range(3):

@@ -24,7 +24,7 @@ def test_least_recently_used_files_are_evicted_first():
 
 async def test_hot_thumbnails_skip_gridfs(alice, client, app, monkeypatch):
     image = await upload_one(alice, jpeg(size=(500, 400)), visibility="public")
-    bucket = app.settings["bucket"]
+    bucket = app.bucket
     reads = []
     real_open = bucket.open_download_stream
 

@@ -4,16 +4,15 @@ import re
 
 import pytest
 
-from app import utcnow
-from app.db import OWNER_NEWEST
-from app.images import pages
+from app.db import OWNER_NEWEST, utcnow
+from app.images import pagination
 from app.images.pagination import NEWEST_FIRST, decode_cursor, encode_cursor
 from tests.client import text, upload_one
 from tests.images.images import jpeg
 
 
 async def test_gallery_pages_newest_first_without_overlap(alice, monkeypatch, clock):
-    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    monkeypatch.setattr(pagination, "PAGE_SIZE", 2)
     uploaded = []
     for i in range(5):
         clock.advance(seconds=1)

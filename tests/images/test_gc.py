@@ -2,8 +2,7 @@
 
 import datetime
 
-from gridfs import AsyncGridFSBucket
-
+from app.db import images_bucket
 from app.images.gc import sweep_orphans, sweep_ownerless
 from tests.client import upload_one
 from tests.images.images import jpeg
@@ -12,7 +11,7 @@ from tests.images.images import jpeg
 async def test_sweep_deletes_only_old_orphans(alice, db):
     await upload_one(alice, jpeg())
     live_files = await db["images.files"].count_documents({})
-    bucket = AsyncGridFSBucket(db, bucket_name="images")
+    bucket = images_bucket(db)
     old = await bucket.upload_from_stream("orphan/full", b"x" * 1000,
                                           metadata={"image_id": "gone-image"})
     await bucket.upload_from_stream("no-metadata", b"y" * 10)
@@ -34,7 +33,7 @@ async def test_sweep_purges_what_a_deleted_account_left(alice, db, client, make_
     await alice.post(f"/i/{image['id']}/shares", {})
     await alice.post("/albums", {"title": "Left behind"})
     await db.users.delete_one({"username": "alice"})  # an account deletion cut short here
-    bucket = AsyncGridFSBucket(db, bucket_name="images")
+    bucket = images_bucket(db)
     assert await sweep_ownerless(db, bucket) == 1
     assert (await client.get(f"/i/{image['id']}")).code == 404
     assert await db.images.count_documents({}) == 1

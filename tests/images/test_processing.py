@@ -8,8 +8,8 @@ import pytest
 from PIL import ExifTags, Image, ImageOps
 
 from app.errors import Invalid, Unsupported
-from app.images import encode
-from app.images.processing import Limits, ProcessedImage, process_image
+from app.images.processing import encode
+from app.images.processing.pipeline import Limits, ProcessedImage, process_image
 from tests.images import samples as s
 
 DERIVED = ("large.webp", "thumb2x.webp", "thumb.webp")

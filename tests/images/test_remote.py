@@ -15,7 +15,7 @@ from tornado.iostream import IOStream
 from tornado.testing import bind_unused_port
 
 from app.errors import Invalid, TooLarge
-from app.images.remote import FetchPolicy, fetch_url, is_public_address
+from app.images.intake.remote import FetchPolicy, fetch_url, is_public_address
 
 LIMIT = 64 * 1024
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 1000

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.images.serve import parse_range
+from app.images.handlers.variants import parse_range
 from tests.client import upload_one
 from tests.images.images import jpeg
 

@@ -7,12 +7,12 @@ URL is fetched (SSRF-safe, `app.images.remote`) into the same kind of spool firs
 import tornado.web
 
 from app.api import validation
-from app.api.base import JSON, ApiHandler, media_type
+from app.api.handlers.base import JSON, ApiHandler, media_type
 from app.db import OWNER_NEWEST
 from app.errors import Invalid, TooLarge, Unsupported
 from app.images import access, albums, store
-from app.images.intake import clean_filename
-from app.images.upload import UploadReceiver
+from app.images.handlers.receiver import UploadReceiver
+from app.images.intake.spool import clean_filename
 
 MAX_JSON_BYTES = 64 * 1024
 UPLOAD_QUERY = ("title", "description", "visibility", "album", "filename")
@@ -25,7 +25,7 @@ def _streams_file(content_type: str) -> bool:
 
 
 @tornado.web.stream_request_body
-class ImagesHandler(UploadReceiver, ApiHandler):
+class ApiImagesHandler(UploadReceiver, ApiHandler):
     """`GET` lists the requester's images, newest first; `POST` uploads one image.
 
     A `POST` body is multipart (`file` plus optional fields), a raw image (fields in the
@@ -88,7 +88,7 @@ class ImagesHandler(UploadReceiver, ApiHandler):
         return await access.changeable_album(self.db, fields["album"], self.current_user)
 
 
-class ImageHandler(ApiHandler):
+class ApiImageHandler(ApiHandler):
     """One image: `GET` if visible to the requester, `PATCH`/`DELETE` by its owner."""
 
     async def get(self, image_id: str) -> None:
@@ -102,11 +102,11 @@ class ImageHandler(ApiHandler):
 
     async def delete(self, image_id: str) -> None:
         image = await access.deletable_image(self.db, image_id, self.current_user)
-        await store.delete_image(self.db, self.settings["bucket"], image)
+        await store.delete_image(self.db, self.application.bucket, image)
         self.no_content()
 
 
 ROUTES = [
-    (r"/api/v1/images", ImagesHandler),
-    (r"/api/v1/images/([^/]+)", ImageHandler),
+    (r"/api/v1/images", ApiImagesHandler),
+    (r"/api/v1/images/([^/]+)", ApiImageHandler),
 ]

@@ -1,27 +1,24 @@
-"""Bulk import (`manage.py import`): a folder goes through `ingest()` file by file, exactly
-as uploads, and the progress helpers `app.exporter` shares.
-
-`progress` is tqdm-like (`total` is set, then `update(n)` called) or a plain callable `f(n)`.
-"""
+"""Bulk import (`manage.py import`): a folder goes through the upload intake and `ingest()`
+file by file, exactly as uploads."""
 
 import asyncio
 import contextlib
 import os
 import stat
-import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
-from app import DEFAULTS
+from app.commands.database import find_user, open_database
+from app.commands.progress import CHUNK, advance_progress, progress_bar, start_progress
+from app.config import DEFAULTS
+from app.db import ensure_indexes, images_bucket, utcnow
 from app.errors import DomainError, Invalid, TooLarge
-from app.images.ingest import MIB, ingest, max_upload_bytes
-from app.images.intake import SpooledFile, clean_filename, size_text
-from app.images.processing import Limits
-from app.images.store import VISIBILITIES
-
-CHUNK = MIB  # per read and zip write: a thread hop per MiB costs nothing next to the copy
+from app.images import fields as image_fields
+from app.images.ingest import decode_limits, ingest, max_upload_bytes
+from app.images.intake.spool import Spool, SpooledFile
+from app.images.processing.pipeline import Limits
+from app.text import plural, size_text
 
 
 @dataclass
@@ -32,26 +29,6 @@ class ImportReport:
     existing: int = 0  # the user already had these exact bytes (or an earlier file had them)
     hidden: int = 0  # hidden files and folders (name starts with "."), left alone
     skipped: list[tuple[str, str]] = field(default_factory=list)
-
-
-def progress_bar(description: str, unit: str = "file") -> tqdm:
-    """A bar on stderr, silent when stderr is not a terminal; `unit="B"` counts bytes. It
-    first shows once the transfer sets its total (`delay` skips the empty first draw)."""
-    return tqdm(desc=description, unit=unit, unit_scale=unit == "B", disable=None, delay=0.1,
-                unit_divisor=1024 if unit == "B" else 1000, dynamic_ncols=True)
-
-
-def start_progress(progress, total: int) -> None:
-    """Tell a tqdm-like `progress` its total (a plain callable needs none)."""
-    if hasattr(progress, "total"):
-        progress.total = total
-        progress.refresh()
-
-
-def advance_progress(progress, n: int) -> None:
-    """Move `progress` on by `n` (a tqdm-like object or a plain callable)."""
-    if progress is not None:
-        getattr(progress, "update", progress)(n)
 
 
 def _scan(directory: Path, report: ImportReport) -> list[tuple[str, Path, int]]:
@@ -87,24 +64,20 @@ def _why(error: OSError) -> str:
 
 
 def _spool(source: Path, max_bytes: int) -> SpooledFile:
-    """Copy `source` to a private temporary file, hashing as it goes, so `ingest()` works on
-    a snapshot: a file edited mid-import cannot differ from its recorded sha256."""
-    fd, temp = tempfile.mkstemp(prefix="pixvault-import-")
-    spooled = SpooledFile(Path(temp), filename=clean_filename(source.name))
+    """Copy `source` through the upload intake's spool (private temporary file, sha256, size
+    limit), so `ingest()` works on a snapshot: a file edited mid-import cannot differ from its
+    recorded sha256."""
+    spool = Spool(None, max_bytes, source.name)
     try:
-        with open(fd, "wb") as out, open(source, "rb") as src:
+        with spool.handle, open(source, "rb") as src:
             while chunk := src.read(CHUNK):
-                spooled.size += len(chunk)
-                if spooled.size > max_bytes:  # it grew since the walk
-                    raise TooLarge(f"Larger than the {size_text(max_bytes)} limit")
-                spooled.hasher.update(chunk)
-                out.write(chunk)
+                spool.write(chunk)  # TooLarge if it grew since the walk
     except BaseException as error:
-        spooled.path.unlink(missing_ok=True)
+        spool.file.path.unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise Invalid(_why(error)) from None
         raise
-    return spooled
+    return spool.file
 
 
 async def import_directory(db, bucket, executor, *, owner: dict, directory: Path,
@@ -116,8 +89,8 @@ async def import_directory(db, bucket, executor, *, owner: dict, directory: Path
     default. Hidden files and folders are left alone; unsupported, damaged and too large
     (over `max_bytes`) files are skipped with a reason. `progress` counts bytes. `Invalid`
     for a bad visibility or folder, before anything is imported."""
-    if visibility is not None and visibility not in VISIBILITIES:
-        raise Invalid("Visibility must be private, unlisted or public.")
+    if visibility is not None:
+        image_fields.check_visibility(visibility)
     if not directory.is_dir():
         raise Invalid(f"{directory} is not a folder.")
     report = ImportReport()
@@ -148,3 +121,29 @@ async def import_directory(db, bucket, executor, *, owner: dict, directory: Path
         advance_progress(progress, size)
     report.skipped.sort(key=lambda item: item[0].split("/"))
     return report
+
+
+def run_import(options, directory: str, name: str, visibility: str | None) -> int:
+    """`import`: every image under `directory` into `name`'s gallery, as uploads would."""
+
+    async def load():
+        async with open_database(options) as db:
+            await ensure_indexes(db)
+            # One file at a time, as one upload: a single worker is all it uses.
+            with ThreadPoolExecutor(max_workers=1) as executor, \
+                    progress_bar("Importing", unit="B") as bar:
+                return await import_directory(
+                    db, images_bucket(db), executor,
+                    owner=await find_user(db, name), directory=Path(directory),
+                    limits=decode_limits(options),
+                    now_fn=utcnow, visibility=visibility,
+                    max_bytes=max_upload_bytes(options), progress=bar)
+
+    report = asyncio.run(load())
+    print(f"Imported {plural(report.imported, 'image')}, {report.existing} already there, "
+          f"skipped {len(report.skipped)}" + (":" if report.skipped else ""))
+    for path, reason in report.skipped:
+        print(f"  {path}: {reason}")
+    if report.hidden:
+        print(f"Left {plural(report.hidden, 'hidden file or folder')} alone")
+    return 0

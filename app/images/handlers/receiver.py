@@ -1,19 +1,18 @@
-"""`POST /upload`: streamed multipart uploads from the web page (and its JavaScript).
+"""`UploadReceiver`: the base of every handler that takes image bytes in a request body
+(`POST /upload` and the JSON API's `POST /api/v1/images`).
 
-The body is never buffered: `UploadReceiver` feeds each chunk to an `Intake` that spools
-files to disk and enforces the per-file limit as bytes arrive, answering 413 before the rest
-of an oversized body is read. The JSON API's upload endpoint reuses the same receiver.
+The body is never buffered: each chunk goes to an `Intake` that spools files to disk and
+enforces the per-file limit as bytes arrive, answering 413 before the rest of an oversized
+body is read.
 """
 
 import sys
 
-import tornado.web
-
 from app.errors import DomainError, Forbidden, Invalid, TooLarge, Unauthorized
 from app.images.ingest import MIB, decode_limits, ingest, max_upload_bytes
-from app.images.intake import Intake, clean_filename, size_text
-from app.images.remote import FetchPolicy, fetch_url
-from app.images.urls import image_object
+from app.images.intake.remote import FetchPolicy, fetch_url
+from app.images.intake.spool import Intake, clean_filename
+from app.text import size_text
 from app.web import BaseHandler
 
 MAX_FILES_PER_REQUEST = 50
@@ -85,7 +84,7 @@ class UploadReceiver(BaseHandler):
                              max_file_bytes=limit, max_files=1)
         # Loopback only ever for tests that run the remote site on this machine.
         policy = FetchPolicy(max_bytes=limit,
-                             allow_loopback=bool(self.settings.get("url_fetch_allow_loopback")))
+                             allow_loopback=self.application.fetch_allows_loopback)
         fetched = await fetch_url(url, self.intake, policy)
         self.intake.files[0].filename = clean_filename(fetched.filename)
 
@@ -105,8 +104,8 @@ class UploadReceiver(BaseHandler):
                 stored.append(
                     await ingest(
                         self.db,
-                        self.settings["bucket"],
-                        self.settings["executor"],
+                        self.application.bucket,
+                        self.application.image_executor,
                         owner=self.current_user,
                         spooled=spooled,
                         fields=self.intake.fields if fields is None else fields,
@@ -122,47 +121,3 @@ class UploadReceiver(BaseHandler):
         if not stored:
             raise last_error
         return stored, errors
-
-
-@tornado.web.stream_request_body
-class UploadHandler(UploadReceiver):
-    @tornado.web.authenticated
-    def get(self) -> None:
-        self.render_form()
-
-    def render_form(self, error: str | None = None) -> None:
-        self.render("upload.html", error=error, max_upload_mb=self.settings["max_upload_mb"])
-
-    async def handle_upload(self) -> None:
-        try:
-            self.intake.finish()
-            fields = self.intake.fields
-            if fields.get("url", "").strip() and not self.intake.files:
-                await self.fetch_into_intake(fields["url"].strip())
-            stored, errors = await self.store_uploads(fields)
-        except DomainError as error:
-            if self.wants_json():
-                raise
-            self.set_status(error.status)
-            self.render_form(error.message)
-            return
-        if self.wants_json():
-            base = self.absolute_url("")
-            self.write_json(
-                {
-                    "images": [image_object(image, base, self.current_user) for image, _ in stored],
-                    "errors": errors,
-                },
-                201,
-            )
-            return
-        new = sum(1 for _, created in stored if created)
-        if errors:
-            failed = "; ".join(f"{e['filename'] or 'file'}: {e['message']}" for e in errors)
-            self.flash(f"Uploaded {len(stored)}, failed {len(errors)}: {failed}", "error")
-        elif len(stored) == 1 and not new:
-            self.flash("You had already uploaded that image.")
-        else:
-            self.flash(f"Uploaded {len(stored)} image{'s' if len(stored) != 1 else ''}.")
-        self.redirect("/gallery")
-        return

@@ -10,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.auth import passwords, sessions, throttle, tokens
 from app.errors import Invalid
-from app.images import gc, store
+from app.images import fields, gc
 
 
 async def check_password(db: AsyncDatabase, user: dict, password: str, *, rounds: int,
@@ -43,8 +43,7 @@ async def change_password(db: AsyncDatabase, user: dict, current: str, new: str,
 
 async def set_default_visibility(db: AsyncDatabase, user_id: str, visibility: str) -> None:
     """The visibility new uploads get when the uploader does not choose one."""
-    if visibility not in store.VISIBILITIES:
-        raise Invalid("Visibility must be private, unlisted or public.")
+    visibility = fields.check_visibility(visibility)
     await db.users.update_one({"_id": user_id},
                               {"$set": {"settings.default_visibility": visibility}})
 

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 from app.errors import Invalid, Unsupported
-from app.images import encode, metadata
-from app.images.formats import (
+from app.images.processing import encode, metadata
+from app.images.processing.formats import (
     ACCEPTED_FORMATS,
     CONTENT_TYPES,
     FORMAT_NAMES,
@@ -42,8 +42,8 @@ from app.images.formats import (
     looks_like_accepted,
     unsupported_message,
 )
-from app.images.full import full_animated, full_still
-from app.images.pixels import (
+from app.images.processing.full import full_animated, full_still
+from app.images.processing.pixels import (
     display_size,
     fit,
     icc_space,

@@ -4,7 +4,7 @@ A link's secret token appears once, in the `url` of the creation answer; afterwa
 is known by its id (the token's sha256) only.
 """
 
-from app.api.base import ApiHandler
+from app.api.handlers.base import ApiHandler
 from app.db import OWNER_NEWEST
 from app.images import access, shares
 
@@ -16,7 +16,7 @@ def share_json(share: dict) -> dict:
             "revoked": share["revoked"], "views": share["views"]}
 
 
-class CreateShareHandler(ApiHandler):
+class ApiCreateShareHandler(ApiHandler):
     """`POST /api/v1/images/{id}/shares` (and albums, see subclass): 201 with the link."""
 
     kind = "image"
@@ -31,11 +31,11 @@ class CreateShareHandler(ApiHandler):
                          "url": self.absolute_url(shares.share_path(token))}, 201)
 
 
-class CreateAlbumShareHandler(CreateShareHandler):
+class ApiCreateAlbumShareHandler(ApiCreateShareHandler):
     kind = "album"
 
 
-class SharesHandler(ApiHandler):
+class ApiSharesHandler(ApiHandler):
     """`GET /api/v1/shares`: my links, newest first, optionally of one target."""
 
     async def get(self) -> None:
@@ -46,7 +46,7 @@ class SharesHandler(ApiHandler):
         await self.write_page(self.db.shares, query, OWNER_NEWEST, share_json, args)
 
 
-class ShareHandler(ApiHandler):
+class ApiShareHandler(ApiHandler):
     """`DELETE /api/v1/shares/{id}`: revoke one of my links (204)."""
 
     async def delete(self, share_id: str) -> None:
@@ -55,8 +55,8 @@ class ShareHandler(ApiHandler):
 
 
 ROUTES = [
-    (r"/api/v1/images/([^/]+)/shares", CreateShareHandler),
-    (r"/api/v1/albums/([^/]+)/shares", CreateAlbumShareHandler),
-    (r"/api/v1/shares", SharesHandler),
-    (r"/api/v1/shares/([^/]+)", ShareHandler),
+    (r"/api/v1/images/([^/]+)/shares", ApiCreateShareHandler),
+    (r"/api/v1/albums/([^/]+)/shares", ApiCreateAlbumShareHandler),
+    (r"/api/v1/shares", ApiSharesHandler),
+    (r"/api/v1/shares/([^/]+)", ApiShareHandler),
 ]

@@ -9,11 +9,10 @@ import re
 import urllib.parse
 from pathlib import PurePath
 
-from gridfs.errors import NoFile
 from tornado.iostream import StreamClosedError
 
 from app.errors import NotFound
-from app.images import access
+from app.images import access, store
 from app.images.urls import EXTENSIONS, VARIANT_SUFFIX, display_title
 from app.web import BaseHandler
 
@@ -116,7 +115,7 @@ class VariantSender(BaseHandler):
         self.set_header("Content-Length", last - first + 1 if length else 0)
         if not (include_body and length):
             return
-        cache = self.settings["variant_cache"]
+        cache = self.application.variant_cache
         if cache.accepts(length):
             data = cache.get(entry["id"]) or await self._read_whole(entry)
             cache.put(entry["id"], data)
@@ -138,20 +137,14 @@ class VariantSender(BaseHandler):
         return False
 
     async def _read_whole(self, entry: dict) -> bytes:
-        try:
-            grid_out = await self.settings["bucket"].open_download_stream(entry["id"])
-        except NoFile:
-            raise NotFound() from None
+        grid_out = await store.open_file(self.application.bucket, entry)
         try:
             return await grid_out.read()
         finally:
             await grid_out.close()
 
     async def _stream(self, entry: dict, first: int, last: int) -> None:
-        try:
-            grid_out = await self.settings["bucket"].open_download_stream(entry["id"])
-        except NoFile:
-            raise NotFound() from None
+        grid_out = await store.open_file(self.application.bucket, entry)
         try:
             if first:
                 await grid_out.seek(first)

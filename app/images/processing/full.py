@@ -22,10 +22,10 @@ import io
 from PIL import ExifTags, Image
 
 from app.errors import Unsupported
-from app.images import encode, metadata
-from app.images.formats import CONTENT_TYPES
-from app.images.isobmff import CannotStrip, strip_isobmff
-from app.images.pixels import icc_space, normalize, to_rgb, upright
+from app.images.processing import encode, metadata
+from app.images.processing.formats import CONTENT_TYPES
+from app.images.processing.isobmff import CannotStrip, strip_isobmff
+from app.images.processing.pixels import icc_space, normalize, to_rgb, upright
 
 _STRIP = {"png": metadata.strip_png, "gif": metadata.strip_gif, "webp": metadata.strip_webp}
 _PNG_MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I;16B")

@@ -9,7 +9,8 @@ import json
 
 import tornado.web
 
-from app.auth import account_store, sessions, tokens
+from app.auth import accounts as account_store
+from app.auth import sessions, tokens
 from app.auth.sharex import sharex_config
 from app.errors import DomainError
 from app.ids import token_digest
@@ -31,7 +32,6 @@ class AccountPageHandler(BaseHandler):
             sessions=await sessions.list_sessions(self.db, user["_id"], self.now()),
             current_session=current,
             tokens=await tokens.list_tokens(self.db, user["_id"]),
-            default_visibility=user.get("settings", {}).get("default_visibility", "private"),
             api_base=self.absolute_url("/api/v1"))
 
 
@@ -54,7 +54,7 @@ class PasswordHandler(AccountPageHandler):
             await account_store.change_password(
                 self.db, self.current_user, self.password_argument("current_password"),
                 self.password_argument("new_password"), rounds=self.settings["bcrypt_rounds"],
-                executor=self.settings["executor"], keep_session=self.session_token,
+                executor=self.application.password_executor, keep_session=self.session_token,
                 now=self.now())
         except DomainError as error:
             await self.render_account(error=error.message, status=error.status)
@@ -73,7 +73,7 @@ class EndOtherSessionsHandler(AccountPageHandler):
         return
 
 
-class TokensHandler(AccountPageHandler):
+class AccountTokensHandler(AccountPageHandler):
     """Creating a token answers with the page itself, the one place its secret appears."""
 
     @tornado.web.authenticated
@@ -131,12 +131,12 @@ class DeleteAccountHandler(AccountPageHandler):
         try:
             await account_store.check_password(
                 self.db, self.current_user, self.password_argument("password"),
-                rounds=self.settings["bcrypt_rounds"], executor=self.settings["executor"],
+                rounds=self.settings["bcrypt_rounds"], executor=self.application.password_executor,
                 now=self.now())
         except DomainError as error:
             await self.render_account(error=error.message, status=error.status)
             return
-        await account_store.delete_account(self.db, self.settings["bucket"], self.current_user)
+        await account_store.delete_account(self.db, self.application.bucket, self.current_user)
         self.clear_cookie(SESSION_COOKIE)
         self.flash("Your account and everything in it has been deleted.")
         self.redirect("/")
@@ -147,7 +147,7 @@ ROUTES = [
     (r"/account", AccountHandler),
     (r"/account/password", PasswordHandler),
     (r"/account/sessions/end-others", EndOtherSessionsHandler),
-    (r"/account/tokens", TokensHandler),
+    (r"/account/tokens", AccountTokensHandler),
     (r"/account/tokens/([0-9a-f]{64})/revoke", RevokeTokenHandler),
     (r"/account/settings", SettingsHandler),
     (r"/account/sharex.sxcu", ShareXHandler),

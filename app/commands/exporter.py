@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -15,11 +16,13 @@ from pathlib import Path
 
 from gridfs.errors import NoFile
 
-from app import utcnow
+from app.commands.database import find_user, open_database
+from app.commands.progress import CHUNK, advance_progress, progress_bar, start_progress
+from app.db import images_bucket, utcnow
 from app.errors import Invalid
-from app.images.intake import clean_filename
+from app.images.intake.spool import clean_filename
 from app.images.urls import EXTENSIONS
-from app.transfer import CHUNK, advance_progress, start_progress
+from app.text import plural, size_text
 
 IMAGE_FIELDS = ("filename", "title", "description", "visibility", "format", "width", "height",
                 "bytes", "sha256", "album_ids")
@@ -138,3 +141,24 @@ async def export_user(db, bucket, *, owner: dict, out_path: Path, progress=None,
             raise Invalid(f"Cannot write {out_path}: {error.strerror}.") from None
         raise
     return report
+
+
+def run_export(options, name: str, out: str) -> int:
+    """`export`: `name`'s originals, albums and a manifest as one zip."""
+
+    async def dump():
+        async with open_database(options) as db:
+            with progress_bar("Exporting", unit="image") as bar:
+                return await export_user(db, images_bucket(db),
+                                         owner=await find_user(db, name), out_path=Path(out),
+                                         progress=bar)
+
+    report = asyncio.run(dump())
+    print(f"Exported {plural(report.images, 'image')} ({size_text(report.bytes)}) and "
+          f"{plural(report.albums, 'album')} to {out}")
+    for image_id in report.missing:
+        print(f"  {image_id}: deleted during the export, not included")
+    for image_id in report.damaged:
+        print(f"warning: image {image_id}: stored original no longer matches its sha256 "
+              "(exported as stored)", file=sys.stderr)
+    return 1 if report.damaged else 0

@@ -12,37 +12,21 @@ import tornado.web
 
 from app.db import ALBUM_NEWEST
 from app.errors import Invalid, NotFound
-from app.images import access, albums, pagination, shares, store
-from app.images.serve import VariantSender
+from app.images import access, albums, pagination, shares
+from app.images.handlers.variants import VariantSender
 from app.images.urls import VARIANT_SUFFIX, variant_path
 from app.web import BaseHandler, safe_next
 
-PAGE_SIZE = 30
 SHARED_CACHE = "private, no-cache"
 
 
-class ShareHandler(VariantSender):
+class ShareLinkHandler(VariantSender):
     """Base of every /s/ handler: resolves the token to a live share and its target."""
 
     def set_default_headers(self) -> None:
         super().set_default_headers()
         self.set_header("Referrer-Policy", "no-referrer")
         self.set_header("X-Robots-Tag", "noindex, nofollow")
-
-    async def shared_image(self, share: dict, image_id: str | None) -> dict:
-        """The image this share opens: its target, or (album share) one of the album's."""
-        if share["kind"] == "image":
-            image = await store.find_image(self.db, share["target_id"])
-        else:
-            image = await store.find_image(self.db, image_id or "")
-            if image and (
-                share["target_id"] not in image.get("album_ids", [])
-                or image["owner_id"] != share["owner_id"]
-            ):
-                image = None
-        if image is None:
-            raise NotFound()
-        return image
 
     async def count_view(self, share: dict) -> None:
         """Count a person opening the link; HEAD (link checkers, previews) does not count."""
@@ -55,11 +39,11 @@ class ShareHandler(VariantSender):
         return base if share["kind"] == "image" else f"{base}/i/{image['_id']}"
 
 
-class SharePageHandler(ShareHandler):
+class SharePageHandler(ShareLinkHandler):
     async def get(self, token: str) -> None:
         share = await shares.live_share(self.db, token, self.now())
         if share["kind"] == "image":
-            image = await self.shared_image(share, None)
+            image = await access.shared_image(self.db, share, None)
             await self.count_view(share)
             self.render_image(token, share, image)
             return
@@ -68,9 +52,9 @@ class SharePageHandler(ShareHandler):
             raise NotFound()
         images, next_cursor = await pagination.page(
             self.db.images,
-            {"album_ids": album["_id"], "owner_id": album["owner_id"]},
+            access.shared_album_query(album),
             self.get_query_argument("before", None),
-            PAGE_SIZE,
+            pagination.PAGE_SIZE,
             ALBUM_NEWEST,
         )
         await self.count_view(share)
@@ -109,20 +93,21 @@ class ShareAlbumImageHandler(SharePageHandler):
         share = await shares.live_share(self.db, token, self.now())
         if share["kind"] != "album":
             raise NotFound()
-        image = await self.shared_image(share, image_id)
+        image = await access.shared_image(self.db, share, image_id)
         self.render_image(token, share, image, back=shares.share_path(token))
 
 
-class ShareBytesHandler(ShareHandler):
+class ShareBytesHandler(ShareLinkHandler):
     """`/s/<token>/<variant>` and `/s/<token>/i/<image_id>/<variant>`: never the original."""
 
     async def get(
         self, token: str, image_id: str | None, variant: str, include_body: bool = True
     ) -> None:
         share = await shares.live_share(self.db, token, self.now())
-        if variant == "original" or (image_id is None) != (share["kind"] == "image"):
+        if (not access.can_view_through_share(variant)
+                or (image_id is None) != (share["kind"] == "image")):
             raise NotFound()
-        image = await self.shared_image(share, image_id)
+        image = await access.shared_image(self.db, share, image_id)
         # viewer=None: a link's visitors never learn the uploaded file's name.
         await self.send_variant(image, variant, include_body=include_body, viewer=None,
                                 cache_control=SHARED_CACHE)

@@ -43,7 +43,7 @@ class RegisterHandler(AuthPageHandler):
                 raise Invalid("The two passwords do not match.")
             user = await users.create_user(
                 self.db, username, password, rounds=self.settings["bcrypt_rounds"],
-                executor=self.settings["executor"], now=self.now())
+                executor=self.application.password_executor, now=self.now())
         except DomainError as error:
             self.render_form(error.message, error.status, username=username)
             return
@@ -74,7 +74,7 @@ class LoginHandler(AuthPageHandler):
             return
         user = await users.authenticate(
             self.db, username, self.password_argument("password"),
-            rounds=self.settings["bcrypt_rounds"], executor=self.settings["executor"])
+            rounds=self.settings["bcrypt_rounds"], executor=self.application.password_executor)
         if user is None:
             self.render_form("Invalid username or password.", 400, username=username,
                              next=next_url)

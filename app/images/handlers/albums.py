@@ -9,7 +9,6 @@ from app.images import access, albums, pagination, shares
 from app.images.urls import page_path, variant_path
 from app.web import BaseHandler, safe_next
 
-PAGE_SIZE = 30
 MAX_ADD = 500
 
 
@@ -55,7 +54,7 @@ class AlbumPageHandler(BaseHandler):
             self.db.images,
             access.album_images_query(album, self.current_user),
             self.get_query_argument("before", None),
-            PAGE_SIZE,
+            pagination.PAGE_SIZE,
             ALBUM_NEWEST,
         )
         owner = await self.db.users.find_one({"_id": album["owner_id"]}, {"username": 1})

@@ -1,11 +1,11 @@
 """`/api/v1/albums`: create, list, read, edit and delete albums, and put images in them."""
 
-from app.api.base import ApiHandler
+from app.api.handlers.base import ApiHandler
 from app.db import ALBUM_NEWEST, OWNER_NEWEST
 from app.images import access, albums
 
 
-class AlbumApiHandler(ApiHandler):
+class ApiAlbumBase(ApiHandler):
     def album_json(self, album: dict, cover: dict | None = None) -> dict:
         """The JSON form of an album, with the absolute URL of its page. `cover` replaces the
         stored cover for viewers other than the owner (see `access.visible_cover`)."""
@@ -17,7 +17,7 @@ class AlbumApiHandler(ApiHandler):
                 "page_url": self.absolute_url(f"/a/{album['_id']}")}
 
 
-class AlbumsHandler(AlbumApiHandler):
+class ApiAlbumsHandler(ApiAlbumBase):
     """`GET` my albums (newest first, paginated); `POST` a new one (201)."""
 
     async def get(self) -> None:
@@ -32,7 +32,7 @@ class AlbumsHandler(AlbumApiHandler):
         self.write_json(self.album_json(album), 201)
 
 
-class AlbumHandler(AlbumApiHandler):
+class ApiAlbumHandler(ApiAlbumBase):
     """One album: `GET` if visible, `PATCH`/`DELETE` by its owner (its images stay)."""
 
     async def get(self, album_id: str) -> None:
@@ -52,7 +52,7 @@ class AlbumHandler(AlbumApiHandler):
         self.no_content()
 
 
-class AlbumImagesHandler(ApiHandler):
+class ApiAlbumImagesHandler(ApiHandler):
     """`GET`: the album's images this requester may see, newest first, paginated."""
 
     async def get(self, album_id: str) -> None:
@@ -61,7 +61,7 @@ class AlbumImagesHandler(ApiHandler):
                               ALBUM_NEWEST, self.image_json)
 
 
-class AlbumImageHandler(ApiHandler):
+class ApiAlbumImageHandler(ApiHandler):
     """`PUT` puts one of my images in my album, `DELETE` takes it out (both 204, idempotent)."""
 
     async def put(self, album_id: str, image_id: str) -> None:
@@ -78,8 +78,8 @@ class AlbumImageHandler(ApiHandler):
 
 
 ROUTES = [
-    (r"/api/v1/albums", AlbumsHandler),
-    (r"/api/v1/albums/([^/]+)", AlbumHandler),
-    (r"/api/v1/albums/([^/]+)/images", AlbumImagesHandler),
-    (r"/api/v1/albums/([^/]+)/images/([^/]+)", AlbumImageHandler),
+    (r"/api/v1/albums", ApiAlbumsHandler),
+    (r"/api/v1/albums/([^/]+)", ApiAlbumHandler),
+    (r"/api/v1/albums/([^/]+)/images", ApiAlbumImagesHandler),
+    (r"/api/v1/albums/([^/]+)/images/([^/]+)", ApiAlbumImageHandler),
 ]

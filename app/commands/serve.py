@@ -20,8 +20,17 @@ from collections.abc import Callable
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from app import MAX_BODY_BYTES, config, make_app
+from app import config
+from app.application import MAX_BODY_BYTES, make_app
+from app.commands.database import database
 from app.db import connect, ensure_indexes
+from app.text import plural
+
+
+def run_serve(options) -> int:
+    """`serve`: the web server, on the embedded database unless a URI is given."""
+    with database(options, exclusive=True) as (uri, alive):
+        return run(options, uri, alive)
 
 
 def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) -> int:
@@ -34,7 +43,7 @@ def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) ->
     host = "localhost" if local else options.address
     workers = max(1, options.workers)
     print(f"Pixvault listening on http://{host}:{options.port}/ "
-          f"({workers} worker{'s' if workers > 1 else ''}; Ctrl-C to stop)", flush=True)
+          f"({plural(workers, 'worker')}; Ctrl-C to stop)", flush=True)
     if workers == 1:
         return asyncio.run(_serve(options, uri, secret, sockets, database_alive))
     return _supervise(options, uri, secret, sockets, workers, database_alive)
@@ -46,7 +55,7 @@ async def _serve(options, uri: str, secret: str, sockets: list[socket.socket],
     try:
         db = client[options.database]
         await ensure_indexes(db)
-        app = make_app({**options.as_dict(), "db": db, "cookie_secret": secret})
+        app = make_app({**options.as_dict(), "cookie_secret": secret}, db=db)
         server = HTTPServer(app, xheaders=options.xheaders, max_body_size=MAX_BODY_BYTES)
         server.add_sockets(sockets)
         stop = asyncio.Event()
@@ -61,7 +70,7 @@ async def _serve(options, uri: str, secret: str, sockets: list[socket.socket],
             print("The embedded database stopped; stopping.", file=sys.stderr, flush=True)
         server.stop()
         await server.close_all_connections()
-        app.settings["executor"].shutdown(wait=True)
+        app.close()
         return 1 if failed else 0
     finally:
         await client.close()

@@ -1,8 +1,8 @@
-"""`/admin`: the site's totals and its users, for admins only.
+"""What the admin pages (and `/metrics`) read and change: site totals, the list of users,
+and disabling or deleting another account.
 
-Everyone else, signed in or not, gets the ordinary 404 page: the admin pages are not even
-confirmed to exist. Admins disable, enable and delete other accounts here; nobody can
-disable or delete themselves here, so an admin cannot lock themselves out by a slip.
+Nobody can disable or delete themselves here, so an admin cannot lock themselves out by a
+slip.
 
 Disabling is a reversible suspension: it ends the user's sessions at once, and while the
 flag is set sign-in is refused and their API tokens answer 401 (`sessions.user_for_token`
@@ -16,13 +16,9 @@ import datetime
 
 from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
-from tornado.httputil import url_concat
 
-from app.auth import account_store, sessions
+from app.auth import accounts, sessions
 from app.errors import Invalid, NotFound
-from app.ids import ID_PATTERN
-from app.images.intake import size_text
-from app.web import BaseHandler
 
 PAGE_SIZE = 50
 
@@ -31,8 +27,6 @@ def is_admin(user: dict | None) -> bool:
     """True if `user` is a signed-in admin."""
     return user is not None and user.get("role") == "admin"
 
-
-# ----- store: what the admin pages and /metrics read and change -----
 
 async def site_totals(db: AsyncDatabase, now: datetime.datetime) -> dict[str, int]:
     """Users, images, albums, bytes stored (the sum of users' `used_bytes`) and live share
@@ -101,50 +95,5 @@ async def delete_user(db: AsyncDatabase, bucket: AsyncGridFSBucket, actor: dict,
                       user_id: str) -> dict:
     """Delete another user and everything they own (as account deletion does)."""
     user = await _other_user(db, actor, user_id)
-    await account_store.delete_account(db, bucket, user)
+    await accounts.delete_account(db, bucket, user)
     return user
-
-
-# ----- handlers -----
-
-class AdminHandler(BaseHandler):
-    """Base of the admin pages: anyone but an admin gets the site's ordinary 404."""
-
-    async def prepare(self) -> None:
-        await super().prepare()
-        if not is_admin(self.current_user):
-            raise NotFound()
-        # Lists of accounts are nobody else's business: no shared or browser cache keeps them.
-        self.set_header("Cache-Control", "no-store")
-
-
-class AdminPageHandler(AdminHandler):
-    async def get(self) -> None:
-        after = self.get_query_argument("after", None)
-        users, next_after = await list_users(self.db, after)
-        self.render("admin.html", totals=await site_totals(self.db, self.now()), users=users,
-                    after=after, next_after=next_after, size_text=size_text)
-
-
-class UserActionHandler(AdminHandler):
-    """`POST /admin/users/<id>/(disable|enable|delete)`, then back to the same page."""
-
-    async def post(self, user_id: str, action: str) -> None:
-        if action == "delete":
-            user = await delete_user(self.db, self.settings["bucket"], self.current_user,
-                                     user_id)
-            self.flash(f"Deleted {user['username']} and everything they owned.")
-        else:
-            user = await set_disabled(self.db, self.current_user, user_id, action == "disable")
-            self.flash(f"Disabled {user['username']}: signed out everywhere, API tokens paused."
-                       if action == "disable" else f"Enabled {user['username']}.")
-        # Built here from a fixed path, so the form field cannot send the admin elsewhere.
-        after = self.get_body_argument("after", "")
-        self.redirect(url_concat("/admin", {"after": after}) if after else "/admin")
-        return
-
-
-ROUTES = [
-    (r"/admin", AdminPageHandler),
-    (rf"/admin/users/({ID_PATTERN})/(disable|enable|delete)", UserActionHandler),
-]

@@ -1,8 +1,9 @@
 """`/api/v1/me` and `/api/v1/tokens`: who I am, and my API tokens."""
 
-from app.api.base import ApiHandler
+from app.api.handlers.base import ApiHandler
 from app.auth import tokens
 from app.errors import Forbidden
+from app.images import fields
 
 
 def token_json(token: dict) -> dict:
@@ -11,18 +12,18 @@ def token_json(token: dict) -> dict:
             "last_used": token["last_used"]}
 
 
-class MeHandler(ApiHandler):
+class ApiMeHandler(ApiHandler):
     async def get(self) -> None:
         user = self.current_user
         self.write_json({
             "id": user["_id"], "username": user["username"], "role": user["role"],
             "created": user["created"],
-            "default_visibility": user.get("settings", {}).get("default_visibility", "private"),
+            "default_visibility": fields.default_visibility(user),
             "used_bytes": user.get("used_bytes", 0), "quota_bytes": user.get("quota_bytes"),
         })
 
 
-class TokensHandler(ApiHandler):
+class ApiTokensHandler(ApiHandler):
     """`GET` my tokens (newest first); `POST` a new one, from a browser session only."""
 
     async def get(self) -> None:
@@ -40,7 +41,7 @@ class TokensHandler(ApiHandler):
         self.write_json({**token_json(token), "token": secret}, 201)
 
 
-class TokenHandler(ApiHandler):
+class ApiTokenHandler(ApiHandler):
     """`DELETE /api/v1/tokens/{id}`: revoke one of my tokens (204), this one included."""
 
     async def delete(self, token_id: str) -> None:
@@ -49,7 +50,7 @@ class TokenHandler(ApiHandler):
 
 
 ROUTES = [
-    (r"/api/v1/me", MeHandler),
-    (r"/api/v1/tokens", TokensHandler),
-    (r"/api/v1/tokens/([^/]+)", TokenHandler),
+    (r"/api/v1/me", ApiMeHandler),
+    (r"/api/v1/tokens", ApiTokensHandler),
+    (r"/api/v1/tokens/([^/]+)", ApiTokenHandler),
 ]

@@ -18,6 +18,7 @@ from streaming_form_data.targets import BaseTarget, ValueTarget
 from streaming_form_data.validators import MaxSizeValidator, ValidationError
 
 from app.errors import Invalid, TooLarge
+from app.text import size_text
 
 FORM_FIELDS = ("title", "visibility", "album", "url", "description")
 MAX_FIELD_BYTES = 10_000
@@ -46,24 +47,18 @@ def clean_filename(name: str | None) -> str:
     return name.strip().lstrip(".")[:200]
 
 
-def size_text(size: int) -> str:
-    """A byte count as people read it: '1.5 GB', '50 MB', '900 KB', '12 bytes'."""
-    for unit, scale in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
-        if size >= scale:
-            return f"{size / scale:.3g} {unit}"
-    return f"{size} bytes"
+class Spool:
+    """Writes one file's bytes to a private temporary file (mode 0600), hashing them and
+    enforcing the size limit as they arrive."""
 
-
-class _Spool:
-    """Writes one file's bytes to a private temporary file, enforcing the size limit."""
-
-    def __init__(self, directory: str | None, max_bytes: int):
+    def __init__(self, directory: str | None, max_bytes: int, filename: str | None = None):
         self.max_bytes = max_bytes
         fd, path = tempfile.mkstemp(prefix="pixvault-", dir=directory)
         self.handle = os.fdopen(fd, "wb")
-        self.file = SpooledFile(Path(path))
+        self.file = SpooledFile(Path(path), filename=clean_filename(filename))
 
     def write(self, chunk: bytes) -> None:
+        """Append `chunk`; `TooLarge` once the file passes the limit."""
         self.file.size += len(chunk)
         if self.file.size > self.max_bytes:
             raise TooLarge(f"Each image must be at most {size_text(self.max_bytes)}.")
@@ -102,7 +97,7 @@ class Intake:
         self.max_files = max_files
         self.temp_dir = temp_dir
         self.files: list[SpooledFile] = []
-        self._spool: _Spool | None = None
+        self._spool: Spool | None = None
         content_type = headers.get("Content-Type", "")
         if content_type.startswith("multipart/form-data"):
             try:
@@ -127,8 +122,7 @@ class Intake:
     def start_file(self, filename: str | None) -> None:
         if len(self.files) >= self.max_files:
             raise Invalid(f"At most {self.max_files} files per upload.")
-        self._spool = _Spool(self.temp_dir, self.max_file_bytes)
-        self._spool.file.filename = clean_filename(filename)
+        self._spool = Spool(self.temp_dir, self.max_file_bytes, filename)
         self.files.append(self._spool.file)
 
     def write(self, chunk: bytes) -> None:

@@ -6,11 +6,10 @@ import tornado.web
 from app.auth import users
 from app.db import OWNER_NEWEST, VISIBILITY_NEWEST
 from app.errors import NotFound
-from app.images import access, album_pages, albums, pagination, shares, store
+from app.images import access, albums, pagination, shares, store
+from app.images.handlers.albums import covers
 from app.images.urls import page_path, variant_path
 from app.web import BaseHandler, safe_next
-
-PAGE_SIZE = 30
 
 
 class HomeHandler(BaseHandler):
@@ -21,7 +20,7 @@ class HomeHandler(BaseHandler):
             self.db.images,
             access.LISTED,
             self.get_query_argument("before", None),
-            PAGE_SIZE,
+            pagination.PAGE_SIZE,
             VISIBILITY_NEWEST,
         )
         self.render(
@@ -36,7 +35,7 @@ class GalleryHandler(BaseHandler):
             self.db.images,
             {"owner_id": self.current_user["_id"]},
             self.get_query_argument("before", None),
-            PAGE_SIZE,
+            pagination.PAGE_SIZE,
             OWNER_NEWEST,
         )
         mine = await albums.owner_albums(self.db, self.current_user["_id"])
@@ -63,10 +62,10 @@ class ProfileHandler(BaseHandler):
             self.db.images,
             {"owner_id": user["_id"], **access.LISTED},
             self.get_query_argument("before", None),
-            PAGE_SIZE,
+            pagination.PAGE_SIZE,
             OWNER_NEWEST,
         )
-        public_albums = await albums.owner_albums(self.db, user["_id"], public_only=True)
+        public_albums = await albums.owner_albums(self.db, user["_id"], only=access.LISTED)
         self.render(
             "profile.html",
             profile=user,
@@ -75,7 +74,7 @@ class ProfileHandler(BaseHandler):
             albums=public_albums,
             href=page_path,
             src=variant_path,
-            covers=await album_pages.covers(self.db, public_albums, None),
+            covers=await covers(self.db, public_albums, None),
         )
 
 
@@ -119,7 +118,7 @@ class ImageDeleteHandler(BaseHandler):
     @tornado.web.authenticated
     async def post(self, image_id: str) -> None:
         image = await access.deletable_image(self.db, image_id, self.current_user)
-        await store.delete_image(self.db, self.settings["bucket"], image)
+        await store.delete_image(self.db, self.application.bucket, image)
         self.flash("Image deleted.")
         self.redirect(safe_next(self.get_body_argument("return", ""), "/gallery"))
         return

@@ -1,0 +1,1 @@
+"""Site administration: totals, users, roles (`store`), and the `/admin` pages (`handlers`)."""

@@ -1,0 +1,22 @@
+"""`/api`: the human-readable guide to the JSON API, with copy-paste curl examples, and
+`/api/v1/openapi.json`, the machine-readable one."""
+
+from app.api.handlers.base import ApiHandler
+from app.api.openapi import document
+from app.web import BaseHandler
+
+
+class ApiGuideHandler(BaseHandler):
+    def get(self) -> None:
+        self.render("api.html", base=self.absolute_url(""))
+
+
+class ApiDocumentHandler(ApiHandler):
+    login_required = False
+    accepts_bearer = False  # a stale token a tool attaches must not hide the document
+
+    def get(self) -> None:
+        self.write_json(document(self.absolute_url("/api/v1")))
+
+
+ROUTES = [(r"/api", ApiGuideHandler), (r"/api/v1/openapi\.json", ApiDocumentHandler)]

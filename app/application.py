@@ -1,0 +1,78 @@
+"""The web application: `make_app()` builds a `Pixvault` with its long-lived services and the
+routes of every feature."""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import tornado.web
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app import db as database
+from app import health, metrics
+from app.admin.handlers import ROUTES as ADMIN_ROUTES
+from app.api.handlers import ROUTES as API_ROUTES
+from app.auth.handlers import ROUTES as AUTH_ROUTES
+from app.config import DEFAULTS
+from app.images.cache import VariantCache
+from app.images.handlers import ROUTES as IMAGE_ROUTES
+from app.images.handlers.ui import UI_METHODS
+from app.web import NotFoundHandler
+
+ROOT = Path(__file__).resolve().parent.parent
+# Forms and JSON bodies are small; upload handlers raise the limit for their own request
+# while they stream it to disk (UploadReceiver.prepare).
+MAX_BODY_BYTES = 1024 * 1024
+# Tornado's own settings, the same for every deployment.
+TORNADO_SETTINGS = {
+    "template_path": str(ROOT / "templates"),
+    "static_path": str(ROOT / "static"),
+    "xsrf_cookies": True,
+    "login_url": "/auth/login",
+    "default_handler_class": NotFoundHandler,
+    "ui_methods": UI_METHODS,
+    "log_function": metrics.log_request,
+}
+
+
+class Pixvault(tornado.web.Application):
+    """The application and the services every handler reaches through it.
+
+    `settings` holds options only; services are attributes, built once here and closed by
+    `close()`: the database handle (the caller owns its client), the GridFS bucket, two
+    bounded thread pools (image work and password hashing, so neither can starve the
+    other), the variant cache, the metrics registry and the clock (tests replace it).
+    """
+
+    def __init__(self, options: dict, *, db: AsyncDatabase, clock=database.utcnow):
+        settings = {**DEFAULTS, **TORNADO_SETTINGS, **options}
+        # Code autoreload would re-exec the process and orphan the embedded database, so
+        # debug mode gives tracebacks and template reloading only.
+        if settings["debug"]:
+            settings.update(autoreload=False, serve_traceback=True,
+                            compiled_template_cache=False)
+        super().__init__([*health.ROUTES, *AUTH_ROUTES, *IMAGE_ROUTES, *API_ROUTES,
+                          *ADMIN_ROUTES, *metrics.ROUTES], **settings)
+        self.db = db
+        self.bucket = database.images_bucket(db)
+        self.clock = clock
+        cores = os.cpu_count() or 2
+        self.image_executor = ThreadPoolExecutor(cores, thread_name_prefix="pixvault-image")
+        self.password_executor = ThreadPoolExecutor(cores, thread_name_prefix="pixvault-bcrypt")
+        self.variant_cache = VariantCache(settings["cache_mb"] * 1024 * 1024)
+        # Per application, not the global registry: every app (and test) counts on its own.
+        self.metrics = metrics.Metrics()
+        # Uploads by URL refuse loopback addresses; tests that serve the remote file from
+        # this machine turn this on.
+        self.fetch_allows_loopback = False
+
+    def close(self) -> None:
+        """Stop the thread pools, letting running work finish."""
+        self.image_executor.shutdown(wait=True)
+        self.password_executor.shutdown(wait=True)
+
+
+def make_app(options: dict, *, db: AsyncDatabase, clock=database.utcnow) -> Pixvault:
+    """Build the application; `options` must hold `cookie_secret`, anything else falls
+    back to the defaults in `app.config`. Call `close()` on it at stop."""
+    return Pixvault(options, db=db, clock=clock)

@@ -1,0 +1,38 @@
+"""`createuser` and `createtoken`: accounts and API tokens from the operator's shell."""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from app.auth import tokens, users
+from app.commands.database import find_user, open_database
+from app.db import ensure_indexes, utcnow
+
+
+def run_createuser(options, name: str, password: str, admin: bool) -> int:
+    """`createuser`: one account."""
+
+    async def create() -> None:
+        async with open_database(options) as db:
+            await ensure_indexes(db)
+            with ThreadPoolExecutor(max_workers=1) as executor:
+                await users.create_user(db, name, password, rounds=options.bcrypt_rounds,
+                                        executor=executor, now=utcnow(),
+                                        role="admin" if admin else "user")
+
+    asyncio.run(create())
+    print(f"Created user {name}")
+    return 0
+
+
+def run_createtoken(options, name: str, token_name: str) -> int:
+    """`createtoken`: prints the secret alone, so `TOKEN=$(manage.py createtoken ...)` works."""
+
+    async def create() -> str:
+        async with open_database(options) as db:
+            await ensure_indexes(db)
+            _, secret = await tokens.create_token(db, (await find_user(db, name))["_id"],
+                                                  token_name, now=utcnow())
+            return secret
+
+    print(asyncio.run(create()))
+    return 0

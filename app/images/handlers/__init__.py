@@ -1,0 +1,11 @@
+"""The image pages, forms and byte URLs (Tornado handlers) and their routes."""
+
+from app.images.handlers import albums, gallery, shares, upload, variants
+
+ROUTES = [
+    *gallery.ROUTES,
+    *variants.ROUTES,
+    *albums.ROUTES,
+    *shares.ROUTES,
+    *upload.ROUTES,
+]
