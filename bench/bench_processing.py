@@ -15,8 +15,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import pillow_heif  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
+import pillow_heif
+from PIL import Image, ImageDraw
 
 pillow_heif.register_heif_opener()
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (  # noqa: E402
+from harness import (
     HOST,
     PixvaultServer,
     Session,
@@ -48,8 +48,8 @@ from harness import (  # noqa: E402
     free_port,
     upload_bytes,
 )
-from PIL import Image  # noqa: E402
-from pymongo import MongoClient  # noqa: E402
+from PIL import Image
+from pymongo import MongoClient
 
 
 def photo_jpeg(target: int) -> bytes:

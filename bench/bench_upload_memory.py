@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (  # noqa: E402
+from harness import (
     PixvaultServer,
     RssSampler,
     Session,
@@ -37,7 +37,7 @@ from harness import (  # noqa: E402
     status_kb,
     upload_bytes,
 )
-from PIL import Image  # noqa: E402
+from PIL import Image
 
 MIB = 1024 * 1024
 CONTROL = "control: big body, unpaced, to /auth/login (not streamed)"

@@ -9,10 +9,10 @@ from tornado.testing import bind_unused_port
 
 from app.application import MAX_BODY_BYTES
 from app.metrics import Metrics, is_loopback
+from tests.admin.test_handlers import make_admin
 from tests.api.conftest import Api, create_token
 from tests.client import Client, text, upload_one
 from tests.images.images import jpeg
-from tests.test_admin import make_admin
 
 
 def samples(response) -> dict[tuple[str, tuple], float]:

@@ -46,7 +46,6 @@ class UserActionHandler(AdminHandler):
         # Built here from a fixed path, so the form field cannot send the admin elsewhere.
         after = self.get_body_argument("after", "")
         self.redirect(url_concat("/admin", {"after": after}) if after else "/admin")
-        return
 
 
 ROUTES = [

@@ -20,7 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from app.auth import accounts, sessions
 from app.errors import Invalid, NotFound
 
-PAGE_SIZE = 50
+USERS_PER_PAGE = 50
 
 
 def is_admin(user: dict | None) -> bool:
@@ -49,16 +49,16 @@ async def site_totals(db: AsyncDatabase, now: datetime.datetime) -> dict[str, in
 
 
 async def list_users(db: AsyncDatabase, after: str | None) -> tuple[list[dict], str | None]:
-    """Up to `PAGE_SIZE` users by name after the name key `after`, each with its
+    """Up to `USERS_PER_PAGE` users by name after the name key `after`, each with its
     `image_count`, and the key to continue from (None on the last page).
 
     Keyset pagination on the unique `username_key` index: every page costs the same.
     """
     query = {"username_key": {"$gt": after}} if after else {}
     users = await (db.users.find(query, {"password_hash": 0}).sort("username_key", 1)
-                   .limit(PAGE_SIZE + 1).to_list())
-    more = len(users) > PAGE_SIZE
-    users = users[:PAGE_SIZE]
+                   .limit(USERS_PER_PAGE + 1).to_list())
+    more = len(users) > USERS_PER_PAGE
+    users = users[:USERS_PER_PAGE]
     # One grouped query for the page, answered by the (owner_id, ...) index.
     counts = await (await db.images.aggregate([
         {"$match": {"owner_id": {"$in": [user["_id"] for user in users]}}},

@@ -136,7 +136,7 @@ async def export_user(db, bucket, *, owner: dict, out_path: Path, progress=None,
         with contextlib.suppress(Exception):
             zf.close()
         out.close()
-        Path(temp).unlink(missing_ok=True)
+        Path(temp).unlink(missing_ok=True)  # noqa: ASYNC240 - a command, not a server
         if isinstance(error, OSError):  # a full disk, say
             raise Invalid(f"Cannot write {out_path}: {error.strerror}.") from None
         raise

@@ -14,7 +14,7 @@ from app.commands.progress import CHUNK, advance_progress, progress_bar, start_p
 from app.config import DEFAULTS
 from app.db import ensure_indexes, images_bucket, utcnow
 from app.errors import DomainError, Invalid, TooLarge
-from app.images import fields as image_fields
+from app.images.fields import check_visibility
 from app.images.ingest import decode_limits, ingest, max_upload_bytes
 from app.images.intake.spool import Spool, SpooledFile
 from app.images.processing.pipeline import Limits
@@ -90,8 +90,8 @@ async def import_directory(db, bucket, executor, *, owner: dict, directory: Path
     (over `max_bytes`) files are skipped with a reason. `progress` counts bytes. `Invalid`
     for a bad visibility or folder, before anything is imported."""
     if visibility is not None:
-        image_fields.check_visibility(visibility)
-    if not directory.is_dir():
+        check_visibility(visibility)
+    if not directory.is_dir():  # noqa: ASYNC240 - a command, not a server
         raise Invalid(f"{directory} is not a folder.")
     report = ImportReport()
     files = await asyncio.to_thread(_scan, directory, report)

@@ -2,7 +2,6 @@
 
 from app.images import access
 
-VARIANTS = ("original", "full", "large", "thumb", "thumb2x")
 # An optional extension after a variant (/i/<id>/full.jpg) pleases chat apps and people;
 # the bytes decide the type, never the extension.
 VARIANT_SUFFIX = r"(original|full|large|thumb|thumb2x)(?:\.[A-Za-z0-9]{1,5})?"

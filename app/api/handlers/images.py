@@ -1,7 +1,7 @@
 """`/api/v1/images`: upload (file, raw body or URL), list mine, read, edit and delete one.
 
 Uploads stream through the same `UploadReceiver` and `ingest()` as the web form; an upload by
-URL is fetched (SSRF-safe, `app.images.remote`) into the same kind of spool first.
+URL is fetched (SSRF-safe, `app.images.intake.remote`) into the same kind of spool first.
 """
 
 import tornado.web

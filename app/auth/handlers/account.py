@@ -9,8 +9,7 @@ import json
 
 import tornado.web
 
-from app.auth import accounts as account_store
-from app.auth import sessions, tokens
+from app.auth import accounts, sessions, tokens
 from app.auth.sharex import sharex_config
 from app.errors import DomainError
 from app.ids import token_digest
@@ -51,7 +50,7 @@ class PasswordHandler(AccountPageHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         try:
-            await account_store.change_password(
+            await accounts.change_password(
                 self.db, self.current_user, self.password_argument("current_password"),
                 self.password_argument("new_password"), rounds=self.settings["bcrypt_rounds"],
                 executor=self.application.password_executor, keep_session=self.session_token,
@@ -61,7 +60,6 @@ class PasswordHandler(AccountPageHandler):
             return
         self.back("Password changed. Your other sessions are signed out and your API tokens "
                   "revoked.", "password")
-        return
 
 
 class EndOtherSessionsHandler(AccountPageHandler):
@@ -70,7 +68,6 @@ class EndOtherSessionsHandler(AccountPageHandler):
         ended = await sessions.end_other_sessions(self.db, self.current_user["_id"],
                                                   self.session_token)
         self.back(f"Signed out {ended} other session{'s' if ended != 1 else ''}.", "sessions")
-        return
 
 
 class AccountTokensHandler(AccountPageHandler):
@@ -93,16 +90,14 @@ class RevokeTokenHandler(AccountPageHandler):
     async def post(self, token_id: str) -> None:
         await tokens.revoke_token(self.db, self.current_user["_id"], token_id)
         self.back("Token revoked.", "tokens")
-        return
 
 
 class SettingsHandler(AccountPageHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
-        await account_store.set_default_visibility(
+        await accounts.set_default_visibility(
             self.db, self.current_user["_id"], self.get_body_argument("visibility", ""))
         self.back("Settings saved.", "settings")
-        return
 
 
 class ShareXHandler(AccountPageHandler):
@@ -111,7 +106,6 @@ class ShareXHandler(AccountPageHandler):
     @tornado.web.authenticated
     def get(self) -> None:
         self.redirect("/account#sharex")
-        return
 
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -129,18 +123,17 @@ class DeleteAccountHandler(AccountPageHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         try:
-            await account_store.check_password(
+            await accounts.check_password(
                 self.db, self.current_user, self.password_argument("password"),
                 rounds=self.settings["bcrypt_rounds"], executor=self.application.password_executor,
                 now=self.now())
         except DomainError as error:
             await self.render_account(error=error.message, status=error.status)
             return
-        await account_store.delete_account(self.db, self.application.bucket, self.current_user)
+        await accounts.delete_account(self.db, self.application.bucket, self.current_user)
         self.clear_cookie(SESSION_COOKIE)
         self.flash("Your account and everything in it has been deleted.")
         self.redirect("/")
-        return
 
 
 ROUTES = [

@@ -50,7 +50,6 @@ class RegisterHandler(AuthPageHandler):
         await self.sign_in(user)
         self.flash(f"Welcome to Pixvault, {user['username']}!")
         self.redirect("/gallery")
-        return
 
 
 class LoginHandler(AuthPageHandler):
@@ -82,7 +81,6 @@ class LoginHandler(AuthPageHandler):
         await throttle.succeeded(self.db, limits)
         await self.sign_in(user)
         self.redirect(next_url or "/gallery")
-        return
 
 
 class LogoutHandler(BaseHandler):
@@ -92,7 +90,6 @@ class LogoutHandler(BaseHandler):
         self.clear_cookie(SESSION_COOKIE)
         self.flash("You are signed out.")
         self.redirect("/")
-        return
 
 
 ROUTES = [

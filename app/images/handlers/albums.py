@@ -44,7 +44,6 @@ class AlbumsHandler(BaseHandler):
         )
         self.flash("Album created.")
         self.redirect(f"/a/{album['_id']}")
-        return
 
 
 class AlbumPageHandler(BaseHandler):
@@ -91,7 +90,6 @@ class AlbumEditHandler(BaseHandler):
         await albums.update_album(self.db, album, changes)
         self.flash("Album saved.")
         self.redirect(f"/a/{album['_id']}")
-        return
 
 
 class AlbumDeleteHandler(BaseHandler):
@@ -101,7 +99,6 @@ class AlbumDeleteHandler(BaseHandler):
         await albums.delete_album(self.db, album)
         self.flash("Album deleted; its images are still in your gallery.")
         self.redirect("/albums")
-        return
 
 
 class AlbumAddImagesHandler(BaseHandler):
@@ -124,7 +121,6 @@ class AlbumAddImagesHandler(BaseHandler):
         self.flash(f"Added {len(images)} image{'s' if len(images) != 1 else ''} "
                    f"to {album['title']}.")
         self.redirect(safe_next(self.get_body_argument("return", ""), f"/a/{album['_id']}"))
-        return
 
 
 class AlbumRemoveImageHandler(BaseHandler):
@@ -135,7 +131,6 @@ class AlbumRemoveImageHandler(BaseHandler):
         await albums.remove_image(self.db, album, image)
         self.flash("Removed from the album.")
         self.redirect(safe_next(self.get_body_argument("return", ""), f"/a/{album['_id']}"))
-        return
 
 
 ROUTES = [

@@ -111,7 +111,6 @@ class ImageEditHandler(BaseHandler):
         await store.update_image(self.db, image, changes)
         self.flash("Saved.")
         self.redirect(safe_next(self.get_body_argument("return", ""), page_path(image)))
-        return
 
 
 class ImageDeleteHandler(BaseHandler):
@@ -121,7 +120,6 @@ class ImageDeleteHandler(BaseHandler):
         await store.delete_image(self.db, self.application.bucket, image)
         self.flash("Image deleted.")
         self.redirect(safe_next(self.get_body_argument("return", ""), "/gallery"))
-        return
 
 
 ROUTES = [

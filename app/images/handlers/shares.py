@@ -141,7 +141,6 @@ class CreateShareHandler(BaseHandler):
             f"{self.absolute_url(shares.share_path(token))}"
         )
         self.redirect(f"/{'i' if self.kind == 'image' else 'a'}/{target['_id']}#shares")
-        return
 
 
 class CreateAlbumShareHandler(CreateShareHandler):
@@ -154,7 +153,6 @@ class RevokeShareHandler(BaseHandler):
         await shares.revoke_share(self.db, self.current_user["_id"], share_id, self.now())
         self.flash("Share link revoked.")
         self.redirect(safe_next(self.get_body_argument("return", ""), "/gallery"))
-        return
 
 
 ROUTES = [

@@ -50,7 +50,6 @@ class UploadHandler(UploadReceiver):
         else:
             self.flash(f"Uploaded {plural(len(stored), 'image')}.")
         self.redirect("/gallery")
-        return
 
 
 ROUTES = [(r"/upload", UploadHandler)]

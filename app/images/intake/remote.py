@@ -225,7 +225,7 @@ async def fetch_url(url: str, dest: typing.BinaryIO, policy: FetchPolicy) -> Fet
             )
             try:
                 response = await client.fetch(request, raise_error=False)
-            except Exception as err:
+            except Exception as err:  # noqa: BLE001 - every failure becomes a 4xx reason
                 if hop.too_large:
                     limit = f"{policy.max_bytes:,} bytes"
                     raise TooLarge(f"The file at that URL is larger than {limit}") from None

@@ -4,12 +4,12 @@ Plain synchronous functions meant for a thread-pool executor: no database, no To
 I/O beyond reading the uploaded file.
 
 Variants (`ProcessedImage.variants` keys):
-- `full`: the picture at full size without private metadata; see `app.images.full`.
+- `full`: the picture at full size without private metadata; see `app.images.processing.full`.
 - `large.webp` (fits 1600x1600), `thumb2x.webp` (640) and `thumb.webp` (320): upright, ICC
   kept, never upscaled, each derived from the previous one. An animation's `large.webp` is
   animated; its thumbs are its first frame.
 - `large.avif`, `thumb2x.avif`, `thumb.avif`: stills only, and only when AVIF is at least 15 %
-  smaller than the WebP (see `app.images.encode`).
+  smaller than the WebP (see `app.images.processing.encode`).
 
 Animations (GIF, APNG, animated WebP/AVIF) keep their animation in `full` and `large.webp`.
 EXIF orientation is ignored for them: it is rare there, and honouring it would mean
@@ -54,8 +54,6 @@ from app.images.processing.pixels import (
     upright,
 )
 
-__all__ = ["ACCEPTED_FORMATS", "Limits", "ProcessedImage", "Variant", "process_image"]
-
 LARGE, THUMB2X, THUMB = 1600, 640, 320
 
 
@@ -95,7 +93,7 @@ class ProcessedImage:
     variants: dict[str, Variant]
 
 
-def process_image(path: str, limits: Limits = Limits()) -> ProcessedImage:  # noqa: B008
+def process_image(path: str, limits: Limits = Limits()) -> ProcessedImage:
     """Identify, validate and decode the image at `path`, and build its variants.
 
     Raises `Unsupported` when the bytes are not one of the accepted formats and `Invalid`

@@ -24,7 +24,7 @@ def orientation_of(im: Image.Image) -> int:
     """The EXIF (or XMP tiff:Orientation) value 1-8 of an opened image; 1 when absent."""
     try:
         value = im.getexif().get(ExifTags.Base.Orientation, 1)
-    except Exception:  # malformed EXIF must not reject an otherwise good picture
+    except Exception:  # noqa: BLE001 - malformed EXIF must not reject a good picture
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 

@@ -162,7 +162,7 @@ async def test_unknown_user_is_404(root):
 
 
 async def test_user_list_pages_by_name(root, db, monkeypatch, clock):
-    monkeypatch.setattr(admin_store, "PAGE_SIZE", 2)
+    monkeypatch.setattr(admin_store, "USERS_PER_PAGE", 2)
     for name in ("dora", "Carl", "bea", "eve"):
         await db.users.insert_one({"_id": f"{name:_<22}", "username": name,
                                    "username_key": name.casefold(), "password_hash": "x",

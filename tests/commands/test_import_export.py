@@ -1,4 +1,5 @@
-"""Bulk import of a folder (`app.transfer`) and export to a zip (`app.exporter`)."""
+"""Bulk import of a folder (`app.commands.importer`) and export to a zip
+(`app.commands.exporter`), tested together for the round trip."""
 
 import hashlib
 import json

@@ -1,6 +1,6 @@
 """Share links and albums through the API, and `/api/v1/me`."""
 
-from tests.api.test_images import api_upload
+from tests.api.handlers.test_images import api_upload
 from tests.client import json_body, text
 from tests.images.images import jpeg, png
 
