@@ -69,7 +69,11 @@ class Unsupported(DomainError):
 
 
 class RateLimited(DomainError):
-    """Too many attempts; try again later (429)."""
+    """Too many attempts; try again in `retry_after` seconds (429 with `Retry-After`)."""
 
     status = 429
     code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int = 60):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))

@@ -15,7 +15,7 @@ import tornado.web
 
 from app.auth import sessions, tokens
 from app.db import DB_UNAVAILABLE
-from app.errors import NOT_FOUND_MESSAGE, DomainError, NotFound
+from app.errors import NOT_FOUND_MESSAGE, DomainError, NotFound, RateLimited
 
 SESSION_COOKIE = "session"
 FLASH_COOKIE = "flash"
@@ -169,11 +169,17 @@ class BaseHandler(tornado.web.RequestHandler):
             return
         super().log_exception(typ, value, tb)
 
+    def set_error_headers(self, error: BaseException | None) -> None:
+        """Headers an error answer carries, however it is rendered: `Retry-After` on 429."""
+        if isinstance(error, RateLimited):
+            self.set_header("Retry-After", str(error.retry_after))
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         message = _error_message(status_code, kwargs.get("exc_info"))
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        self.set_error_headers(error)
         if self.wants_json():
             code = ERROR_CODES.get(status_code, "internal" if status_code >= 500 else "invalid")
-            error = kwargs.get("exc_info", (None, None, None))[1]
             if isinstance(error, DomainError):
                 code = error.code
             self.write_json({"error": {"code": code, "message": message}}, status_code)

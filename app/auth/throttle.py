@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.auth.users import username_key
 from app.errors import RateLimited
+from app.text import plural
 
 WINDOW = datetime.timedelta(minutes=15)
 PER_ACCOUNT = 10  # sign-in attempts for one username from one address
@@ -50,9 +51,10 @@ async def attempt(db: AsyncDatabase, limits: list[tuple[str, int]],
     for key, limit in limits:
         counter = await _increment(db, key, now)
         if counter["count"] > limit:
-            minutes = max(1, round((counter["expires"] - now).total_seconds() / 60))
-            raise RateLimited(f"Too many failed attempts. Try again in {minutes} minute"
-                              f"{'s' if minutes != 1 else ''}.")
+            seconds = (counter["expires"] - now).total_seconds()
+            minutes = max(1, round(seconds / 60))
+            raise RateLimited(f"Too many failed attempts. Try again in "
+                              f"{plural(minutes, 'minute')}.", retry_after=seconds)
 
 
 async def succeeded(db: AsyncDatabase, limits: list[tuple[str, int]]) -> None:
@@ -85,4 +87,4 @@ async def _increment(db: AsyncDatabase, key: str, now: datetime.datetime) -> dic
             return {"_id": key, **fresh}
         except DuplicateKeyError:
             continue
-    raise RateLimited("Too many attempts at once. Try again in a moment.")
+    raise RateLimited("Too many attempts at once. Try again in a moment.", retry_after=1)

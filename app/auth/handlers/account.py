@@ -19,15 +19,16 @@ from app.web import SESSION_COOKIE, BaseHandler
 class AccountPageHandler(BaseHandler):
     """Base of the account handlers: renders the page with an optional error or new token."""
 
-    async def render_account(self, *, error: str | None = None, status: int = 200,
+    async def render_account(self, *, error: DomainError | None = None,
                              new_token: tuple[dict, str] | None = None) -> None:
         user = self.current_user
-        self.set_status(status)
+        self.set_status(error.status if error else 200)
+        self.set_error_headers(error)
         # The page may show a secret (a new token): keep it out of every cache.
         self.set_header("Cache-Control", "no-store")
         current = token_digest(self.session_token) if self.session_token else None
         self.render(
-            "account.html", error=error, new_token=new_token,
+            "account.html", error=error.message if error else None, new_token=new_token,
             sessions=await sessions.list_sessions(self.db, user["_id"], self.now()),
             current_session=current,
             tokens=await tokens.list_tokens(self.db, user["_id"]),
@@ -56,7 +57,7 @@ class PasswordHandler(AccountPageHandler):
                 executor=self.application.password_executor, keep_session=self.session_token,
                 now=self.now())
         except DomainError as error:
-            await self.render_account(error=error.message, status=error.status)
+            await self.render_account(error=error)
             return
         self.back("Password changed. Your other sessions are signed out and your API tokens "
                   "revoked.", "password")
@@ -80,7 +81,7 @@ class AccountTokensHandler(AccountPageHandler):
                                                 self.get_body_argument("name", ""),
                                                 now=self.now())
         except DomainError as error:
-            await self.render_account(error=error.message, status=error.status)
+            await self.render_account(error=error)
             return
         await self.render_account(new_token=created)
 
@@ -128,7 +129,7 @@ class DeleteAccountHandler(AccountPageHandler):
                 rounds=self.settings["bcrypt_rounds"], executor=self.application.password_executor,
                 now=self.now())
         except DomainError as error:
-            await self.render_account(error=error.message, status=error.status)
+            await self.render_account(error=error)
             return
         await accounts.delete_account(self.db, self.application.bucket, self.current_user)
         self.clear_cookie(SESSION_COOKIE)

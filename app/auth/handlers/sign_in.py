@@ -12,6 +12,7 @@ class AuthPageHandler(BaseHandler):
     template = ""
 
     def render_form(self, error: str | None = None, status: int = 200, **values) -> None:
+        """The form, with `error` above it and the values to keep."""
         self.set_status(status)
         self.render(self.template, error=error, username=values.get("username", ""),
                     next=values.get("next", ""))
@@ -45,6 +46,7 @@ class RegisterHandler(AuthPageHandler):
                 self.db, username, password, rounds=self.settings["bcrypt_rounds"],
                 executor=self.application.password_executor, now=self.now())
         except DomainError as error:
+            self.set_error_headers(error)
             self.render_form(error.message, error.status, username=username)
             return
         await self.sign_in(user)
@@ -69,6 +71,7 @@ class LoginHandler(AuthPageHandler):
         try:
             await throttle.attempt(self.db, limits, self.now())
         except RateLimited as error:
+            self.set_error_headers(error)
             self.render_form(error.message, error.status, username=username, next=next_url)
             return
         user = await users.authenticate(

@@ -29,6 +29,7 @@ class UploadHandler(UploadReceiver):
             if self.wants_json():
                 raise
             self.set_status(error.status)
+            self.set_error_headers(error)
             self.render_form(error.message)
             return
         if self.wants_json():

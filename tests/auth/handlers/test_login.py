@@ -93,6 +93,7 @@ async def test_repeated_failures_are_rate_limited(registered, client, clock):
     blocked = await client.login("alice")  # even the right password waits now
     assert blocked.code == 429
     assert "Too many failed attempts. Try again in 15 minutes." in text(blocked)
+    assert blocked.headers["Retry-After"] == "900"
     assert "session" not in client.cookies
     clock.advance(minutes=16)
     assert (await client.login("alice")).code == 302
