@@ -8,7 +8,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from app.web import safe_next
-from tests.fuzzing import HTTP, PURE, ok_status
+from tests.fuzzing import APP, PURE, ok_status
 
 PIECES = ["/", "//", "\\", "/\\", "%2F", "%2f", "%5C", "%5c", "%09", "%0a", "%0D", "%00", "%",
           "%25", "%252F", "http:", "https://", "javascript:", "@", ":", "evil.example", ".",
@@ -37,7 +37,7 @@ def test_next_is_the_target_or_the_default_and_stays_on_the_site(target):
     assert not re.search("[\x00-\x1f\x7f]", result)  # nothing that could split a header
 
 
-@HTTP
+@APP
 @given(target=TARGETS)
 async def test_signed_in_login_redirects_only_inside_the_site(alice, target):
     response = await alice.get("/auth/login?next=" + quote(target, safe=""))

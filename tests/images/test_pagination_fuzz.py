@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from app.errors import Invalid
 from app.images.pagination import decode_cursor, encode_cursor
 from tests.client import json_body, upload_one
-from tests.fuzzing import HTTP, PURE, numbers, ok_status
+from tests.fuzzing import APP, PURE, numbers, ok_status
 from tests.images.images import jpeg
 
 
@@ -83,7 +83,7 @@ async def publisher(alice):
     return alice
 
 
-@HTTP
+@APP
 @given(cursor=CURSORS)
 async def test_listings_answer_a_page_or_400_for_any_cursor(publisher, cursor):
     for path in ("/gallery?before=", "/?before=", "/u/alice?before=",

@@ -1,5 +1,5 @@
 """Fuzzing the byte server's header parsing: Range, If-Range, If-None-Match and
-If-Modified-Since, on `parse_range` directly and through HTTP on a real stored image."""
+If-Modified-Since, on `parse_range` directly and through APP on a real stored image."""
 
 import email.utils
 import re
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from app.images.handlers.variants import parse_range
 from tests.client import upload_one
-from tests.fuzzing import HTTP, PURE, header_text, numbers, ok_status
+from tests.fuzzing import APP, PURE, header_text, numbers, ok_status
 from tests.images.images import jpeg
 
 _SPEC = st.tuples(st.just("") | numbers(), st.just("") | numbers()).map("-".join)
@@ -53,7 +53,7 @@ async def full_path(alice):
     return urlsplit(image["urls"]["full"]).path
 
 
-@HTTP
+@APP
 @given(range_=st.none() | RANGE, if_range=st.one_of(st.none(), st.none(), ETAG, DATE),
        none_match=st.one_of(st.none(), st.none(), ETAG), since=st.none() | DATE)
 @example(range_="bytes=0-" + "9" * 5000, if_range=None, none_match=None, since=None)
