@@ -1,9 +1,9 @@
 """Settings and strategies shared by the property-based (fuzz) tests.
 
 Pure parsers get a few hundred examples each (`PURE`); properties that use the real
-application or database get fewer (`APP`), so every fuzz test takes seconds. Those suppress the
-`function_scoped_fixture` health check on purpose: one application and database serve all
-the examples of a test, as a long-running server serves many requests. Failing examples are
+application or database get fewer (`APP`), so every fuzz test takes seconds. Those suppress
+the `function_scoped_fixture` health check on purpose: one application and database serve
+all the examples of a test, as a long-running server serves many requests. Failing examples are
 not saved (`database=None`): hypothesis prints them, and a regression gets an `@example`.
 """
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 PURE = settings(max_examples=300, deadline=None, database=None)
 APP = settings(max_examples=60, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+               suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # Characters a client can put in a header value: printable Latin-1, tab included.
 HEADER_CHARS = st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f",
