@@ -7,7 +7,8 @@ keeps its size and position and only payloads are overwritten.
   `Exif` items become an empty TIFF directory (readers that parse them find no tags), `mime`
   items (XMP, other XML) spaces, anything else (`uri `, unknown types) zeros;
 - `udta`/`meta` boxes inside `moov` (sequence user data, e.g. capture location) and top-level
-  `uuid` boxes are renamed `free`, which every reader skips, and zeroed;
+  `uuid` boxes are renamed `free`, which every reader skips, and zeroed, like the payload of
+  top-level `free`/`skip` boxes (where editors leave stale metadata);
 - the creation and modification times of a sequence's `mvhd`, `tkhd` and `mdhd` boxes (the
   capture time, to the second) are zeroed, as muxers write them when they know no time;
 - the item properties `itai` (TAI capture timestamp) and `udes` (user description: name,
@@ -51,7 +52,7 @@ def strip_isobmff(data: bytes) -> bytes:
             elif kind == b"moov":
                 sequence = True
                 _clean_moov(buf, body, end)
-            elif kind == b"uuid":
+            elif kind in (b"uuid", b"free", b"skip"):
                 _free(buf, pos, body, end)
             elif kind == b"mdat":
                 media.append((body, end))

@@ -161,3 +161,11 @@ def test_item_properties_with_a_capture_time_or_a_description_are_zeroed():
         at = cleaned.index(prop[4:8]) - 4
         assert cleaned[at : at + len(prop)] == prop[:8] + bytes(len(prop) - 8)
     assert frames(cleaned) == frames(still)
+
+
+def test_stale_bytes_in_top_level_free_boxes_are_zeroed():
+    stale = box(b"free", s.SECRET.encode()) + box(b"skip", CAPTURED.to_bytes(4, "big"))
+    original = s.avif() + stale
+    cleaned = strip_isobmff(original)
+    assert cleaned[: -len(stale)] == strip_isobmff(s.avif())
+    assert cleaned[-len(stale) :] == box(b"free", bytes(len(s.SECRET))) + box(b"free", bytes(4))
