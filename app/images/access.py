@@ -29,6 +29,13 @@ def can_view(item: dict, user: dict | None) -> bool:
     return item["visibility"] in ("unlisted", "public") or is_owner(item, user)
 
 
+def same_for_everyone(image: dict, variant: str) -> bool:
+    """True if everyone who may fetch this variant of a visible image may fetch it as
+    anyone else does, so a shared cache may keep it: the original is its owner's alone,
+    and a private image is nobody else's."""
+    return image["visibility"] != "private" and variant != "original"
+
+
 def can_change(item: dict, user: dict | None) -> bool:
     """True if `user` may edit the item, share it or move images in and out: its owner only.
 
