@@ -13,7 +13,10 @@ DB_UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError)
 
 # Keyset-paginated listings name their index as a hint, so every server plans them the same.
 OWNER_NEWEST = [("owner_id", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
-VISIBILITY_NEWEST = [("visibility", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
+# The feed's: equality on both hiding states (`access.LISTED`), so images of a disabled or
+# deleted account, however many, are never even read by it.
+VISIBILITY_NEWEST = [("visibility", ASCENDING), ("deleted_at", ASCENDING),
+                     ("owner_hidden", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
 ALBUM_NEWEST = [("album_ids", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
 
 # (collection, keys, options). Every query of the app is designed to be answered by one of

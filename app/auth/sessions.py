@@ -6,6 +6,7 @@ import datetime
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.auth import users
 from app.ids import new_token, token_digest
 
 LAST_SEEN_PRECISION = datetime.timedelta(minutes=1)
@@ -34,9 +35,7 @@ async def user_for_token(db: AsyncDatabase, token: str, now: datetime.datetime) 
         # At most one write a minute per session, not one per request.
         await db.sessions.update_one({"_id": session["_id"]}, {"$set": {"last_seen": now}})
     user = await db.users.find_one({"_id": session["user_id"]})
-    if user is None or user.get("disabled"):
-        return None
-    return user
+    return user if users.is_active(user) else None
 
 
 async def end_session(db: AsyncDatabase, token: str) -> None:

@@ -21,6 +21,13 @@ from app.ids import new_id
 USERNAME_RE = re.compile(r"(?=.*[A-Za-z0-9])[A-Za-z0-9_.-]{3,32}")
 
 
+def is_active(user: dict | None) -> bool:
+    """True for an account that may sign in and be seen: neither disabled by an admin nor
+    being deleted (`deleted_at` is set from the start of the deletion until its purge
+    ends)."""
+    return user is not None and not user.get("disabled") and user.get("deleted_at") is None
+
+
 def username_key(username: str) -> str:
     """The unique, case-insensitive form of a username."""
     return username.casefold()
@@ -64,7 +71,7 @@ async def authenticate(db: AsyncDatabase, username: str, password: str, *, round
     loop = asyncio.get_running_loop()
     ok = await loop.run_in_executor(executor, passwords.check_password, password,
                                     user["password_hash"] if user else None, rounds)
-    if not ok or user.get("disabled"):
+    if not ok or not is_active(user):
         return None
     if passwords.rounds_of(user["password_hash"]) != rounds:
         # The configured cost changed: upgrade the hash now that we know the password.

@@ -1,4 +1,4 @@
-"""`check` and `gc`: is everything in place, and sweep what interruptions left behind."""
+"""`check` and `gc`: is everything in place, and finish what interruptions left behind."""
 
 import asyncio
 import datetime
@@ -36,17 +36,20 @@ def run_check(options) -> int:
 
 
 def run_gc(options, grace: int) -> int:
-    """`gc`: purge what deleted accounts left, then GridFS files no image refers to."""
+    """`gc`: finish interrupted deletions (accounts, images, albums), then delete GridFS files
+    no image refers to."""
 
-    async def sweep() -> tuple[int, int]:
+    async def sweep() -> tuple[int, int, int]:
         async with open_database(options) as db:
             bucket = images_bucket(db)
-            images = await gc.sweep_ownerless(db, bucket)
+            accounts = await gc.sweep_ownerless(db, bucket, now=utcnow())
+            images = await gc.sweep_deleted(db, bucket)
             files = await gc.sweep_orphans(db, bucket, now=utcnow(),
                                            grace=datetime.timedelta(seconds=grace))
-            return images, files
+            return accounts, images, files
 
-    images, files = asyncio.run(sweep())
-    print(f"Deleted {plural(images, 'image')} of deleted accounts and "
+    accounts, images, files = asyncio.run(sweep())
+    print(f"Deleted {plural(accounts, 'image')} of deleted accounts, "
+          f"{plural(images, 'image')} whose deletion was interrupted and "
           f"{plural(files, 'orphaned file')}")
     return 0

@@ -131,7 +131,8 @@ class DeleteAccountHandler(AccountPageHandler):
         except DomainError as error:
             await self.render_account(error=error)
             return
-        await accounts.delete_account(self.db, self.application.bucket, self.current_user)
+        await accounts.delete_account(self.db, self.application.bucket, self.current_user,
+                                      now=self.now())
         self.clear_cookie(SESSION_COOKIE)
         self.flash("Your account and everything in it has been deleted.")
         self.redirect("/")

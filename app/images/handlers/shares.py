@@ -12,7 +12,7 @@ import tornado.web
 
 from app.db import ALBUM_NEWEST
 from app.errors import Invalid, NotFound
-from app.images import access, albums, pagination, shares
+from app.images import access, pagination, shares
 from app.images.handlers.variants import VariantSender
 from app.images.urls import VARIANT_SUFFIX, variant_path
 from app.web import BaseHandler, safe_next
@@ -45,9 +45,7 @@ class SharePageHandler(ShareLinkHandler):
             await self.count_view(share)
             self.render_image(token, share, image)
             return
-        album = await albums.find_album(self.db, share["target_id"])
-        if album is None:
-            raise NotFound()
+        album = await access.shared_album(self.db, share)
         images, next_cursor = await pagination.page(
             self.db.images,
             access.shared_album_query(album),
