@@ -1,5 +1,6 @@
 """The command line, run as a user runs it: a real process against a real database."""
 
+import datetime
 import os
 import signal
 import socket
@@ -247,6 +248,24 @@ def test_import_then_export_round_trip(database, tmp_path):
     unknown = manage("export", "nobody", str(tmp_path / "x.zip"), *args)
     assert unknown.returncode == 1
     assert "There is no user named 'nobody'." in unknown.stderr
+
+
+def test_commands_refuse_accounts_that_cannot_show_new_images(database, tmp_path):
+    """A disabled account's images are hidden: import would add visible ones. An account
+    being deleted is no longer there for any command."""
+    args, db = database
+    manage("createuser", "hank", "--password-stdin", "--bcrypt-rounds=4", *args,
+           stdin="a long password\n")
+    (tmp_path / "a.jpg").write_bytes(jpeg())
+    db.users.update_one({"username": "hank"}, {"$set": {"disabled": True}})
+    disabled = manage("import", str(tmp_path), "--user", "hank", *args)
+    assert disabled.returncode == 1
+    assert "hank's account is disabled; enable it first." in disabled.stderr
+    db.users.update_one({"username": "hank"}, {"$set": {"disabled": False,
+                                                       "deleted_at": datetime.datetime.now()}})
+    deleted = manage("import", str(tmp_path), "--user", "hank", *args)
+    assert "There is no user named 'hank'." in deleted.stderr
+    assert db.images.count_documents({}) == 0
 
 
 def test_export_to_unwritable_folder_is_a_clear_error(database):

@@ -19,7 +19,7 @@ from app.images import albums, store
 from app.images.store import delete_files
 
 _BATCH = 100
-MARKED = {"deleted_at": {"$ne": None}}
+_MARKED = {"deleted_at": {"$ne": None}}
 
 
 async def purge_account(db: AsyncDatabase, bucket: AsyncGridFSBucket, owner_id: str, *,
@@ -40,7 +40,7 @@ async def purge_account(db: AsyncDatabase, bucket: AsyncGridFSBucket, owner_id: 
     await db.shares.delete_many({"owner_id": owner_id})
     await db.sessions.delete_many({"user_id": owner_id})
     await db.api_tokens.delete_many({"user_id": owner_id})
-    await db.users.delete_one({"_id": owner_id, **MARKED})
+    await db.users.delete_one({"_id": owner_id, **_MARKED})
     return deleted
 
 
@@ -55,7 +55,7 @@ async def sweep_ownerless(db: AsyncDatabase, bucket: AsyncGridFSBucket, *,
         owners.update(await collection.distinct("user_id"))
     live = {user["_id"] async for user in db.users.find(
         {"_id": {"$in": list(owners)}, "deleted_at": None}, {"_id": 1})}
-    marked = {user["_id"] async for user in db.users.find(MARKED, {"_id": 1})}
+    marked = {user["_id"] async for user in db.users.find(_MARKED, {"_id": 1})}
     return sum([await purge_account(db, bucket, owner_id, now=now)
                 for owner_id in (owners - live) | marked])
 
@@ -64,7 +64,7 @@ async def sweep_deleted(db: AsyncDatabase, bucket: AsyncGridFSBucket) -> int:
     """Finish the purge of images and albums marked deleted (their deletion was
     interrupted); returns how many images went. A trash, once there is one, keeps its
     items marked for a while: its retention belongs in this query."""
-    return await _purge_matching(db, bucket, MARKED)
+    return await _purge_matching(db, bucket, _MARKED)
 
 
 async def _purge_matching(db: AsyncDatabase, bucket: AsyncGridFSBucket, query: dict) -> int:
