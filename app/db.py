@@ -18,6 +18,11 @@ from pymongo.errors import (
 DB_UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError, ExecutionTimeout,
                   WTimeoutError)
 
+# Seconds for one write over every image or album of an account (hiding it, marking it
+# deleted): the per-operation bound of the server's client is meant for pages and would cut
+# it short on a large account.
+ACCOUNT_WRITE_TIMEOUT = 120
+
 # Keyset-paginated listings name their index as a hint, so every server plans them the same.
 OWNER_NEWEST = [("owner_id", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
 # The feed's: equality on both hiding states (`access.LISTED`), so images of a disabled or

@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import pymongo
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.images import access
@@ -47,7 +48,8 @@ async def migrate(db: AsyncDatabase, *, now: datetime.datetime) -> list[Step]:
     """Apply the pending steps in order, recording each as it finishes; returns them."""
     applied = await pending(db)
     for step in applied:
-        await step.apply(db)
+        with pymongo.timeout(0):  # a step may rewrite a whole collection: no bound
+            await step.apply(db)
         await db.migrations.update_one(
             {"_id": step.name},
             {"$setOnInsert": {"description": step.description, "applied": now}},

@@ -19,8 +19,10 @@ Two states make an image or album missing for everyone, whatever its visibility:
 An absent field means neither, as in documents stored before these states existed.
 """
 
+import pymongo
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.db import ACCOUNT_WRITE_TIMEOUT
 from app.errors import Forbidden, NotFound
 from app.images import albums, store
 from app.images.pagination import NEWEST_FIRST
@@ -52,10 +54,15 @@ def listed_by(owner_id: str) -> dict:
 
 async def set_owner_hidden(db: AsyncDatabase, owner_id: str, hidden: bool) -> None:
     """Hide (while their account is disabled) or show again every image and album of
-    `owner_id`."""
-    change = {"$set": {"owner_hidden": True}} if hidden else {"$unset": {"owner_hidden": ""}}
-    for collection in (db.images, db.albums):
-        await collection.update_many({"owner_id": owner_id}, change)
+    `owner_id`. Only documents not yet changed match, so a repeat after an interruption
+    continues where it stopped."""
+    if hidden:
+        query, change = {"owner_hidden": None}, {"$set": {"owner_hidden": True}}
+    else:
+        query, change = {"owner_hidden": True}, {"$unset": {"owner_hidden": ""}}
+    with pymongo.timeout(ACCOUNT_WRITE_TIMEOUT):
+        for collection in (db.images, db.albums):
+            await collection.update_many({"owner_id": owner_id, **query}, change)
 
 
 def is_owner(item: dict, user: dict | None) -> bool:

@@ -12,10 +12,12 @@ upload that is still being written.
 
 import datetime
 
+import pymongo
 from bson import ObjectId
 from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.db import ACCOUNT_WRITE_TIMEOUT
 from app.images import albums, store
 from app.images.store import delete_files
 
@@ -33,9 +35,10 @@ async def purge_account(db: AsyncDatabase, bucket: AsyncGridFSBucket, owner_id: 
     anywhere from then on, however far the purge gets; the user document goes last, so an
     interrupted purge leaves an account still marked deleted for `sweep_ownerless`.
     """
-    for collection in (db.images, db.albums):
-        await collection.update_many({"owner_id": owner_id, "deleted_at": None},
-                                     {"$set": {"deleted_at": now}})
+    with pymongo.timeout(ACCOUNT_WRITE_TIMEOUT):
+        for collection in (db.images, db.albums):
+            await collection.update_many({"owner_id": owner_id, "deleted_at": None},
+                                         {"$set": {"deleted_at": now}})
     deleted = await _purge_matching(db, bucket, {"owner_id": owner_id})
     # Links whose target was already gone (purging a target deletes its links).
     await db.shares.delete_many({"owner_id": owner_id})
