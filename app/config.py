@@ -48,6 +48,10 @@ SETTINGS: tuple[Setting, ...] = (
             "security"),
     Setting("bcrypt_rounds", int, 12, "bcrypt cost factor for new password hashes", "security"),
     Setting("session_days", int, 30, "Days a sign-in session lasts", "security"),
+    Setting("registrations_per_hour", int, 20, "Registration attempts one address may make "
+            "in an hour (IPv6: one /64)", "security"),
+    Setting("bcrypt_queue", int, 32, "Password checks that may wait for a free core; past "
+            "that, sign-ins and registrations answer 503 at once", "security"),
     Setting("mongodb_uri", str, "", "MongoDB URI; empty starts the embedded SecantusDB "
             "under <data_dir>/db", "database"),
     Setting("database", str, "pixvault", "Database name", "database"),
