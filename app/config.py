@@ -47,7 +47,9 @@ SETTINGS: tuple[Setting, ...] = (
             "same-host proxy)",
             "security"),
     Setting("bcrypt_rounds", int, 12, "bcrypt cost factor for new password hashes", "security"),
-    Setting("session_days", int, 30, "Days a sign-in session lasts", "security"),
+    Setting("session_days", int, 30, "Days a sign-in session lasts at most", "security"),
+    Setting("session_idle_days", int, 14, "Days without a request after which a session "
+            "ends", "security"),
     Setting("registrations_per_hour", int, 20, "Registration attempts one address may make "
             "in an hour (IPv6: one /64)", "security"),
     Setting("bcrypt_queue", int, 32, "Password checks that may wait for a free core; past "

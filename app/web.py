@@ -81,7 +81,14 @@ class BaseHandler(tornado.web.RequestHandler):
             return
         token = self.session_token
         if token:
-            self.current_user = await sessions.user_for_token(self.db, token, self.now())
+            self.current_user = await sessions.user_for_token(self.db, token, self.now(),
+                                                              self.session_lifetime)
+
+    @property
+    def session_lifetime(self) -> sessions.Lifetime:
+        """How long sessions last, from the `session_days` and `session_idle_days` options."""
+        return sessions.Lifetime(datetime.timedelta(days=self.settings["session_days"]),
+                                 datetime.timedelta(days=self.settings["session_idle_days"]))
 
     @property
     def session_token(self) -> str | None:

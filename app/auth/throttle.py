@@ -12,7 +12,6 @@ the block one subscriber usually holds.
 """
 
 import datetime
-import ipaddress
 import math
 from typing import NamedTuple
 
@@ -20,6 +19,7 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from app.auth import addresses
 from app.auth.users import username_key
 from app.errors import RateLimited
 from app.text import plural
@@ -40,17 +40,9 @@ class Limit(NamedTuple):
 
 
 def client_block(address: str) -> str:
-    """The address as one client holds it: IPv4 as is (also when written IPv4-mapped,
-    '::ffff:a.b.c.d'), IPv6 as its /64."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if ip.version == 6 and ip.ipv4_mapped:
-        return str(ip.ipv4_mapped)
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
+    """The addresses one client holds: an IPv4 address (also when written IPv4-mapped,
+    '::ffff:a.b.c.d'), or an IPv6 /64."""
+    return addresses.network(address, 32, 64) or address
 
 
 def sign_in_limits(username: str, address: str) -> list[Limit]:

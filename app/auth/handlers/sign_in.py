@@ -22,8 +22,9 @@ class AuthPageHandler(BaseHandler):
         if self.session_token:
             await sessions.end_session(self.db, self.session_token)
         token = await sessions.create_session(
-            self.db, user["_id"], now=self.now(), days=self.settings["session_days"],
-            user_agent=self.request.headers.get("User-Agent", ""))
+            self.db, user["_id"], now=self.now(), lifetime=self.session_lifetime,
+            user_agent=self.request.headers.get("User-Agent", ""),
+            address=self.request.remote_ip or "")
         self.start_session_cookie(token)
 
 
