@@ -39,7 +39,7 @@ def database(options, *, exclusive: bool = False):
 async def open_database(options):
     """An `AsyncDatabase` for one command, closed afterwards."""
     with database(options) as (uri, _):
-        client = connect(uri, options.db_timeout_ms)
+        client = connect(uri, options.db_timeout_ms, bound_operations=False)
         try:
             yield client[options.database]
         finally:

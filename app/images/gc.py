@@ -9,6 +9,7 @@ is still being written.
 
 import datetime
 
+from bson import ObjectId
 from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -51,7 +52,8 @@ async def sweep_ownerless(db: AsyncDatabase, bucket: AsyncGridFSBucket) -> int:
 
 async def sweep_orphans(db: AsyncDatabase, bucket: AsyncGridFSBucket, *,
                         now: datetime.datetime, grace: datetime.timedelta) -> int:
-    """Delete orphaned GridFS files older than `grace`; returns how many were deleted."""
+    """Delete orphaned GridFS files older than `grace`, and the chunks of files whose write
+    never finished; returns how many files were deleted."""
     orphans = {}
     cutoff = now - grace
     cursor = db["images.files"].find({"uploadDate": {"$lt": cutoff}},
@@ -64,7 +66,34 @@ async def sweep_orphans(db: AsyncDatabase, bucket: AsyncGridFSBucket, *,
             batch = {}
     orphans.update(await _without_document(db, batch))
     await delete_files(bucket, {str(file_id): {"id": file_id} for file_id in orphans})
-    return len(orphans)
+    return len(orphans) + await _sweep_unfinished(db, cutoff)
+
+
+async def _sweep_unfinished(db: AsyncDatabase, cutoff: datetime.datetime) -> int:
+    """Delete the chunks of files that have no files document: GridFS writes that document
+    last, so a crash mid-write leaves chunks (the untouched original among them) that no
+    file lists. A file id is an ObjectId made when its upload started, so ids older than
+    `cutoff` cannot belong to an upload still being written."""
+    chunks = db["images.chunks"]
+    # Chunk 0 of each file, through the (files_id, n) index GridFS keeps.
+    cursor = chunks.find({"files_id": {"$lt": ObjectId.from_datetime(cutoff)}, "n": 0},
+                         {"files_id": 1, "_id": 0})
+    unfinished, batch = [], []
+    async for chunk in cursor:
+        batch.append(chunk["files_id"])
+        if len(batch) >= _BATCH * 5:
+            unfinished += await _without_files_document(db, batch)
+            batch = []
+    unfinished += await _without_files_document(db, batch)
+    if unfinished:
+        await chunks.delete_many({"files_id": {"$in": unfinished}})
+    return len(unfinished)
+
+
+async def _without_files_document(db: AsyncDatabase, file_ids: list) -> list:
+    existing = {doc["_id"] async for doc in db["images.files"].find(
+        {"_id": {"$in": file_ids}}, {"_id": 1})}
+    return [file_id for file_id in file_ids if file_id not in existing]
 
 
 async def _without_document(db: AsyncDatabase, batch: dict) -> dict:

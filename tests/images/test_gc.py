@@ -2,6 +2,8 @@
 
 import datetime
 
+from bson import ObjectId
+
 from app.db import images_bucket
 from app.images.gc import sweep_orphans, sweep_ownerless
 from tests.client import upload_one
@@ -40,3 +42,22 @@ async def test_sweep_purges_what_a_deleted_account_left(alice, db, client, make_
     assert await db.albums.count_documents({}) == 0
     assert await db.shares.count_documents({}) == 0
     assert (await client.get(f"/i/{kept['id']}")).code == 200
+
+
+async def test_sweep_deletes_the_chunks_of_a_file_whose_write_never_finished(alice, db):
+    await upload_one(alice, jpeg())
+    live_chunks = await db["images.chunks"].count_documents({})
+    bucket = images_bucket(db)
+    # What a crash mid-upload leaves: GridFS inserts a file's chunks in batches and its
+    # files document last, so chunks without a files document.
+    file_id = ObjectId()
+    await db["images.chunks"].insert_many(
+        [{"files_id": file_id, "n": n, "data": b"GPS 51.5N 0.12W " * 16_000} for n in (0, 1)])
+    now = datetime.datetime.now(datetime.UTC)
+    # Within the grace period the upload may still be writing: its chunks stay.
+    assert await sweep_orphans(db, bucket, now=now, grace=datetime.timedelta(hours=1)) == 0
+    assert await db["images.chunks"].count_documents({"files_id": file_id}) == 2
+    later = now + datetime.timedelta(hours=2)
+    assert await sweep_orphans(db, bucket, now=later, grace=datetime.timedelta(hours=1)) == 1
+    assert await db["images.chunks"].count_documents({"files_id": file_id}) == 0
+    assert await db["images.chunks"].count_documents({}) == live_chunks
