@@ -21,7 +21,7 @@ import tornado.web
 
 from app.auth import sessions, tokens
 from app.db import DB_UNAVAILABLE
-from app.errors import NOT_FOUND_MESSAGE, DomainError, NotFound, RateLimited
+from app.errors import NOT_FOUND_MESSAGE, DomainError, NotFound, RetryLater
 
 SESSION_COOKIE = "session"
 FLASH_COOKIE = "flash"
@@ -106,7 +106,14 @@ class BaseHandler(tornado.web.RequestHandler):
             return
         token = self.session_token
         if token:
-            self.current_user = await sessions.user_for_token(self.db, token, self.now())
+            self.current_user = await sessions.user_for_token(self.db, token, self.now(),
+                                                              self.session_lifetime)
+
+    @property
+    def session_lifetime(self) -> sessions.Lifetime:
+        """How long sessions last, from the `session_days` and `session_idle_days` options."""
+        return sessions.Lifetime(datetime.timedelta(days=self.settings["session_days"]),
+                                 datetime.timedelta(days=self.settings["session_idle_days"]))
 
     @property
     def session_token(self) -> str | None:
@@ -195,8 +202,9 @@ class BaseHandler(tornado.web.RequestHandler):
         super().log_exception(typ, value, tb)
 
     def set_error_headers(self, error: BaseException | None) -> None:
-        """Headers an error answer carries, however it is rendered: `Retry-After` on 429."""
-        if isinstance(error, RateLimited):
+        """Headers an error answer carries, however it is rendered: `Retry-After` on 429
+        and on a 503 that knows when to come back."""
+        if isinstance(error, RetryLater):
             self.set_header("Retry-After", str(error.retry_after))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:

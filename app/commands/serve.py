@@ -22,6 +22,7 @@ from tornado.netutil import bind_sockets
 
 from app import config
 from app.application import MAX_BODY_BYTES, make_app
+from app.auth import devices
 from app.commands.database import database
 from app.commands.maintenance import upgrade
 from app.db import connect
@@ -39,6 +40,7 @@ def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) ->
     database died: better to exit and be restarted than to answer 503 for ever); returns
     the process exit code."""
     sockets = bind_sockets(options.port, options.address)
+    devices.warm_up()  # before forking: every worker starts with the rules loaded
     secret = config.cookie_secret(options)  # before forking: one secret for every worker
     asyncio.run(_upgrade(options, uri))  # once, before any worker answers a request
     local = options.address in ("127.0.0.1", "0.0.0.0", "")  # noqa: S104 - display only
