@@ -24,7 +24,8 @@ from app.images.urls import EXTENSIONS, VARIANT_SUFFIX, display_title
 from app.web import BaseHandler
 
 PUBLIC_CACHE = "public, max-age=31536000, immutable"
-_RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
+_RANGE_RE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
+_PAST_ANY_FILE = 10**18
 
 
 def choose_file(image: dict, variant: str, accept: str) -> dict:
@@ -49,13 +50,19 @@ def parse_range(header: str, length: int) -> tuple[int, int] | None | bool:
         return None
     first, last = match.groups()
     if first == "":  # suffix: the last N bytes
-        count = int(last)
+        count = _position(last)
         return (max(0, length - count), length - 1) if count and length else False
-    first = int(first)
-    last = min(int(last), length - 1) if last else length - 1
+    first = _position(first)
+    last = min(_position(last), length - 1) if last else length - 1
     if first >= length or first > last:
         return False
     return first, last
+
+
+def _position(digits: str) -> int:
+    # int() refuses numbers of 4300+ digits; any number that long is past the end anyway.
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) < 19 else _PAST_ANY_FILE
 
 
 def content_disposition(entry: dict, name: str, download: bool) -> str:
@@ -138,7 +145,7 @@ class VariantSender(BaseHandler):
         if since:
             try:
                 return modified <= email.utils.parsedate_to_datetime(since)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # e.g. a year of 20 digits
                 return False
         return False
 
