@@ -11,9 +11,20 @@ from tornado.testing import bind_unused_port
 from app.application import MAX_BODY_BYTES, make_app
 from app.db import connect, ensure_indexes, utcnow
 from app.embedded import EmbeddedDatabase
+from tests.browser import screenshots
 from tests.client import Client
 
 TEST_BCRYPT_ROUNDS = 4  # bcrypt's minimum; production's 12 is asserted in test_passwords
+
+
+# These two hooks live here, not in tests/browser/conftest.py: with pytest-xdist, only the
+# controller's output is shown, and it collects nothing, so it loads only this conftest.
+def pytest_configure(config):
+    screenshots.configure(config)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    screenshots.report(terminalreporter, config)
 
 
 @pytest.fixture(scope="session")

@@ -132,6 +132,10 @@ def run_import(options, directory: str, name: str, visibility: str | None) -> in
     async def load():
         async with open_database(options) as db:
             await ensure_indexes(db)
+            owner = await find_user(db, name)
+            if owner.get("disabled"):
+                # Its images are hidden while it is disabled; new ones would not be.
+                raise Invalid(f"{owner['username']}'s account is disabled; enable it first.")
             # One file at a time, as one upload: a single worker is all it uses.
             with ThreadPoolExecutor(max_workers=1) as executor, \
                     progress_bar("Importing", unit="B") as bar:

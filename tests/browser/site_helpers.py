@@ -1,0 +1,138 @@
+"""What a person does on the site, done through its pages (and, for setup, its CLI):
+make users, sign in, upload, make albums and share links."""
+
+import io
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from PIL import Image
+
+from tests.browser.server import manage
+
+PASSWORD = "correct horse battery"  # every test user's; bcrypt at 4 rounds keeps it fast
+
+
+@dataclass
+class User:
+    """A user of the test site; `name` is unique in the run."""
+
+    name: str
+    password: str = PASSWORD
+
+
+def png_bytes(size=(64, 48), color=(40, 120, 200)) -> bytes:
+    """A small PNG made with Pillow."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def unique_name(prefix: str = "user") -> str:
+    """A username no other test uses (3 to 32 of [A-Za-z0-9_.-])."""
+    return f"{prefix[:16]}-{uuid.uuid4().hex[:12]}"
+
+
+class Site:
+    """The running server: its base URL and the actions tests build on. Pages passed in are
+    Playwright sync pages whose context has this site's base_url, so paths work in goto()."""
+
+    def __init__(self, base_url: str, data_dir: Path):
+        self.base_url = base_url
+        self.data_dir = data_dir
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a path on the site."""
+        return self.base_url + path
+
+    def create_user(self, prefix: str = "user", *, admin: bool = False) -> User:
+        """A new user made with `manage.py createuser` (no browser involved)."""
+        user = User(unique_name(prefix))
+        manage(self.data_dir, "createuser", user.name, "--password-stdin",
+               *(["--admin"] if admin else []), stdin=user.password + "\n")
+        return user
+
+    def register(self, page, prefix: str = "user") -> User:
+        """A new user made through the register form; the page ends signed in, on /gallery."""
+        user = User(unique_name(prefix))
+        page.goto("/auth/register")
+        form = page.locator("form[action='/auth/register']")
+        form.locator("[name=username]").fill(user.name)
+        form.locator("[name=password]").fill(user.password)
+        form.locator("[name=password_confirm]").fill(user.password)
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        _expect_path(page, "/gallery")
+        return user
+
+    def sign_in(self, page, user: User) -> None:
+        """Sign in through the form on /auth/login; the page ends on /gallery."""
+        page.goto("/auth/login")
+        form = page.locator("form[action='/auth/login']")
+        form.locator("[name=username]").fill(user.name)
+        form.locator("[name=password]").fill(user.password)
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        _expect_path(page, "/gallery")
+
+    def upload(self, page, data: bytes | None = None, *, title: str = "",
+               visibility: str = "private", filename: str = "picture.png") -> str:
+        """Upload one PNG through the plain form on /upload (signed-in page); return the new
+        image's id, read from its thumbnail's link on /gallery, where the form leads."""
+        title = title or f"Upload {uuid.uuid4().hex[:8]}"
+        page.goto("/upload")
+        form = page.locator("#upload-form")
+        form.locator("input[type=file][name=file]").set_input_files(
+            {"name": filename, "mimeType": "image/png", "buffer": data or png_bytes()})
+        form.locator("[name=title]").fill(title)
+        form.locator("[name=visibility]").select_option(visibility)
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        _expect_path(page, "/gallery")
+        link = page.locator(f".grid figure a:has(img[alt='{title}'])").first
+        return _last_segment(link.get_attribute("href"), "/i/")
+
+    def create_album(self, page, title: str, visibility: str = "private") -> str:
+        """Create an album through the form on /albums; return its id (from /a/<id>)."""
+        page.goto("/albums")
+        form = page.locator("form[action='/albums']")
+        form.locator("[name=title]").fill(title)
+        form.locator("[name=visibility]").select_option(visibility)
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        return _last_segment(page.url, "/a/")
+
+    def add_to_album(self, page, image_id: str, album_id: str) -> None:
+        """Add an image to an album with the form on the image page."""
+        page.goto(f"/i/{image_id}")
+        form = page.locator("form[action='/albums/add']")
+        form.locator("[name=album_id]").select_option(album_id)
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
+
+    def share_image(self, page, image_id: str, label: str = "") -> str:
+        """Make a share link with the form on the image page; return its path (/s/<token>),
+        read from the message that shows it once."""
+        page.goto(f"/i/{image_id}")
+        form = page.locator("form[action$='/shares']")
+        form.locator("[name=label]").fill(label)
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        found = re.search(r"/s/[A-Za-z0-9_-]+", page.locator(".flash").inner_text())
+        assert found, "no share link in the page's message"
+        return found.group(0)
+
+
+def _expect_path(page, path: str) -> None:
+    current = urlsplit(page.url).path
+    if current != path:
+        error = page.locator("[role=alert]")
+        detail = error.first.inner_text() if error.count() else page.title()
+        raise AssertionError(f"expected to be on {path}, but on {current}: {detail}")
+
+
+def _last_segment(url: str | None, prefix: str) -> str:
+    assert url and prefix in url, f"no {prefix} link: {url!r}"
+    return url.split(prefix, 1)[1].split("/")[0].split("?")[0].split("#")[0]
