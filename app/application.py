@@ -14,6 +14,7 @@ from app.admin.handlers import ROUTES as ADMIN_ROUTES
 from app.api.handlers import ROUTES as API_ROUTES
 from app.auth.handlers import ROUTES as AUTH_ROUTES
 from app.config import DEFAULTS
+from app.images.budget import MemoryBudget
 from app.images.cache import VariantCache
 from app.images.handlers import ROUTES as IMAGE_ROUTES
 from app.images.handlers.ui import UI_METHODS
@@ -42,7 +43,8 @@ class Pixvault(tornado.web.Application):
     `settings` holds options only; services are attributes, built once here and closed by
     `close()`: the database handle (the caller owns its client), the GridFS bucket, two
     bounded thread pools (image work and password hashing, so neither can starve the
-    other), the variant cache, the metrics registry and the clock (tests replace it).
+    other), the memory budget of image decodes, the variant cache, the metrics registry
+    and the clock (tests replace it).
     """
 
     def __init__(self, options: dict, *, db: AsyncDatabase, clock=database.utcnow):
@@ -64,6 +66,8 @@ class Pixvault(tornado.web.Application):
         self.password_executor = BoundedExecutor(cores, settings["bcrypt_queue"],
                                                  "pixvault-bcrypt")
         self.variant_cache = VariantCache(settings["cache_mb"] * 1024 * 1024)
+        # Image decodes wait for room in here before they reach the image pool.
+        self.decode_budget = MemoryBudget(settings["decode_memory_mb"] * 1024 * 1024)
         # Per application, not the global registry: every app (and test) counts on its own.
         self.metrics = metrics.Metrics()
         # Uploads by URL refuse loopback addresses; tests that serve the remote file from

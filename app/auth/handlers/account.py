@@ -1,5 +1,5 @@
-"""The `/account` page and its forms: password, sessions, API tokens, default visibility,
-the ShareX uploader, and deleting the account.
+"""The `/account` page and its forms: password, sessions, API tokens, storage used and
+default visibility, the ShareX uploader, and deleting the account.
 
 The ShareX config embeds a new token, so downloading it changes state: it is a POST form
 (with its XSRF field) answered with the file, never a GET a third-party page could trigger.
@@ -13,6 +13,7 @@ from app.auth import accounts, sessions, tokens
 from app.auth.sharex import sharex_config
 from app.errors import DomainError
 from app.ids import token_digest
+from app.images.quota import quota_of
 from app.web import SESSION_COOKIE, BaseHandler
 
 
@@ -33,6 +34,7 @@ class AccountPageHandler(BaseHandler):
                                                   self.session_lifetime),
             current_session=current, lifetime=self.session_lifetime,
             tokens=await tokens.list_tokens(self.db, user["_id"]),
+            used_bytes=user.get("used_bytes", 0), quota_bytes=quota_of(user, self.settings),
             api_base=self.absolute_url("/api/v1"))
 
 

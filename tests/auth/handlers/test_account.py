@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from app.text import size_text
 from tests.api.conftest import Api, create_token
 from tests.client import PASSWORD, json_body, multipart, text, upload_one, visible_text
 from tests.images.images import jpeg, png
@@ -28,6 +29,19 @@ async def test_page_lists_sessions_and_tokens(alice, make_client):
     assert "this one" in page
     assert "backup script" in page
     assert "never" in page  # last used
+
+
+async def test_page_shows_storage_used_and_the_quota(app, alice, db):
+    assert " ".join(visible_text(await alice.get("/account")).split()).count(
+        "Storage: 0 bytes used (no limit)") == 1
+    await upload_one(alice, jpeg())
+    used = (await db.users.find_one({"username": "alice"}))["used_bytes"]
+    app.settings["default_quota_mb"] = 2
+    page = " ".join(visible_text(await alice.get("/account")).split())
+    assert f"Storage: {size_text(used)} used of 2 MB, {size_text(2 * 1024 * 1024 - used)} free" \
+        in page
+    assert f'<meter min="0" max="{2 * 1024 * 1024}" value="{used}"' in text(
+        await alice.get("/account"))
 
 
 async def test_change_password_ends_other_sessions(alice, make_client, db):
