@@ -4,7 +4,7 @@ Each receives the rendering handler first, so helpers that depend on the viewer 
 only the owner may see) decide it here rather than in every template.
 """
 
-from app.images import fields, shares, urls
+from app.images import embed, fields, shares, urls
 from app.text import size_text as _size_text
 
 
@@ -38,6 +38,11 @@ def expiry_choices(handler) -> tuple[tuple[str, str], ...]:
     return shares.EXPIRY_CHOICES
 
 
+def embed_codes(handler, page_url: str, text: str, image_url: str = "") -> list:
+    """Markdown, BBCode and HTML codes for a page and its picture (see `embed.embed_codes`)."""
+    return embed.embed_codes(page_url, text, image_url)
+
+
 UI_METHODS = {
     "image_title": image_title,
     "page_path": page_path,
@@ -45,4 +50,5 @@ UI_METHODS = {
     "size_text": size_text,
     "default_visibility": default_visibility,
     "expiry_choices": expiry_choices,
+    "embed_codes": embed_codes,
 }
