@@ -17,6 +17,7 @@ from app.config import DEFAULTS
 from app.images.cache import VariantCache
 from app.images.handlers import ROUTES as IMAGE_ROUTES
 from app.images.handlers.ui import UI_METHODS
+from app.images.share_keys import ShareKeys
 from app.web import NotFoundHandler
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +42,8 @@ class Pixvault(tornado.web.Application):
     `settings` holds options only; services are attributes, built once here and closed by
     `close()`: the database handle (the caller owns its client), the GridFS bucket, two
     bounded thread pools (image work and password hashing, so neither can starve the
-    other), the variant cache, the metrics registry and the clock (tests replace it).
+    other), the variant cache, the metrics registry, the clock (tests replace it) and the
+    share-link keys.
     """
 
     def __init__(self, options: dict, *, db: AsyncDatabase, clock=database.utcnow):
@@ -56,6 +58,7 @@ class Pixvault(tornado.web.Application):
         self.db = db
         self.bucket = database.images_bucket(db)
         self.clock = clock
+        self.share_keys = ShareKeys(settings["share_key"], settings["share_keys_old"])
         cores = os.cpu_count() or 2
         self.image_executor = ThreadPoolExecutor(cores, thread_name_prefix="pixvault-image")
         self.password_executor = ThreadPoolExecutor(cores, thread_name_prefix="pixvault-bcrypt")
@@ -73,6 +76,6 @@ class Pixvault(tornado.web.Application):
 
 
 def make_app(options: dict, *, db: AsyncDatabase, clock=database.utcnow) -> Pixvault:
-    """Build the application; `options` must hold `cookie_secret`, anything else falls
-    back to the defaults in `app.config`. Call `close()` on it at stop."""
+    """Build the application; `options` must hold `cookie_secret` and `share_key`, anything
+    else falls back to the defaults in `app.config`. Call `close()` on it at stop."""
     return Pixvault(options, db=db, clock=clock)

@@ -1,6 +1,5 @@
 // Share and embed panels, share links and new API tokens: copy buttons (shown only when
-// this script runs, since without it they could do nothing), times in the viewer's zone,
-// and the focus on a link just created.
+// this script runs, since without it they could do nothing) and times in the viewer's zone.
 
 import { wireCopyButtons } from "./copy.js";
 
@@ -17,9 +16,4 @@ const format = new Intl.DateTimeFormat(undefined, {
 for (const time of document.querySelectorAll("time[data-local]")) {
   const when = new Date(time.dateTime);
   if (!Number.isNaN(when.getTime())) time.textContent = format.format(when);
-}
-
-// After creating a share link the page opens at #share-<id>: put the keyboard there too.
-if (location.hash.startsWith("#share-")) {
-  document.getElementById(location.hash.slice(1))?.querySelector("input")?.focus();
 }

@@ -18,3 +18,32 @@ def test_copying_the_markdown_code(open_page, site, browser):
     expect(page.locator("[data-copy-status]")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == expected
     shoot(page, "share-embed-panel")
+
+
+def test_share_link_shown_copied_again_opened_and_revoked(open_page, site):
+    owner = site.create_user()
+    page = open_page(owner)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    image_id = site.upload(page, title="Only for Sam")  # private
+    page.goto(f"/i/{image_id}")
+    page.get_by_label("Label").fill("Sam")
+    page.get_by_role("button", name="Create link").click()
+    field = page.get_by_role("textbox", name="Share link Sam")
+    expect(field).to_be_focused()  # the page opens at the new link, keyboard there too
+    expect(field).to_be_in_viewport()
+    link = field.input_value()
+    assert link.startswith(site.url("/s/"))
+    shoot(page, "share-link-created")
+
+    page.reload()
+    page.get_by_role("button", name="Copy").last.click()
+    expect(page.locator("[data-copy-status]")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+
+    visitor = open_page()
+    visitor.goto(link)
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Only for Sam")
+
+    page.get_by_role("button", name="Revoke “Sam”").click()
+    expect(page.get_by_role("textbox", name="Share link Sam")).to_have_count(0)
+    assert visitor.goto(link).status == 404
