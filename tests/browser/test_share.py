@@ -47,3 +47,23 @@ def test_share_link_shown_copied_again_opened_and_revoked(open_page, site):
     page.get_by_role("button", name="Revoke “Sam”").click()
     expect(page.get_by_role("textbox", name="Share link Sam")).to_have_count(0)
     assert visitor.goto(link).status == 404
+
+
+def test_new_api_token_shown_once_after_redirect(open_page, site):
+    page = open_page(site.create_user())
+    page.goto("/account")
+    page.get_by_label("Name").fill("backup script")
+    page.get_by_role("button", name="Create token").click()
+    expect(page).to_have_url(site.url("/account#new-token"))
+    field = page.get_by_role("textbox", name="New API token")
+    expect(field).to_be_focused()
+    token = field.input_value()
+    assert len(token) == 43
+    page.locator("[data-copy-target='new-token']").click()
+    expect(page.locator("[data-copy-status]")).to_have_text("Copied")
+    shoot(page, "account-new-token")
+    page.reload()
+    expect(page.get_by_role("heading", name="API tokens")).to_be_visible()
+    expect(page.get_by_role("textbox", name="New API token")).to_have_count(0)
+    assert token not in page.content()
+    expect(page.get_by_role("cell", name="backup script")).to_have_count(1)  # no second token
