@@ -1,7 +1,10 @@
 """Sharing in a real browser: copy buttons for links and embed codes, share links shown
 in view and copied again later, new API tokens shown once, and an accessibility scan."""
 
-from tests.browser.harness import expect
+import pytest
+
+from tests.browser.harness import axe_violations, describe_violations, expect
+from tests.browser.page_types import PAGE_TYPES
 from tests.browser.screenshots import shoot
 
 
@@ -67,3 +70,25 @@ def test_new_api_token_shown_once_after_redirect(open_page, site):
     expect(page.get_by_role("textbox", name="New API token")).to_have_count(0)
     assert token not in page.content()
     expect(page.get_by_role("cell", name="backup script")).to_have_count(1)  # no second token
+
+
+@pytest.mark.parametrize("name", list(PAGE_TYPES))
+def test_dark_mode_has_no_serious_accessibility_violations(open_page_type, name):
+    # test_pages.py scans the light colours; the system's dark mode has its own palette.
+    page = open_page_type(name)
+    page.emulate_media(color_scheme="dark")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(20, 23, 28)"
+    violations = axe_violations(page)
+    assert not violations, f"{name} (dark):\n{describe_violations(violations)}"
+
+
+def test_keyboard_focus_is_visible_inside_clipping_boxes(open_page, world):
+    page = open_page(state=world.owner_state)
+    page.goto("/gallery")
+    link = page.locator(".grid figure a").first
+    link.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # keyboard focus, so :focus-visible applies
+    style = link.evaluate(
+        "a => [getComputedStyle(a).outlineStyle, getComputedStyle(a).outlineOffset]")
+    assert style[0] == "solid" and style[1].startswith("-"), style
