@@ -14,10 +14,12 @@ from app.admin.handlers import ROUTES as ADMIN_ROUTES
 from app.api.handlers import ROUTES as API_ROUTES
 from app.auth.handlers import ROUTES as AUTH_ROUTES
 from app.config import DEFAULTS
+from app.images.budget import MemoryBudget
 from app.images.cache import VariantCache
 from app.images.handlers import ROUTES as IMAGE_ROUTES
 from app.images.handlers.ui import UI_METHODS
 from app.images.share_keys import ShareKeys
+from app.pools import BoundedExecutor
 from app.web import NotFoundHandler
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,8 +44,8 @@ class Pixvault(tornado.web.Application):
     `settings` holds options only; services are attributes, built once here and closed by
     `close()`: the database handle (the caller owns its client), the GridFS bucket, two
     bounded thread pools (image work and password hashing, so neither can starve the
-    other), the variant cache, the metrics registry, the clock (tests replace it) and the
-    share-link keys.
+    other), the memory budget of image decodes, the variant cache, the metrics registry,
+    the clock (tests replace it) and the share-link keys.
     """
 
     def __init__(self, options: dict, *, db: AsyncDatabase, clock=database.utcnow):
@@ -61,8 +63,13 @@ class Pixvault(tornado.web.Application):
         self.share_keys = ShareKeys(settings["share_key"], settings["share_keys_old"])
         cores = os.cpu_count() or 2
         self.image_executor = ThreadPoolExecutor(cores, thread_name_prefix="pixvault-image")
-        self.password_executor = ThreadPoolExecutor(cores, thread_name_prefix="pixvault-bcrypt")
+        # A password flood waits in a short line, then is refused, rather than queueing
+        # every sign-in behind it for minutes.
+        self.password_executor = BoundedExecutor(cores, settings["bcrypt_queue"],
+                                                 "pixvault-bcrypt")
         self.variant_cache = VariantCache(settings["cache_mb"] * 1024 * 1024)
+        # Image decodes wait for room in here before they reach the image pool.
+        self.decode_budget = MemoryBudget(settings["decode_memory_mb"] * 1024 * 1024)
         # Per application, not the global registry: every app (and test) counts on its own.
         self.metrics = metrics.Metrics()
         # Uploads by URL refuse loopback addresses; tests that serve the remote file from

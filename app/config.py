@@ -53,7 +53,13 @@ SETTINGS: tuple[Setting, ...] = (
             "same-host proxy)",
             "security"),
     Setting("bcrypt_rounds", int, 12, "bcrypt cost factor for new password hashes", "security"),
-    Setting("session_days", int, 30, "Days a sign-in session lasts", "security"),
+    Setting("session_days", int, 30, "Days a sign-in session lasts at most", "security"),
+    Setting("session_idle_days", int, 14, "Days without a request after which a session "
+            "ends", "security"),
+    Setting("registrations_per_hour", int, 20, "Registration attempts one address may make "
+            "in an hour (IPv6: one /64)", "security"),
+    Setting("bcrypt_queue", int, 32, "Password checks that may wait for a free core; past "
+            "that, sign-ins and registrations answer 503 at once", "security"),
     Setting("mongodb_uri", str, "", "MongoDB URI; empty starts the embedded SecantusDB "
             "under <data_dir>/db", "database"),
     Setting("database", str, "pixvault", "Database name", "database"),
@@ -62,6 +68,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_upload_mb", int, 50, "Largest accepted image file, in MiB", "images"),
     Setting("max_image_mpx", int, 100, "Largest accepted image, in megapixels per frame", "images"),
     Setting("max_frames", int, 1000, "Most frames accepted in an animation", "images"),
+    Setting("max_decode_mb", int, 512, "Most memory decoding one image may take, in MiB, "
+            "estimated from its header (larger ones are refused with 413)", "images"),
+    Setting("decode_memory_mb", int, 1024, "Memory the image decodes of one process may "
+            "take at once, in MiB; further decodes wait their turn", "images"),
+    Setting("default_quota_mb", int, 0, "Storage each user may fill, in MiB, originals and "
+            "variants counted; 0 for unlimited. A user's own quota_bytes overrides it",
+            "images"),
     Setting("url_uploads", bool, True, "Allow uploading by URL (fetched server-side)", "images"),
     Setting("cache_mb", int, 64, "Memory for keeping small, hot variants (thumbnails) per "
             "process, in MiB; 0 turns the cache off", "images"),

@@ -130,8 +130,12 @@ SCHEMAS: dict[str, dict] = {
                          "next_cursor": _next_cursor}, ("items", "next_cursor")),
     "Me": closed({"id": ID, "username": {"type": "string"},
                   "role": {"type": "string", "enum": ["user", "admin"]}, "created": TIME,
-                  "default_visibility": ref("Visibility"), "used_bytes": {"type": "integer"},
-                  "quota_bytes": _nullable({"type": "integer"})},
+                  "default_visibility": ref("Visibility"),
+                  "used_bytes": {"type": "integer", "description":
+                                 "Bytes stored: every original and every variant."},
+                  "quota_bytes": {**_nullable({"type": "integer"}), "description":
+                                  "Most bytes you may store (null: no limit); an upload "
+                                  "that would pass it is refused with 413."}},
                  ("id", "username", "role", "created", "default_visibility", "used_bytes",
                   "quota_bytes")),
 }

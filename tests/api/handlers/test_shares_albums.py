@@ -98,6 +98,13 @@ async def test_me(api, db):
     assert me["used_bytes"] > 0
 
 
+async def test_me_reports_the_quota_in_force(app, api, db):
+    app.settings["default_quota_mb"] = 5
+    assert json_body(await api.get("/api/v1/me"))["quota_bytes"] == 5 * 1024 * 1024
+    await db.users.update_one({"username": "alice"}, {"$set": {"quota_bytes": 12345}})
+    assert json_body(await api.get("/api/v1/me"))["quota_bytes"] == 12345
+
+
 async def test_api_guide_page(client):
     page = text(await client.get("/api"))
     assert "curl -H \"Authorization: Bearer $PIXVAULT_TOKEN\"" in page
