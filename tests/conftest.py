@@ -69,6 +69,7 @@ async def db(mongodb_uri):
 async def app(db, clock):
     """The application on this test's database; tests change `app.settings` as they need."""
     application = make_app({"cookie_secret": "test-cookie-secret",
+                            "share_key": "test-share-key",
                             "bcrypt_rounds": TEST_BCRYPT_ROUNDS}, db=db, clock=clock)
     yield application
     application.close()

@@ -41,7 +41,8 @@ _upload_fields = {"title": _title, "description": _description, "visibility": re
                   "album": {**ID, "description": "Also put the image in this album of yours."}}
 _share_fields = {
     "expires_in": {**_nullable({"type": "integer", "minimum": 60, "maximum": MAX_EXPIRES_IN}),
-                   "description": "Seconds until the link stops working; null or absent: never."},
+                   "description": "Seconds until the link stops working; absent: a week "
+                                  "(604800); null: never."},
     "label": {"type": "string", "maxLength": MAX_LABEL,
               "description": "A note for yourself: who got the link."},
 }
@@ -112,9 +113,11 @@ SCHEMAS: dict[str, dict] = {
                                       "`Authorization: Bearer <token>`."}},
                            ("id", "name", "created", "last_used", "token")),
     "TokenList": closed({"items": {"type": "array", "items": ref("Token")}}, ("items",)),
-    "Share": closed(_share_props, tuple(_share_props)),
-    "ShareCreated": closed({**_share_props, "url": {**URL, "description":
-                                                     "The link, shown this once."}},
+    "Share": closed({**_share_props, "url": {**URL, "description":
+                                             "The link, for its owner, while it is live "
+                                             "(absent for links made before links could be "
+                                             "shown again)."}}, tuple(_share_props)),
+    "ShareCreated": closed({**_share_props, "url": {**URL, "description": "The link."}},
                            (*_share_props, "url")),
     "ShareList": closed({"items": {"type": "array", "items": ref("Share")},
                          "next_cursor": _next_cursor}, ("items", "next_cursor")),
