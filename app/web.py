@@ -175,7 +175,7 @@ class BaseHandler(tornado.web.RequestHandler):
             self.set_header("Retry-After", str(error.retry_after))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        message = _error_message(status_code, kwargs.get("exc_info"))
+        message = error_message(status_code, kwargs.get("exc_info"))
         error = kwargs.get("exc_info", (None, None, None))[1]
         self.set_error_headers(error)
         if self.wants_json():
@@ -195,7 +195,8 @@ class NotFoundHandler(BaseHandler):
         raise NotFound()
 
 
-def _error_message(status_code: int, exc_info) -> str:
+def error_message(status_code: int, exc_info) -> str:
+    """What an error answer tells people: a domain error's own message, else a plain one."""
     error = exc_info[1] if exc_info else None
     if isinstance(error, DomainError):
         return error.message

@@ -20,7 +20,7 @@ from streaming_form_data.validators import MaxSizeValidator, ValidationError
 from app.errors import Invalid, TooLarge
 from app.text import size_text
 
-FORM_FIELDS = ("title", "visibility", "album", "url", "description")
+FORM_FIELDS = ("title", "alt", "visibility", "album", "url", "description")
 MAX_FIELD_BYTES = 10_000
 
 
