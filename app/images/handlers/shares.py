@@ -138,7 +138,8 @@ class CreateShareHandler(BaseHandler):
         )
         self.flash(
             f"New share link (copy it now, it is shown only once): "
-            f"{self.absolute_url(shares.share_path(token))}"
+            f"{self.absolute_url(shares.share_path(token))}",
+            secret=True,
         )
         self.redirect(f"/{'i' if self.kind == 'image' else 'a'}/{target['_id']}#shares")
 

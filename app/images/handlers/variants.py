@@ -14,7 +14,7 @@ from tornado.iostream import StreamClosedError
 from app.errors import NotFound
 from app.images import access, store
 from app.images.urls import EXTENSIONS, VARIANT_SUFFIX, display_title
-from app.web import BaseHandler
+from app.web import IMAGE_CONTENT_SECURITY_POLICY, BaseHandler
 
 PUBLIC_CACHE = "public, max-age=31536000, immutable"
 PRIVATE_CACHE = "private, max-age=3600"
@@ -76,6 +76,7 @@ class VariantSender(BaseHandler):
         offered is the one `viewer` may see. `cache_control` overrides the policy derived
         from the image's visibility."""
         entry = choose_file(image, variant, self.request.headers.get("Accept", ""))
+        self.set_header("Content-Security-Policy", IMAGE_CONTENT_SECURITY_POLICY)
         etag = f'"{entry["sha256"][:32]}"'
         modified = image["created"].replace(microsecond=0)
         if cache_control is None:
