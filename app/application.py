@@ -9,10 +9,11 @@ import tornado.web
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app import db as database
-from app import health, metrics
+from app import health, metrics, static
 from app.admin.handlers import ROUTES as ADMIN_ROUTES
 from app.api.handlers import ROUTES as API_ROUTES
 from app.auth.handlers import ROUTES as AUTH_ROUTES
+from app.compression import GzipUnlessNoStore
 from app.config import DEFAULTS
 from app.images.budget import MemoryBudget
 from app.images.cache import VariantCache
@@ -30,6 +31,7 @@ MAX_BODY_BYTES = 1024 * 1024
 TORNADO_SETTINGS = {
     "template_path": str(ROOT / "templates"),
     "static_path": str(ROOT / "static"),
+    "static_handler_class": static.ReleaseStaticFileHandler,
     "xsrf_cookies": True,
     "login_url": "/auth/login",
     "default_handler_class": NotFoundHandler,
@@ -50,13 +52,16 @@ class Pixvault(tornado.web.Application):
 
     def __init__(self, options: dict, *, db: AsyncDatabase, clock=database.utcnow):
         settings = {**DEFAULTS, **TORNADO_SETTINGS, **options}
+        settings["static_release"] = static.release_of(settings["static_path"])
         # Code autoreload would re-exec the process and orphan the embedded database, so
         # debug mode gives tracebacks and template reloading only.
         if settings["debug"]:
             settings.update(autoreload=False, serve_traceback=True,
                             compiled_template_cache=False)
+        # Tornado's `compress_response`, with the exceptions app.compression explains.
         super().__init__([*health.ROUTES, *AUTH_ROUTES, *IMAGE_ROUTES, *API_ROUTES,
-                          *ADMIN_ROUTES, *metrics.ROUTES], **settings)
+                          *ADMIN_ROUTES, *metrics.ROUTES], transforms=[GzipUnlessNoStore],
+                         **settings)
         self.db = db
         self.bucket = database.images_bucket(db)
         self.clock = clock

@@ -33,6 +33,7 @@ class ApiCreateShareHandler(ApiShareLinks):
     """`POST /api/v1/images/{id}/shares` (and albums, see subclass): 201 with the link."""
 
     kind = "image"
+    shows_secrets = True  # the link
 
     async def post(self, target_id: str) -> None:
         target = await access.shareable(self.db, self.kind, target_id, self.current_user)

@@ -28,13 +28,13 @@ NEW_TOKEN_MINUTES = 5  # time to follow the redirect; the page then clears it
 class AccountPageHandler(BaseHandler):
     """Base of the account handlers: renders the page with an optional error or new token."""
 
+    shows_secrets = True  # a new token, the ShareX file with its token
+
     async def render_account(self, *, error: DomainError | None = None,
                              new_token: tuple[dict, str] | None = None) -> None:
         user = self.current_user
         self.set_status(error.status if error else 200)
         self.set_error_headers(error)
-        # The page may show a secret (a new token): keep it out of every cache.
-        self.set_header("Cache-Control", "no-store")
         current = token_digest(self.session_token) if self.session_token else None
         self.render(
             "account.html", error=error.message if error else None, new_token=new_token,
@@ -149,7 +149,6 @@ class ShareXHandler(AccountPageHandler):
                                self.get_body_argument("link", "page"))
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Content-Disposition", 'attachment; filename="pixvault.sxcu"')
-        self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps(config, indent=2))
 
 

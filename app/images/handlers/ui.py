@@ -13,6 +13,12 @@ def image_title(handler, image: dict) -> str:
     return urls.display_title(image, handler.current_user)
 
 
+def image_alt(handler, image: dict) -> str:
+    """The text alternative of the image for the current viewer: its alt text, else what
+    it is called (`image_title`), else "Image" (never empty: images here are links)."""
+    return image.get("alt") or image_title(handler, image) or "Image"
+
+
 def page_path(handler, image: dict) -> str:
     """The image's HTML page."""
     return urls.page_path(image)
@@ -73,6 +79,7 @@ def share_anchor(handler, share: dict) -> str:
 
 UI_METHODS = {
     "image_title": image_title,
+    "image_alt": image_alt,
     "page_path": page_path,
     "variant_path": variant_path,
     "size_text": size_text,
