@@ -18,9 +18,17 @@ from pymongo.errors import (
 DB_UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError, ExecutionTimeout,
                   WTimeoutError)
 
+# Seconds for one write over every image or album of an account (hiding it, marking it
+# deleted): the per-operation bound of the server's client is meant for pages and would cut
+# it short on a large account.
+ACCOUNT_WRITE_TIMEOUT = 120
+
 # Keyset-paginated listings name their index as a hint, so every server plans them the same.
 OWNER_NEWEST = [("owner_id", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
-VISIBILITY_NEWEST = [("visibility", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
+# The feed's: equality on both hiding states (`access.LISTED`), so images of a disabled or
+# deleted account, however many, are never even read by it.
+VISIBILITY_NEWEST = [("visibility", ASCENDING), ("deleted_at", ASCENDING),
+                     ("owner_hidden", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
 ALBUM_NEWEST = [("album_ids", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
 
 # (collection, keys, options). Every query of the app is designed to be answered by one of
@@ -30,6 +38,7 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("sessions", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("sessions", [("user_id", ASCENDING)], {}),
     ("login_failures", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
+    ("upload_slots", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("api_tokens", [("user_id", ASCENDING)], {}),
     ("images", OWNER_NEWEST, {}),
     ("images", VISIBILITY_NEWEST, {}),

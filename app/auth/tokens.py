@@ -10,6 +10,7 @@ import datetime
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.auth import users
 from app.errors import Invalid, NotFound, Unauthorized
 from app.ids import new_token, token_digest
 
@@ -46,6 +47,11 @@ async def replace_purpose_token(db: AsyncDatabase, user_id: str, purpose: str, n
     return await create_token(db, user_id, name, now=now, purpose=purpose)
 
 
+async def find_token(db: AsyncDatabase, user_id: str, token_id: str) -> dict | None:
+    """One of the user's tokens by its id (digest), or None."""
+    return await db.api_tokens.find_one({"_id": token_id, "user_id": user_id})
+
+
 async def list_tokens(db: AsyncDatabase, user_id: str) -> list[dict]:
     """The user's tokens, newest first."""
     return await (db.api_tokens.find({"user_id": user_id})
@@ -70,7 +76,7 @@ async def user_for_token(db: AsyncDatabase, token: str, now: datetime.datetime) 
     if doc is None:
         return None
     user = await db.users.find_one({"_id": doc["user_id"]})
-    if user is None or user.get("disabled"):
+    if not users.is_active(user):
         return None
     if doc["last_used"] is None or now - doc["last_used"] >= LAST_USED_PRECISION:
         await db.api_tokens.update_one({"_id": doc["_id"]}, {"$set": {"last_used": now}})

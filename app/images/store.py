@@ -58,7 +58,8 @@ async def save_image(
     """Store the original and every derivative, then the image document.
 
     Returns `(image, created)`; `created` is False when the owner already had these exact
-    bytes (the existing image is returned and nothing new is kept).
+    bytes (the existing image is returned and nothing new is kept). The owner's
+    `used_bytes` is the caller's to count: `app.images.quota` reserves it beforehand.
     """
     fields = validate_changes(fields)
     image_id = new_id()
@@ -96,6 +97,7 @@ async def save_image(
         "_id": image_id,
         "owner_id": owner_id,
         "title": fields.get("title", ""),
+        "alt": fields.get("alt", ""),
         "description": fields.get("description", ""),
         "filename": filename,
         "visibility": fields.get("visibility", "private"),
@@ -105,6 +107,7 @@ async def save_image(
         "bytes": size,
         "sha256": sha256,
         "animated": processed.animated,
+        "color": processed.color,
         "files": files,
         "album_ids": [],
         "created": now,
@@ -118,7 +121,6 @@ async def save_image(
     except BaseException:
         await delete_files(bucket, files)
         raise
-    await db.users.update_one({"_id": owner_id}, {"$inc": {"used_bytes": _stored_bytes(image)}})
     return image, True
 
 
@@ -130,16 +132,29 @@ async def update_image(db: AsyncDatabase, image: dict, changes: dict) -> dict:
     return {**image, **clean}
 
 
-async def delete_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict) -> None:
-    """Delete the document first (it stops being served at once), then its files and links."""
+async def delete_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict, *,
+                       now: datetime.datetime) -> None:
+    """Mark the image deleted (it stops being served at once), then purge it."""
+    await db.images.update_one({"_id": image["_id"]}, {"$set": {"deleted_at": now}})
+    await purge_image(db, bucket, image)
+
+
+async def purge_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict) -> None:
+    """Remove a deleted image for good: its links, its place as a cover, its files, then the
+    document, whose bytes then leave the owner's storage use.
+
+    Safe to repeat after an interruption (`manage.py gc` does): the document goes last, so
+    the image stays marked deleted until everything else is gone, and its bytes are taken
+    off the owner's use exactly once, by whoever deletes the document.
+    """
+    await db.shares.delete_many({"target_id": image["_id"]})
+    await db.albums.update_many({"cover": image["_id"]}, {"$set": {"cover": None}})
+    await delete_files(bucket, image["files"])
     result = await db.images.delete_one({"_id": image["_id"]})
     if result.deleted_count:
         await db.users.update_one(
             {"_id": image["owner_id"]}, {"$inc": {"used_bytes": -_stored_bytes(image)}}
         )
-    await db.shares.delete_many({"target_id": image["_id"]})
-    await db.albums.update_many({"cover": image["_id"]}, {"$set": {"cover": None}})
-    await delete_files(bucket, image["files"])
 
 
 async def delete_files(bucket: AsyncGridFSBucket, files: dict) -> None:

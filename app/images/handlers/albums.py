@@ -25,7 +25,7 @@ async def covers(db, album_list: list[dict], user: dict | None) -> dict[str, dic
 class AlbumsHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
-        mine = await albums.owner_albums(self.db, self.current_user["_id"])
+        mine = await albums.owner_albums(self.db, access.owned(self.current_user["_id"]))
         self.render(
             "albums.html",
             albums=mine,
@@ -96,7 +96,7 @@ class AlbumDeleteHandler(BaseHandler):
     @tornado.web.authenticated
     async def post(self, album_id: str) -> None:
         album = await access.deletable_album(self.db, album_id, self.current_user)
-        await albums.delete_album(self.db, album)
+        await albums.delete_album(self.db, album, now=self.now())
         self.flash("Album deleted; its images are still in your gallery.")
         self.redirect("/albums")
 

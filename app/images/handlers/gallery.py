@@ -6,7 +6,7 @@ import tornado.web
 from app.auth import users
 from app.db import OWNER_NEWEST, VISIBILITY_NEWEST
 from app.errors import NotFound
-from app.images import access, albums, pagination, shares, store
+from app.images import access, albums, fields, pagination, shares, store
 from app.images.handlers.albums import covers
 from app.images.urls import page_path, variant_path
 from app.web import BaseHandler, safe_next
@@ -33,12 +33,12 @@ class GalleryHandler(BaseHandler):
     async def get(self) -> None:
         images, next_cursor = await pagination.page(
             self.db.images,
-            {"owner_id": self.current_user["_id"]},
+            access.owned(self.current_user["_id"]),
             self.get_query_argument("before", None),
             pagination.PAGE_SIZE,
             OWNER_NEWEST,
         )
-        mine = await albums.owner_albums(self.db, self.current_user["_id"])
+        mine = await albums.owner_albums(self.db, access.owned(self.current_user["_id"]))
         self.render(
             "gallery.html",
             images=images,
@@ -56,16 +56,16 @@ class ProfileHandler(BaseHandler):
 
     async def get(self, username: str) -> None:
         user = await users.find_by_username(self.db, username) if len(username) <= 32 else None
-        if user is None or user.get("disabled"):
+        if not users.is_active(user):
             raise NotFound()
         images, next_cursor = await pagination.page(
             self.db.images,
-            {"owner_id": user["_id"], **access.LISTED},
+            access.listed_by(user["_id"]),
             self.get_query_argument("before", None),
             pagination.PAGE_SIZE,
             OWNER_NEWEST,
         )
-        public_albums = await albums.owner_albums(self.db, user["_id"], only=access.LISTED)
+        public_albums = await albums.owner_albums(self.db, access.listed_by(user["_id"]))
         self.render(
             "profile.html",
             profile=user,
@@ -88,7 +88,9 @@ class ImagePageHandler(BaseHandler):
             image=image,
             owner=owner,
             is_owner=is_owner,
-            albums=await albums.owner_albums(self.db, image["owner_id"]) if is_owner else [],
+            albums=await albums.owner_albums(self.db, access.owned(image["owner_id"]))
+            if is_owner
+            else [],
             share_list=await shares.list_shares(self.db, image["owner_id"], image["_id"])
             if is_owner
             else [],
@@ -105,7 +107,7 @@ class ImageEditHandler(BaseHandler):
         image = await access.changeable_image(self.db, image_id, self.current_user)
         changes = {
             name: self.get_body_argument(name)
-            for name in ("title", "description", "visibility")
+            for name in fields.EDITABLE
             if self.get_body_argument(name, None) is not None
         }
         await store.update_image(self.db, image, changes)
@@ -117,7 +119,7 @@ class ImageDeleteHandler(BaseHandler):
     @tornado.web.authenticated
     async def post(self, image_id: str) -> None:
         image = await access.deletable_image(self.db, image_id, self.current_user)
-        await store.delete_image(self.db, self.application.bucket, image)
+        await store.delete_image(self.db, self.application.bucket, image, now=self.now())
         self.flash("Image deleted.")
         self.redirect(safe_next(self.get_body_argument("return", ""), "/gallery"))
 

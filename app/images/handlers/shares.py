@@ -2,8 +2,8 @@
 the owner's forms to create and revoke links.
 
 Everything under /s/ is served with `Referrer-Policy: no-referrer` (the token must not leak to
-other sites) and `X-Robots-Tag: noindex`, and image bytes with `no-cache` so a revoked link
-stops working at the next request instead of living on in caches.
+other sites) and `X-Robots-Tag: noindex`, and image bytes are private and `no-cache` so a
+revoked link stops working at the next request instead of living on in caches.
 """
 
 import re
@@ -12,12 +12,10 @@ import tornado.web
 
 from app.db import ALBUM_NEWEST
 from app.errors import Invalid, NotFound
-from app.images import access, albums, pagination, shares
+from app.images import access, pagination, shares
 from app.images.handlers.variants import VariantSender
 from app.images.urls import VARIANT_SUFFIX, variant_path
 from app.web import BaseHandler, safe_next
-
-SHARED_CACHE = "private, no-cache"
 
 
 class ShareLinkHandler(VariantSender):
@@ -47,9 +45,7 @@ class SharePageHandler(ShareLinkHandler):
             await self.count_view(share)
             self.render_image(token, share, image)
             return
-        album = await albums.find_album(self.db, share["target_id"])
-        if album is None:
-            raise NotFound()
+        album = await access.shared_album(self.db, share)
         images, next_cursor = await pagination.page(
             self.db.images,
             access.shared_album_query(album),
@@ -108,16 +104,18 @@ class ShareBytesHandler(ShareLinkHandler):
                 or (image_id is None) != (share["kind"] == "image")):
             raise NotFound()
         image = await access.shared_image(self.db, share, image_id)
-        # viewer=None: a link's visitors never learn the uploaded file's name.
+        # viewer=None: a link's visitors never learn the uploaded file's name. Never public:
+        # a shared cache would keep serving the bytes after the link is revoked.
         await self.send_variant(image, variant, include_body=include_body, viewer=None,
-                                cache_control=SHARED_CACHE)
+                                public=False)
 
     async def head(self, token: str, image_id: str | None, variant: str) -> None:
         await self.get(token, image_id, variant, include_body=False)
 
 
 class CreateShareHandler(BaseHandler):
-    """`POST /i/<id>/shares` and `POST /a/<id>/shares`: the owner makes a link."""
+    """`POST /i/<id>/shares` and `POST /a/<id>/shares`: the owner makes a link, then sees
+    it at once in its row of the list (the page opens at that row, whose field has it)."""
 
     kind = "image"
 
@@ -127,8 +125,9 @@ class CreateShareHandler(BaseHandler):
         expires_in = self.get_body_argument("expires_in", "")
         if expires_in and not re.fullmatch(r"[0-9]{1,12}", expires_in):
             raise Invalid("Expiry must be a number of seconds.")
-        _, token = await shares.create_share(
+        share, _ = await shares.create_share(
             self.db,
+            self.application.share_keys,
             owner_id=target["owner_id"],
             kind=self.kind,
             target_id=target["_id"],
@@ -136,11 +135,9 @@ class CreateShareHandler(BaseHandler):
             label=self.get_body_argument("label", ""),
             now=self.now(),
         )
-        self.flash(
-            f"New share link (copy it now, it is shown only once): "
-            f"{self.absolute_url(shares.share_path(token))}"
-        )
-        self.redirect(f"/{'i' if self.kind == 'image' else 'a'}/{target['_id']}#shares")
+        self.flash("Share link created: copy it from the list below.")
+        page = f"/{'i' if self.kind == 'image' else 'a'}/{target['_id']}"
+        self.redirect(f"{page}#{shares.anchor(share)}", status=303)
 
 
 class CreateAlbumShareHandler(CreateShareHandler):
