@@ -4,6 +4,8 @@ Each receives the rendering handler first, so helpers that depend on the viewer 
 only the owner may see) decide it here rather than in every template.
 """
 
+from urllib.parse import urlencode
+
 from app.images import fields, shares, urls
 from app.text import size_text as _size_text
 
@@ -38,6 +40,21 @@ def expiry_choices(handler) -> tuple[tuple[str, str], ...]:
     return shares.EXPIRY_CHOICES
 
 
+def page_link(handler, name: str, cursor: str) -> str:
+    """This page's address with `name` (`after` or `before`) set to `cursor`, keeping its
+    other query fields (a gallery's search and order)."""
+    kept = [(key, value.decode("utf-8", "replace"))
+            for key, values in handler.request.query_arguments.items()
+            if key not in ("after", "before") for value in values]
+    return "?" + urlencode([*kept, (name, cursor)])
+
+
+def pager_words(handler, sort: str) -> tuple[str, str]:
+    """The labels of the links to the previous and the next page of a listing in `sort`."""
+    return {"newest": ("Newer", "Older"), "oldest": ("Older", "Newer")}.get(
+        sort, ("Previous", "Next"))
+
+
 UI_METHODS = {
     "image_title": image_title,
     "page_path": page_path,
@@ -45,4 +62,6 @@ UI_METHODS = {
     "size_text": size_text,
     "default_visibility": default_visibility,
     "expiry_choices": expiry_choices,
+    "page_link": page_link,
+    "pager_words": pager_words,
 }
