@@ -74,12 +74,18 @@ def test_viewer_from_the_gallery_keys_escape_back_and_reload(open_page, site):
     expect(page.get_by_role("heading", level=1)).to_have_text("Photo 1")
 
 
-def test_viewer_buttons_zoom_and_accessibility(open_page, site):
+def viewing_photo_3(open_page, site):
+    """A new user's gallery of three photos, the viewer open on the newest."""
     page = open_page(site.create_user())
     upload_three(site, page)
     page.goto("/gallery")
     page.get_by_role("link", name="Photo 3").click()
     expect(page.get_by_role("dialog", name="Photo 3")).to_be_visible()
+    return page
+
+
+def test_viewer_buttons_zoom_and_accessibility(open_page, site):
+    page = viewing_photo_3(open_page, site)
     fitted = viewer_image(page).bounding_box()
     assert fitted["width"] < 1366 and fitted["height"] <= 900
     assert loaded_source(page).endswith("/large")
@@ -124,11 +130,7 @@ def touch(page, kind: str, x: float, y: float) -> None:
 
 
 def test_swipe_and_double_tap(open_page, site):
-    page = open_page(site.create_user())
-    upload_three(site, page)
-    page.goto("/gallery")
-    page.get_by_role("link", name="Photo 3").click()
-    expect(page.get_by_role("dialog", name="Photo 3")).to_be_visible()
+    page = viewing_photo_3(open_page, site)
     touch(page, "pointerdown", 900, 400)
     touch(page, "pointermove", 600, 410)
     touch(page, "pointerup", 500, 410)
