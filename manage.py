@@ -58,9 +58,11 @@ def build_argparser() -> argparse.ArgumentParser:
     token = command("createtoken", "Create an API token for a user and print it (only once)")
     token.add_argument("name", help="username")
     token.add_argument("token_name", help="a name for the token, e.g. 'backup script'")
-    command("check", "Check configuration, database connection and indexes")
-    gc = command("gc", "Delete what deleted accounts left behind and stored files that no "
-                       "image refers to (left by a crash)")
+    command("check", "Check configuration, database connection, indexes and migrations")
+    command("migrate", "Bring the database up to this version: create missing indexes and "
+                       "apply pending migrations (serve does this at start)")
+    gc = command("gc", "Finish interrupted deletions (accounts, images, albums) and delete "
+                       "stored files that no image refers to (left by a crash)")
     gc.add_argument("--grace", type=seconds, default=3600, metavar="SECONDS",
                     help="leave files younger than this alone: an upload may still be "
                          "writing them (default: 3600)")
@@ -90,10 +92,12 @@ def run(command: str, options, args: dict) -> int:
             password = read_password(args["password_stdin"])
             return accounts.run_createuser(options, args["name"], password, args["admin"])
         return accounts.run_createtoken(options, args["name"], args["token_name"])
-    if command in ("check", "gc"):
+    if command in ("check", "migrate", "gc"):
         from app.commands import maintenance
         if command == "check":
             return maintenance.run_check(options)
+        if command == "migrate":
+            return maintenance.run_migrate(options)
         return maintenance.run_gc(options, args["grace"])
     if command == "import":
         from app.commands.importer import run_import

@@ -17,6 +17,7 @@ from app.config import DEFAULTS
 from app.images.cache import VariantCache
 from app.images.handlers import ROUTES as IMAGE_ROUTES
 from app.images.handlers.ui import UI_METHODS
+from app.pools import BoundedExecutor
 from app.web import NotFoundHandler
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +59,10 @@ class Pixvault(tornado.web.Application):
         self.clock = clock
         cores = os.cpu_count() or 2
         self.image_executor = ThreadPoolExecutor(cores, thread_name_prefix="pixvault-image")
-        self.password_executor = ThreadPoolExecutor(cores, thread_name_prefix="pixvault-bcrypt")
+        # A password flood waits in a short line, then is refused, rather than queueing
+        # every sign-in behind it for minutes.
+        self.password_executor = BoundedExecutor(cores, settings["bcrypt_queue"],
+                                                 "pixvault-bcrypt")
         self.variant_cache = VariantCache(settings["cache_mb"] * 1024 * 1024)
         # Per application, not the global registry: every app (and test) counts on its own.
         self.metrics = metrics.Metrics()

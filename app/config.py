@@ -47,7 +47,13 @@ SETTINGS: tuple[Setting, ...] = (
             "same-host proxy)",
             "security"),
     Setting("bcrypt_rounds", int, 12, "bcrypt cost factor for new password hashes", "security"),
-    Setting("session_days", int, 30, "Days a sign-in session lasts", "security"),
+    Setting("session_days", int, 30, "Days a sign-in session lasts at most", "security"),
+    Setting("session_idle_days", int, 14, "Days without a request after which a session "
+            "ends", "security"),
+    Setting("registrations_per_hour", int, 20, "Registration attempts one address may make "
+            "in an hour (IPv6: one /64)", "security"),
+    Setting("bcrypt_queue", int, 32, "Password checks that may wait for a free core; past "
+            "that, sign-ins and registrations answer 503 at once", "security"),
     Setting("mongodb_uri", str, "", "MongoDB URI; empty starts the embedded SecantusDB "
             "under <data_dir>/db", "database"),
     Setting("database", str, "pixvault", "Database name", "database"),

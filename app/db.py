@@ -3,17 +3,32 @@ indexes every query relies on. The embedded server lives in `app.embedded`."""
 
 import datetime
 
+import pymongo
 from gridfs import AsyncGridFSBucket
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
+from pymongo.errors import (
+    ConnectionFailure,
+    ExecutionTimeout,
+    ServerSelectionTimeoutError,
+    WTimeoutError,
+)
 
-# What an unreachable or failing-over database raises: answered 503, never 500.
-DB_UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError)
+# What an unreachable, frozen or failing-over database raises: answered 503, never 500.
+DB_UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError, ExecutionTimeout,
+                  WTimeoutError)
+
+# Seconds for one write over every image or album of an account (hiding it, marking it
+# deleted): the per-operation bound of the server's client is meant for pages and would cut
+# it short on a large account.
+ACCOUNT_WRITE_TIMEOUT = 120
 
 # Keyset-paginated listings name their index as a hint, so every server plans them the same.
 OWNER_NEWEST = [("owner_id", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
-VISIBILITY_NEWEST = [("visibility", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
+# The feed's: equality on both hiding states (`access.LISTED`), so images of a disabled or
+# deleted account, however many, are never even read by it.
+VISIBILITY_NEWEST = [("visibility", ASCENDING), ("deleted_at", ASCENDING),
+                     ("owner_hidden", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
 ALBUM_NEWEST = [("album_ids", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
 # The gallery's other orders, and its search: `terms` is multikey (see app.images.search).
 OWNER_TITLE = [("owner_id", ASCENDING), ("title", ASCENDING), ("_id", ASCENDING)]
@@ -42,20 +57,31 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
 )
 
 
-def connect(uri: str, timeout_ms: int = 2000) -> AsyncMongoClient:
-    """An async client that gives up on an unreachable server after `timeout_ms`.
+def connect(uri: str, timeout_ms: int = 2000, *, bound_operations: bool = True
+            ) -> AsyncMongoClient:
+    """An async client that gives up on the database after `timeout_ms`, and whose every
+    acknowledged write is durable.
 
-    The driver's default of 30 s would make every request hang during an outage; a short
-    server-selection timeout turns that into a prompt 503.
+    With `bound_operations` (the server), `timeoutMS` bounds each operation as a whole
+    (server selection, connecting, waiting for the answer), so an unreachable or frozen
+    database becomes a prompt 503 instead of a request that hangs. Commands doing long
+    maintenance work bound only finding and connecting to the server.
+    Writes wait for the journal of a majority of the replica set (`w="majority", j=True`):
+    an acknowledged upload, revocation, visibility change or deletion survives a crash of
+    the database and a failover, which cannot roll it back.
     """
-    return AsyncMongoClient(uri, serverSelectionTimeoutMS=timeout_ms,
-                            connectTimeoutMS=timeout_ms, tz_aware=True, appname="pixvault")
+    bounds = ({"timeoutMS": timeout_ms} if bound_operations else
+              {"serverSelectionTimeoutMS": timeout_ms, "connectTimeoutMS": timeout_ms})
+    return AsyncMongoClient(uri, **bounds, w="majority", journal=True, tz_aware=True,
+                            appname="pixvault")
 
 
 async def ensure_indexes(db: AsyncDatabase) -> None:
-    """Create every index in `INDEXES` (idempotent)."""
-    for collection, keys, options in INDEXES:
-        await db[collection].create_index(keys, **options)
+    """Create every index in `INDEXES` (idempotent). Building an index on a large collection
+    takes as long as it takes: no per-operation timeout here (0 lifts it)."""
+    with pymongo.timeout(0):
+        for collection, keys, options in INDEXES:
+            await db[collection].create_index(keys, **options)
 
 
 async def missing_indexes(db: AsyncDatabase) -> list[str]:

@@ -4,6 +4,7 @@ Stores never import Tornado's HTTPError: they say what went wrong in domain term
 layer decides the status, so the same store serves HTML pages, the JSON API and the CLI.
 """
 
+import math
 
 NOT_FOUND_MESSAGE = "Nothing here: it does not exist or is not shared with you."
 
@@ -68,12 +69,24 @@ class Unsupported(DomainError):
     code = "unsupported_media_type"
 
 
-class RateLimited(DomainError):
-    """Too many attempts; try again in `retry_after` seconds (429 with `Retry-After`)."""
+class RetryLater(DomainError):
+    """Refused for now: the answer carries `Retry-After: retry_after` (seconds)."""
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        # Rounded up: a client that waits exactly this long is never turned away again.
+        self.retry_after = max(1, math.ceil(retry_after))
+
+
+class RateLimited(RetryLater):
+    """Too many attempts from this client or for this account (429)."""
 
     status = 429
     code = "rate_limited"
 
-    def __init__(self, message: str, retry_after: int = 60):
-        super().__init__(message)
-        self.retry_after = max(1, int(retry_after))
+
+class Busy(RetryLater):
+    """The server has too much of this work waiting already (503); the request was fine."""
+
+    status = 503
+    code = "unavailable"

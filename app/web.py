@@ -3,6 +3,12 @@
 It loads the signed-in user once per request, maps domain errors to HTTP statuses, renders
 errors as HTML or JSON, carries flash messages across one redirect, and validates `next`
 targets so no redirect can leave the site.
+
+Caching has one rule, set here: every answer depends on who asks (the navigation names the
+signed-in user, pages carry XSRF tokens and owner controls, API answers depend on the token),
+so it is `private, no-cache` with `Vary: Cookie` (and `Authorization` where a bearer token
+is accepted), unless a handler calls `mark_public` for an answer that is the same for
+everyone. Handlers showing secrets tighten it to `no-store`.
 """
 
 import datetime
@@ -15,7 +21,7 @@ import tornado.web
 
 from app.auth import sessions, tokens
 from app.db import DB_UNAVAILABLE
-from app.errors import NOT_FOUND_MESSAGE, DomainError, NotFound, RateLimited
+from app.errors import NOT_FOUND_MESSAGE, DomainError, NotFound, RetryLater
 
 SESSION_COOKIE = "session"
 FLASH_COOKIE = "flash"
@@ -26,6 +32,8 @@ ERROR_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data: blob:; script-src 'self'; "
                            "style-src 'self'; object-src 'none'; base-uri 'none'; "
                            "frame-ancestors 'none'; form-action 'self'")
+# Shared caches never keep it; a browser may, but asks again before each use (a 304 is cheap).
+PRIVATE_CACHE = "private, no-cache"
 
 
 def safe_next(target: str | None, default: str = "/gallery") -> str:
@@ -68,6 +76,23 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("X-Frame-Options", "DENY")
         self.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
         self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        self.set_header("Cache-Control", PRIVATE_CACHE)
+        self.set_header("Vary", self.viewer_headers)
+
+    @property
+    def viewer_headers(self) -> str:
+        """The request headers that tell who asks, for `Vary`."""
+        return "Authorization, Cookie" if self.accepts_bearer else "Cookie"
+
+    def mark_public(self, cache_control: str, vary: str | None = None) -> None:
+        """Let shared caches keep this answer and hand it to anyone: call it only when every
+        header and byte of the answer is the same whoever asks. `vary` names the request
+        headers it does depend on (never Cookie or Authorization)."""
+        self.set_header("Cache-Control", cache_control)
+        if vary:
+            self.set_header("Vary", vary)
+        else:
+            self.clear_header("Vary")
 
     # API endpoints and image bytes also take `Authorization: Bearer <token>` (scripts).
     accepts_bearer = False
@@ -81,7 +106,14 @@ class BaseHandler(tornado.web.RequestHandler):
             return
         token = self.session_token
         if token:
-            self.current_user = await sessions.user_for_token(self.db, token, self.now())
+            self.current_user = await sessions.user_for_token(self.db, token, self.now(),
+                                                              self.session_lifetime)
+
+    @property
+    def session_lifetime(self) -> sessions.Lifetime:
+        """How long sessions last, from the `session_days` and `session_idle_days` options."""
+        return sessions.Lifetime(datetime.timedelta(days=self.settings["session_days"]),
+                                 datetime.timedelta(days=self.settings["session_idle_days"]))
 
     @property
     def session_token(self) -> str | None:
@@ -193,8 +225,9 @@ class BaseHandler(tornado.web.RequestHandler):
         super().log_exception(typ, value, tb)
 
     def set_error_headers(self, error: BaseException | None) -> None:
-        """Headers an error answer carries, however it is rendered: `Retry-After` on 429."""
-        if isinstance(error, RateLimited):
+        """Headers an error answer carries, however it is rendered: `Retry-After` on 429
+        and on a 503 that knows when to come back."""
+        if isinstance(error, RetryLater):
             self.set_header("Retry-After", str(error.retry_after))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:

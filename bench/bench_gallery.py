@@ -29,7 +29,7 @@ from app.db import connect, ensure_indexes, images_bucket
 from app.embedded import EmbeddedDatabase
 from app.errors import Invalid
 from app.ids import new_id
-from app.images import albums, bulk, search
+from app.images import access, albums, bulk, search
 
 WORDS = [f"w{i}" for i in range(2000)] + ["harbour", "lighthouse", "sunset", "boat"]
 T0 = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
@@ -53,13 +53,13 @@ async def timed_page(db, owner_id: str, **listing) -> tuple[float, object]:
     times, page = [], None
     for _ in range(RUNS):
         start = time.perf_counter()
-        page = await search.gallery_page(db, owner_id, **listing)
+        page = await search.gallery_page(db, access.owned(owner_id), **listing)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times), page
 
 
 async def examined(db, owner_id: str, **listing) -> str:
-    query, order, index = search.gallery_listing(owner_id, **listing)
+    query, order, index = search.gallery_listing(access.owned(owner_id), **listing)
     plan = await db.images.find(query).sort(order.sort()).hint(index).limit(31).explain()
     winning = plan["queryPlanner"]["winningPlan"]
     while "inputStage" in winning and winning.get("stage") != "IXSCAN":
@@ -82,7 +82,7 @@ async def bench_pages(db, owner_id: str) -> None:
         try:
             first_ms, first = await timed_page(db, owner_id, **listing)
         except Invalid:
-            print(f"| {label} | refused: over {search.SEARCH_TIME_MS} ms | | | |")
+            print(f"| {label} | refused: over the time bound | | | |")
             continue
         cells = [f"{first_ms:.1f}"]
         if first.next_cursor:
@@ -107,7 +107,7 @@ async def bench_bulk(db, owner_id: str) -> None:
                           ("album_add", {"album_id": album["_id"]}),
                           ("album_remove", {"album_id": album["_id"]})):
         start = time.perf_counter()
-        await bulk.apply(db, bucket, owner, action, ids, **extra)
+        await bulk.apply(db, bucket, owner, action, ids, **extra, now=T0)
         print(f"| {action} | {(time.perf_counter() - start) * 1000:.0f} |")
     for image_id in ids:  # what an upload leaves: eight small files per image
         files = {}
@@ -118,7 +118,7 @@ async def bench_bulk(db, owner_id: str) -> None:
             files[key] = {"id": file_id, "bytes": 2048}
         await db.images.update_one({"_id": image_id}, {"$set": {"files": files}})
     start = time.perf_counter()
-    await bulk.apply(db, bucket, owner, "delete", ids)
+    await bulk.apply(db, bucket, owner, "delete", ids, now=T0)
     print(f"| delete (documents and 4,000 GridFS files) | "
           f"{(time.perf_counter() - start) * 1000:.0f} |")
 

@@ -1,12 +1,14 @@
 """`/healthz` answers 200 while the database does and 503 promptly when it stops."""
 
+import os
+import signal
 import time
 
 from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
 
 from app.application import make_app
-from app.db import connect
+from app.db import connect, ensure_indexes
 from app.embedded import EmbeddedDatabase
 from tests.client import Client, json_body
 
@@ -34,6 +36,34 @@ async def test_healthz_503_when_database_stops(tmp_path):
         assert json_body(response) == {"status": "unavailable"}
         assert time.monotonic() - started < 5  # not the driver's default 30 s
     finally:
+        browser.close()
+        server.stop()
+        embedded.stop()
+        await mongo.close()
+        app.close()
+
+
+async def test_a_frozen_database_is_a_prompt_503_and_recovery_is_automatic(tmp_path):
+    embedded = EmbeddedDatabase(tmp_path / "db")
+    mongo = connect(embedded.start(), timeout_ms=1000)
+    await ensure_indexes(mongo.frozen)
+    app = make_app({"cookie_secret": "x", "db_timeout_ms": 1000}, db=mongo.frozen)
+    sock, port = bind_unused_port()
+    server = HTTPServer(app)
+    server.add_sockets([sock])
+    browser = Client(f"http://127.0.0.1:{port}")
+    try:
+        assert (await browser.get("/")).code == 200
+        os.kill(embedded._process.pid, signal.SIGSTOP)  # alive, connected, never answering
+        for path, headers in (("/", {}), ("/api/v1/images", {"Authorization": "Bearer x"})):
+            started = time.monotonic()
+            response = await browser.get(path, headers=headers)
+            assert response.code == 503
+            assert time.monotonic() - started < 1 + 2  # db_timeout_ms plus a margin
+        os.kill(embedded._process.pid, signal.SIGCONT)
+        assert (await browser.get("/")).code == 200
+    finally:
+        os.kill(embedded._process.pid, signal.SIGCONT)
         browser.close()
         server.stop()
         embedded.stop()

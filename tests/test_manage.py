@@ -1,5 +1,6 @@
 """The command line, run as a user runs it: a real process against a real database."""
 
+import datetime
 import os
 import signal
 import socket
@@ -35,8 +36,8 @@ def database(mongodb_uri):
 
 
 def test_help_everywhere():
-    for args in ([], ["serve"], ["createuser"], ["createtoken"], ["check"], ["gc"], ["import"],
-                 ["export"]):
+    for args in ([], ["serve"], ["createuser"], ["createtoken"], ["check"], ["migrate"], ["gc"],
+                 ["import"], ["export"]):
         result = manage(*args, "--help")
         assert result.returncode == 0, result.stderr
         assert "usage: manage.py" in result.stdout
@@ -74,16 +75,25 @@ def test_createuser_rejects_short_password(database):
     assert db.users.count_documents({}) == 0
 
 
-def test_check_reports_missing_indexes_then_ok(database):
-    args, _ = database
+def test_check_reports_missing_indexes_and_migrations_then_ok(database):
+    args, db = database
     missing = manage("check", *args)
     assert missing.returncode == 4
     assert "FAIL index missing" in missing.stdout
     manage("createuser", "erin", "--password-stdin", "--bcrypt-rounds=4", *args,
            stdin="a long password\n")
+    pending = manage("check", *args)
+    assert pending.returncode == 5, pending.stdout
+    assert "FAIL migration pending: 0001-hide-disabled-accounts" in pending.stdout
+    migrated = manage("migrate", *args)
+    assert migrated.returncode == 0, migrated.stderr
+    assert "Applied migration 0001-hide-disabled-accounts" in migrated.stdout
+    assert db.migrations.count_documents({}) == 1
+    again = manage("migrate", *args)
+    assert "Applied" not in again.stdout and again.returncode == 0
     ok = manage("check", *args)
     assert ok.returncode == 0, ok.stdout
-    assert "ok   indexes present" in ok.stdout
+    assert "ok   indexes present, migrations applied" in ok.stdout
 
 
 def test_check_unreachable_database_is_exit_3():
@@ -145,12 +155,22 @@ def start_serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen, int]:
     return process, port
 
 
+def read_until_listening(process: subprocess.Popen) -> list[str]:
+    """The lines `serve` prints up to and including "listening" (at most 20)."""
+    lines = []
+    while len(lines) < 20 and "listening" not in (lines or [""])[-1]:
+        lines.append(process.stdout.readline())
+    return lines
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_starts_embedded_database_and_stops_it_on_sigterm(tmp_path, workers):
     process, port = start_serve(tmp_path, workers)
     try:
-        line = process.stdout.readline()
+        *before, line = read_until_listening(process)
         assert f"http://localhost:{port}/" in line
+        # A new database is brought up to date before anything is served.
+        assert "Applied migration 0001-hide-disabled-accounts" in "".join(before)
         for _ in range(4):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
                                         timeout=10) as reply:
@@ -228,6 +248,24 @@ def test_import_then_export_round_trip(database, tmp_path):
     unknown = manage("export", "nobody", str(tmp_path / "x.zip"), *args)
     assert unknown.returncode == 1
     assert "There is no user named 'nobody'." in unknown.stderr
+
+
+def test_commands_refuse_accounts_that_cannot_show_new_images(database, tmp_path):
+    """A disabled account's images are hidden: import would add visible ones. An account
+    being deleted is no longer there for any command."""
+    args, db = database
+    manage("createuser", "hank", "--password-stdin", "--bcrypt-rounds=4", *args,
+           stdin="a long password\n")
+    (tmp_path / "a.jpg").write_bytes(jpeg())
+    db.users.update_one({"username": "hank"}, {"$set": {"disabled": True}})
+    disabled = manage("import", str(tmp_path), "--user", "hank", *args)
+    assert disabled.returncode == 1
+    assert "hank's account is disabled; enable it first." in disabled.stderr
+    db.users.update_one({"username": "hank"}, {"$set": {"disabled": False,
+                                                       "deleted_at": datetime.datetime.now()}})
+    deleted = manage("import", str(tmp_path), "--user", "hank", *args)
+    assert "There is no user named 'hank'." in deleted.stderr
+    assert db.images.count_documents({}) == 0
 
 
 def test_export_to_unwritable_folder_is_a_clear_error(database):

@@ -3,7 +3,10 @@
 import pytest
 
 from app.web import safe_next
-from tests.client import json_body, text
+from tests.api.conftest import Api, create_token
+from tests.client import json_body, text, upload_one
+from tests.images.handlers.test_shares import create_link
+from tests.images.images import jpeg
 
 
 @pytest.mark.parametrize("target", ["/", "/gallery", "/i/abc?x=1#top", "/u/a%20b"])
@@ -48,6 +51,36 @@ async def test_security_headers_on_every_page(client):
         assert response.headers["X-Frame-Options"] == "DENY"
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
         assert "<script>" not in text(response)  # no inline script anywhere
+
+
+async def test_pages_and_api_answers_are_private_to_whoever_asks(alice, make_client):
+    """One rule in BaseHandler: shared caches keep no page or JSON answer, browsers ask
+    again before reusing one, and `Vary` names what tells viewers apart."""
+    image = await upload_one(alice, jpeg(), visibility="public")
+    album = (await alice.post("/albums", {"title": "Trip", "visibility": "public"})
+             ).headers["Location"]
+    await alice.post("/albums/add", {"album_id": album.rsplit("/", 1)[1],
+                                     "image_id": image["id"]})
+    link = await create_link(alice, f"/i/{image['id']}")
+    script = Api(make_client(), (await create_token(alice))["token"])
+    anonymous = make_client()
+    pages = ["/", f"/i/{image['id']}", album, "/u/alice", link, "/no/such/page", "/api"]
+    api = ["/api/v1/me", "/api/v1/images", f"/api/v1/images/{image['id']}",
+           f"/api/v1/albums/{album.rsplit('/', 1)[1]}", "/api/v1/shares", "/api/v1/tokens"]
+    answers = [(await browser.get(path), "Cookie")
+               for browser in (alice, anonymous) for path in pages]
+    answers += [(await alice.get(path), "Cookie") for path in ("/gallery", "/albums")]
+    answers += [(await anonymous.get(path), "Cookie") for path in ("/auth/login", "/gallery")]
+    answers += [(await caller.get(path), "Authorization, Cookie")
+                for caller in (script, alice, anonymous) for path in api]
+    answers.append((await anonymous.get("/api/v1/openapi.json"), "Cookie"))
+    for response, vary in answers:
+        where = (response.request.url, response.code)
+        assert response.headers["Cache-Control"] == "private, no-cache", where
+        assert response.headers["Vary"] == vary, where
+    assert {response.code for response, _ in answers} == {200, 302, 401, 404}
+    account = await alice.get("/account")  # may show a new token: kept nowhere
+    assert account.headers["Cache-Control"] == "no-store"
 
 
 async def test_navigation_shows_signed_in_user(alice, client):

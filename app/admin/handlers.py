@@ -37,7 +37,7 @@ class UserActionHandler(AdminHandler):
     async def post(self, user_id: str, action: str) -> None:
         if action == "delete":
             user = await delete_user(self.db, self.application.bucket, self.current_user,
-                                     user_id)
+                                     user_id, now=self.now())
             self.flash(f"Deleted {user['username']} and everything they owned.")
         else:
             user = await set_disabled(self.db, self.current_user, user_id, action == "disable")

@@ -6,7 +6,9 @@ slip.
 
 Disabling is a reversible suspension: it ends the user's sessions at once, and while the
 flag is set sign-in is refused and their API tokens answer 401 (`sessions.user_for_token`
-and `tokens.user_for_token` check it on every request). The tokens themselves are kept, so
+and `tokens.user_for_token` check it on every request), and everything the account owns is
+hidden from everyone (`access.set_owner_hidden`): images, albums, bytes, share links and
+the profile answer 404, and feeds leave them out. The tokens themselves are kept, so
 enabling the account again reconnects the user's scripts and ShareX; only signing in again
 is needed in the browser. Deleting removes the account and everything it owns, exactly as
 the user deleting it from `/account` would.
@@ -19,6 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.auth import accounts, sessions
 from app.errors import Invalid, NotFound
+from app.images import access
 
 USERS_PER_PAGE = 50
 
@@ -81,10 +84,16 @@ async def _other_user(db: AsyncDatabase, actor: dict, user_id: str) -> dict:
 
 
 async def set_disabled(db: AsyncDatabase, actor: dict, user_id: str, disabled: bool) -> dict:
-    """Disable (ending every session) or enable another user's account; returns the user."""
+    """Disable (hiding everything the user owns and ending every session) or enable another
+    user's account; returns the user.
+
+    The account's content changes first and its flag last, so an interruption leaves the
+    page offering the same action again, and repeating it completes it.
+    """
     user = await _other_user(db, actor, user_id)
-    # The flag first: from then on sign-in, sessions and tokens all refuse the account, so a
-    # session started just before is cut off below or by the check on its next request.
+    await access.set_owner_hidden(db, user_id, disabled)
+    # From here sign-in, sessions and tokens all refuse the account, so a session started
+    # just before is cut off below or by the check on its next request.
     await db.users.update_one({"_id": user_id}, {"$set": {"disabled": disabled}})
     if disabled:
         await sessions.end_other_sessions(db, user_id, keep_session=None)
@@ -92,8 +101,9 @@ async def set_disabled(db: AsyncDatabase, actor: dict, user_id: str, disabled: b
 
 
 async def delete_user(db: AsyncDatabase, bucket: AsyncGridFSBucket, actor: dict,
-                      user_id: str) -> dict:
-    """Delete another user and everything they own (as account deletion does)."""
+                      user_id: str, *, now: datetime.datetime) -> dict:
+    """Delete another user and everything they own (as account deletion does; deleting an
+    account whose deletion was interrupted finishes it)."""
     user = await _other_user(db, actor, user_id)
-    await accounts.delete_account(db, bucket, user)
+    await accounts.delete_account(db, bucket, user, now=now)
     return user

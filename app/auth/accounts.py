@@ -48,13 +48,17 @@ async def set_default_visibility(db: AsyncDatabase, user_id: str, visibility: st
                               {"$set": {"settings.default_visibility": visibility}})
 
 
-async def delete_account(db: AsyncDatabase, bucket: AsyncGridFSBucket, user: dict) -> None:
+async def delete_account(db: AsyncDatabase, bucket: AsyncGridFSBucket, user: dict, *,
+                         now: datetime.datetime) -> None:
     """Remove the user and everything they own: images (with their GridFS files), albums,
     share links, API tokens and sessions.
 
-    The user document goes first, so every session and token stops working at once and no
-    new upload can start; if this is interrupted (or an upload lands just after), what is
-    left has no owner and `manage.py gc` sweeps it.
+    Hide first, purge after, so that an interruption never leaves anything more visible
+    than before: the account is marked deleted (every session and token stops working at
+    once, sign-in is refused and the profile is gone), then its images and albums are
+    marked deleted (every page, byte URL, share link and listing treats them as missing),
+    and only then purged, the user document last. `manage.py gc` finishes an interrupted
+    purge, and so does deleting the account again from the admin page.
     """
-    await db.users.delete_one({"_id": user["_id"]})
-    await gc.purge_owner(db, bucket, user["_id"])
+    await db.users.update_one({"_id": user["_id"]}, {"$set": {"deleted_at": now}})
+    await gc.purge_account(db, bucket, user["_id"], now=now)

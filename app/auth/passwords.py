@@ -30,22 +30,34 @@ def hash_password(password: str, rounds: int) -> str:
 
 
 def check_password(password: str, hashed: str | None, rounds: int) -> bool:
-    """True if `password` matches `hashed`; `None` compares against a dummy hash of `rounds`.
+    """True if `password` matches `hashed`; `None` (no such user) compares against a dummy
+    hash of cost `rounds`.
 
-    Every path runs one bcrypt check of the same cost, so a response time does not tell an
-    unknown username from a wrong password.
+    Every call does the bcrypt work of one check at cost `rounds`, so the time taken tells
+    neither an unknown user from a wrong password nor an account whose hash is older and
+    cheaper than the current cost: a check at cost c costs 2**c, and one of a cheaper hash
+    is followed by dummy checks at costs c, c+1 ... rounds-1, which add up to 2**rounds.
+    (A costlier hash, left from before `bcrypt_rounds` was lowered, cannot be checked
+    faster; it is replaced at its owner's next sign-in.)
     """
     encoded = password.encode("utf-8")
-    target = (hashed or _dummy_hash(rounds)).encode("ascii")
     if hashed is None or len(encoded) > MAX_BYTES:
-        bcrypt.checkpw(b"not the password", target)
-        return False
-    return bcrypt.checkpw(encoded, target)
+        _check_dummy(hashed or _dummy_hash(rounds))
+        matched = False
+    else:
+        matched = bcrypt.checkpw(encoded, hashed.encode("ascii"))
+    for cost in range(rounds_of(hashed) if hashed else rounds, rounds):
+        _check_dummy(_dummy_hash(cost))
+    return matched
 
 
 def rounds_of(hashed: str) -> int:
     """The cost factor recorded in a bcrypt hash, e.g. 12 for '$2b$12$...'."""
     return int(hashed.split("$")[2])
+
+
+def _check_dummy(hashed: str) -> None:
+    bcrypt.checkpw(b"not the password", hashed.encode("ascii"))
 
 
 @functools.cache

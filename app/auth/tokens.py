@@ -10,6 +10,7 @@ import datetime
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.auth import users
 from app.errors import Invalid, NotFound, Unauthorized
 from app.ids import new_token, token_digest
 
@@ -70,7 +71,7 @@ async def user_for_token(db: AsyncDatabase, token: str, now: datetime.datetime) 
     if doc is None:
         return None
     user = await db.users.find_one({"_id": doc["user_id"]})
-    if user is None or user.get("disabled"):
+    if not users.is_active(user):
         return None
     if doc["last_used"] is None or now - doc["last_used"] >= LAST_USED_PRECISION:
         await db.api_tokens.update_one({"_id": doc["_id"]}, {"$set": {"last_used": now}})

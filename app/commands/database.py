@@ -39,7 +39,7 @@ def database(options, *, exclusive: bool = False):
 async def open_database(options):
     """An `AsyncDatabase` for one command, closed afterwards."""
     with database(options) as (uri, _):
-        client = connect(uri, options.db_timeout_ms)
+        client = connect(uri, options.db_timeout_ms, bound_operations=False)
         try:
             yield client[options.database]
         finally:
@@ -47,8 +47,9 @@ async def open_database(options):
 
 
 async def find_user(db, name: str) -> dict:
-    """The user called `name`; `NotFound` (printed as an error) if there is none."""
+    """The user called `name`; `NotFound` (printed as an error) if there is none, or if
+    the account is being deleted."""
     user = await users.find_by_username(db, name)
-    if user is None:
+    if user is None or user.get("deleted_at") is not None:
         raise NotFound(f"There is no user named {name!r}.")
     return user

@@ -20,6 +20,7 @@ from app.commands.database import find_user, open_database
 from app.commands.progress import CHUNK, advance_progress, progress_bar, start_progress
 from app.db import images_bucket, utcnow
 from app.errors import Invalid
+from app.images import access
 from app.images.intake.spool import clean_filename
 from app.images.urls import EXTENSIONS
 from app.text import plural, size_text
@@ -88,7 +89,7 @@ async def export_user(db, bucket, *, owner: dict, out_path: Path, progress=None,
     out_path = Path(out_path)
     if not out_path.parent.is_dir() or out_path.is_dir():
         raise Invalid(f"Cannot write {out_path}: no such folder, or it is a folder.")
-    query, order = {"owner_id": owner["_id"]}, [("created", 1), ("_id", 1)]
+    query, order = access.owned(owner["_id"]), [("created", 1), ("_id", 1)]
     # Documents are small: read them up front, so no cursor idles out while files copy.
     images = await db.images.find(query).sort(order).to_list(None)
     albums = await db.albums.find(query).sort(order).to_list(None)

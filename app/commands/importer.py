@@ -129,12 +129,16 @@ def run_import(options, directory: str, name: str, visibility: str | None) -> in
     async def load():
         async with open_database(options) as db:
             await ensure_indexes(db)
+            owner = await find_user(db, name)
+            if owner.get("disabled"):
+                # Its images are hidden while it is disabled; new ones would not be.
+                raise Invalid(f"{owner['username']}'s account is disabled; enable it first.")
             # One file at a time, as one upload: a single worker is all it uses.
             with ThreadPoolExecutor(max_workers=1) as executor, \
                     progress_bar("Importing", unit="B") as bar:
                 return await import_directory(
                     db, images_bucket(db), executor,
-                    owner=await find_user(db, name), directory=Path(directory),
+                    owner=owner, directory=Path(directory),
                     limits=decode_limits(options),
                     now_fn=utcnow, visibility=visibility,
                     max_bytes=max_upload_bytes(options), progress=bar)

@@ -1,19 +1,21 @@
-"""`check` and `gc`: is everything in place, and sweep what interruptions left behind."""
+"""`check`, `migrate` and `gc`: is everything in place, bring the database up to this
+version, and finish what interruptions left behind."""
 
 import asyncio
 import datetime
 
+from app import migrations
 from app.commands.database import open_database
-from app.db import images_bucket, missing_indexes, utcnow
+from app.db import ensure_indexes, images_bucket, missing_indexes, utcnow
 from app.images import gc
 from app.text import plural
 
 # `check` exit codes, so scripts can tell which part failed.
-EXIT_CONFIG, EXIT_DATABASE, EXIT_INDEXES = 2, 3, 4
+EXIT_CONFIG, EXIT_DATABASE, EXIT_INDEXES, EXIT_MIGRATIONS = 2, 3, 4, 5
 
 
 def run_check(options) -> int:
-    """`check`: the database answers and every index exists."""
+    """`check`: the database answers, every index exists and every migration is applied."""
     async def check() -> int:
         async with open_database(options) as db:
             try:
@@ -25,28 +27,52 @@ def run_check(options) -> int:
             missing = await missing_indexes(db)
             for index in missing:
                 print(f"FAIL index missing: {index}")
-            if missing:
-                print("     run `manage.py serve` once, or any command that creates indexes")
-                return EXIT_INDEXES
-            print("ok   indexes present")
+            pending = await migrations.pending(db)
+            for step in pending:
+                print(f"FAIL migration pending: {step.name} ({step.description})")
+            if missing or pending:
+                print("     run `manage.py migrate` (`manage.py serve` does it at start)")
+                return EXIT_INDEXES if missing else EXIT_MIGRATIONS
+            print("ok   indexes present, migrations applied")
             return 0
 
     print(f"ok   configuration (database {options.database!r})")
     return asyncio.run(check())
 
 
-def run_gc(options, grace: int) -> int:
-    """`gc`: purge what deleted accounts left, then GridFS files no image refers to."""
+async def upgrade(db) -> None:
+    """Create any missing index, then apply the pending migrations, saying which."""
+    await ensure_indexes(db)
+    for step in await migrations.migrate(db, now=utcnow()):
+        print(f"Applied migration {step.name}: {step.description}", flush=True)
 
-    async def sweep() -> tuple[int, int]:
+
+def run_migrate(options) -> int:
+    """`migrate`: bring the database up to this version (indexes and migrations)."""
+    async def apply() -> None:
+        async with open_database(options) as db:
+            await upgrade(db)
+
+    asyncio.run(apply())
+    print("The database is up to date")
+    return 0
+
+
+def run_gc(options, grace: int) -> int:
+    """`gc`: finish interrupted deletions (accounts, images, albums), then delete GridFS files
+    no image refers to."""
+
+    async def sweep() -> tuple[int, int, int]:
         async with open_database(options) as db:
             bucket = images_bucket(db)
-            images = await gc.sweep_ownerless(db, bucket)
+            accounts = await gc.sweep_ownerless(db, bucket, now=utcnow())
+            images = await gc.sweep_deleted(db, bucket)
             files = await gc.sweep_orphans(db, bucket, now=utcnow(),
                                            grace=datetime.timedelta(seconds=grace))
-            return images, files
+            return accounts, images, files
 
-    images, files = asyncio.run(sweep())
-    print(f"Deleted {plural(images, 'image')} of deleted accounts and "
+    accounts, images, files = asyncio.run(sweep())
+    print(f"Deleted {plural(accounts, 'image')} of deleted accounts, "
+          f"{plural(images, 'image')} whose deletion was interrupted and "
           f"{plural(files, 'orphaned file')}")
     return 0

@@ -22,8 +22,10 @@ from tornado.netutil import bind_sockets
 
 from app import config
 from app.application import MAX_BODY_BYTES, make_app
+from app.auth import devices
 from app.commands.database import database
-from app.db import connect, ensure_indexes
+from app.commands.maintenance import upgrade
+from app.db import connect
 from app.text import plural
 
 
@@ -38,7 +40,9 @@ def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) ->
     database died: better to exit and be restarted than to answer 503 for ever); returns
     the process exit code."""
     sockets = bind_sockets(options.port, options.address)
+    devices.warm_up()  # before forking: every worker starts with the rules loaded
     secret = config.cookie_secret(options)  # before forking: one secret for every worker
+    asyncio.run(_upgrade(options, uri))  # once, before any worker answers a request
     local = options.address in ("127.0.0.1", "0.0.0.0", "")  # noqa: S104 - display only
     host = "localhost" if local else options.address
     workers = max(1, options.workers)
@@ -49,12 +53,20 @@ def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) ->
     return _supervise(options, uri, secret, sockets, workers, database_alive)
 
 
+async def _upgrade(options, uri: str) -> None:
+    """Indexes and migrations, with a client closed again before any worker is forked."""
+    client = connect(uri, options.db_timeout_ms)
+    try:
+        await upgrade(client[options.database])
+    finally:
+        await client.close()
+
+
 async def _serve(options, uri: str, secret: str, sockets: list[socket.socket],
                  database_alive: Callable[[], bool]) -> int:
     client = connect(uri, options.db_timeout_ms)
     try:
         db = client[options.database]
-        await ensure_indexes(db)
         app = make_app({**options.as_dict(), "cookie_secret": secret}, db=db)
         server = HTTPServer(app, xheaders=options.xheaders, max_body_size=MAX_BODY_BYTES)
         server.add_sockets(sockets)

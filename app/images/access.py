@@ -8,15 +8,61 @@ here, so the rules live in one place.
 
 Anything the requester may not see is `NotFound`, the same answer as a missing id, so ids of
 private items cannot be confirmed by probing.
+
+Two states make an image or album missing for everyone, whatever its visibility:
+- `deleted_at` (a time): it is deleted, and its purge may still be under way (or it sits in
+  a trash, later). Deletions mark first and purge after, so an interrupted one hides
+  everything and `manage.py gc` finishes it.
+- `owner_hidden` (True): its owner's account is disabled. The flag is copied onto the
+  owner's images and albums when the account is disabled and removed when it is enabled,
+  so serving an image stays one lookup by id and the feed's index skips them.
+An absent field means neither, as in documents stored before these states existed.
 """
 
+import pymongo
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.db import ACCOUNT_WRITE_TIMEOUT
 from app.errors import Forbidden, NotFound
 from app.images import albums, store
 from app.images.pagination import NEWEST_FIRST
 
-LISTED = {"visibility": "public"}
+# Neither deleted nor hidden with a disabled owner (None matches an absent field too).
+LIVE = {"deleted_at": None, "owner_hidden": None}
+LISTED = {"visibility": "public", **LIVE}
+
+
+def is_deleted(item: dict) -> bool:
+    """True if the image or album is deleted (its purge may not have finished)."""
+    return item.get("deleted_at") is not None
+
+
+def is_gone(item: dict) -> bool:
+    """True if the image or album is deleted or hidden with its owner: missing for all."""
+    return is_deleted(item) or bool(item.get("owner_hidden"))
+
+
+def owned(owner_id: str) -> dict:
+    """The query of an owner's own listings: all of theirs that is not deleted."""
+    return {"owner_id": owner_id, "deleted_at": None}
+
+
+def listed_by(owner_id: str) -> dict:
+    """The query of what a profile lists: the owner's public images or albums."""
+    return {"owner_id": owner_id, **LISTED}
+
+
+async def set_owner_hidden(db: AsyncDatabase, owner_id: str, hidden: bool) -> None:
+    """Hide (while their account is disabled) or show again every image and album of
+    `owner_id`. Only documents not yet changed match, so a repeat after an interruption
+    continues where it stopped."""
+    if hidden:
+        query, change = {"owner_hidden": None}, {"$set": {"owner_hidden": True}}
+    else:
+        query, change = {"owner_hidden": True}, {"$unset": {"owner_hidden": ""}}
+    with pymongo.timeout(ACCOUNT_WRITE_TIMEOUT):
+        for collection in (db.images, db.albums):
+            await collection.update_many({"owner_id": owner_id, **query}, change)
 
 
 def is_owner(item: dict, user: dict | None) -> bool:
@@ -26,7 +72,16 @@ def is_owner(item: dict, user: dict | None) -> bool:
 
 def can_view(item: dict, user: dict | None) -> bool:
     """True if `user` (None when signed out) may see the image or album."""
+    if is_gone(item):
+        return False
     return item["visibility"] in ("unlisted", "public") or is_owner(item, user)
+
+
+def same_for_everyone(image: dict, variant: str) -> bool:
+    """True if everyone who may fetch this variant of a visible image may fetch it as
+    anyone else does, so a shared cache may keep it: the original is its owner's alone,
+    and a private image is nobody else's."""
+    return image["visibility"] != "private" and variant != "original"
 
 
 def can_change(item: dict, user: dict | None) -> bool:
@@ -65,7 +120,7 @@ def ensure_changeable(item: dict | None, user: dict | None) -> dict:
 def ensure_deletable(item: dict | None, user: dict | None) -> dict:
     """`item` if the user may delete it (owner or admin, who may not see it); else as
     `ensure_changeable`."""
-    if item is not None and can_delete(item, user):
+    if item is not None and not is_gone(item) and can_delete(item, user):
         return item
     return ensure_changeable(item, user)
 
@@ -120,7 +175,7 @@ def album_images_query(album: dict, user: dict | None) -> dict:
     the public ones, plus the unlisted ones when the album is itself unlisted: a public album
     is listed, and unlisted images are never listed. Private images show only through a
     share link."""
-    query = {"album_ids": album["_id"], "owner_id": album["owner_id"]}
+    query = shared_album_query(album)
     if not is_owner(album, user):
         shown = ["public"] if album["visibility"] == "public" else ["unlisted", "public"]
         query["visibility"] = {"$in": shown}
@@ -164,14 +219,22 @@ async def shared_image(db: AsyncDatabase, share: dict, image_id: str | None) -> 
         if image and (share["target_id"] not in image.get("album_ids", [])
                       or image["owner_id"] != share["owner_id"]):
             image = None
-    if image is None:
+    if image is None or is_gone(image):
         raise NotFound()
     return image
 
 
+async def shared_album(db: AsyncDatabase, share: dict) -> dict:
+    """The album a live album `share` opens; `NotFound` if it is gone."""
+    album = await albums.find_album(db, share["target_id"])
+    if album is None or is_gone(album):
+        raise NotFound()
+    return album
+
+
 def shared_album_query(album: dict) -> dict:
     """The images an album link shows: every image in the album, private ones included."""
-    return {"album_ids": album["_id"], "owner_id": album["owner_id"]}
+    return {"album_ids": album["_id"], "owner_id": album["owner_id"], **LIVE}
 
 
 def can_view_through_share(variant: str) -> bool:

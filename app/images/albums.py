@@ -49,11 +49,19 @@ async def update_album(db: AsyncDatabase, album: dict, changes: dict) -> dict:
     return {**album, **clean}
 
 
-async def delete_album(db: AsyncDatabase, album: dict) -> None:
-    """Delete the album and its share links; its images stay in the gallery."""
-    await db.albums.delete_one({"_id": album["_id"]})
-    await db.images.update_many({"album_ids": album["_id"]}, {"$pull": {"album_ids": album["_id"]}})
+async def delete_album(db: AsyncDatabase, album: dict, *, now: datetime.datetime) -> None:
+    """Mark the album deleted (it stops being shown at once), then purge it; its images
+    stay in the gallery."""
+    await db.albums.update_one({"_id": album["_id"]}, {"$set": {"deleted_at": now}})
+    await purge_album(db, album)
+
+
+async def purge_album(db: AsyncDatabase, album: dict) -> None:
+    """Remove a deleted album for good: its share links, its images' membership, then the
+    document (last, so an interrupted purge leaves it marked and `manage.py gc` repeats)."""
     await db.shares.delete_many({"target_id": album["_id"]})
+    await db.images.update_many({"album_ids": album["_id"]}, {"$pull": {"album_ids": album["_id"]}})
+    await db.albums.delete_one({"_id": album["_id"]})
 
 
 async def add_image(db: AsyncDatabase, album: dict, image: dict) -> None:
@@ -90,12 +98,9 @@ async def remove_images(db: AsyncDatabase, album: dict, images: list[dict]) -> N
         await db.albums.update_one({"_id": album["_id"]}, {"$set": {"cover": None}})
 
 
-async def owner_albums(
-    db: AsyncDatabase, owner_id: str, *, only: dict | None = None, limit: int = 200
-) -> list[dict]:
-    """The owner's albums, newest first; `only` narrows them (`access.LISTED` on a
-    profile)."""
-    query = {"owner_id": owner_id, **(only or {})}
+async def owner_albums(db: AsyncDatabase, query: dict, *, limit: int = 200) -> list[dict]:
+    """An owner's albums matching `query` (from `access`: `owned` for the owner's own
+    pages, `listed_by` for a profile), newest first."""
     return await db.albums.find(query).sort(NEWEST_FIRST).to_list(limit)
 
 

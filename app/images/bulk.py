@@ -5,6 +5,8 @@ Every image is checked through `access` before anything changes: one id the requ
 not change (or delete) fails the whole request, and nothing is changed.
 """
 
+import datetime
+
 from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -46,8 +48,10 @@ async def apply(
     *,
     visibility: str = "",
     album_id: str = "",
+    now: datetime.datetime,
 ) -> str:
-    """Do `action` to the images with these ids and say what was done, for people.
+    """Do `action` to the images with these ids and say what was done, for people; `now`
+    marks deletions.
 
     Everything named (the images, the visibility, the album) is checked first.
     """
@@ -59,7 +63,7 @@ async def apply(
     count = plural(len(images), "image")
     if action == "delete":
         for image in images:
-            await store.delete_image(db, bucket, image)
+            await store.delete_image(db, bucket, image, now=now)
         return f"Deleted {count}."
     if action == "visibility":
         await store.set_visibility(db, images, visibility)

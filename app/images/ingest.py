@@ -8,7 +8,7 @@ from concurrent.futures import Executor
 from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.images import store
+from app.images import access, store
 from app.images.fields import upload_fields
 from app.images.intake.spool import SpooledFile
 from app.images.processing.pipeline import Limits, process_image
@@ -44,7 +44,10 @@ async def ingest(
     anything. Visibility defaults to the owner's chosen default.
     """
     duplicate = await store.find_duplicate(db, owner["_id"], spooled.sha256)
-    if duplicate:
+    if duplicate and access.is_deleted(duplicate):
+        # Its deletion was interrupted: finish it, so these bytes make a new image.
+        await store.purge_image(db, bucket, duplicate)
+    elif duplicate:
         return duplicate, False
     loop = asyncio.get_running_loop()
     processed = await loop.run_in_executor(executor, process_image, str(spooled.path), limits)

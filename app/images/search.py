@@ -8,8 +8,9 @@ terms ("harb" finds "Harbour"). A text index would match whole words only, and t
 embedded database refuses them.
 
 Work is bounded: a search has at most `MAX_WORDS` words, an image at most `MAX_TERMS`
-terms of at most `MAX_TERM` characters, and the database gives up on a search after
-`SEARCH_TIME_MS` (the caller turns that into a clear answer).
+terms of at most `MAX_TERM` characters, and the database gives up on a query after the
+server's per-operation bound (`db_timeout_ms`): a search too broad to sort in that time is
+answered with a request for a narrower one.
 """
 
 import re
@@ -27,7 +28,6 @@ MAX_QUERY = 200  # characters in the search box
 MAX_WORDS = 6
 MAX_TERMS = 300
 MAX_TERM = 40
-SEARCH_TIME_MS = 5000
 SOURCES = ("title", "description", "filename")
 # Letters and digits: punctuation, spaces and "_" (common in file names) separate words.
 _WORD = re.compile(r"[^\W_]+")
@@ -71,9 +71,10 @@ def terms_filter(text: str) -> dict:
 
 
 def gallery_listing(
-    owner_id: str, text: str = "", sort: str = "newest", visibility: str = ""
+    owned: dict, text: str = "", sort: str = "newest", visibility: str = ""
 ) -> tuple[dict, pagination.Order, list]:
-    """What the owner's gallery shows: `(query, order, index)` for `pagination.page`.
+    """What the owner's gallery shows: `(query, order, index)` for `pagination.page`, from
+    `owned` (`access.owned`: the owner's images).
 
     A search is answered by the (owner_id, terms) index and its matches sorted; a plain
     listing walks the order's own index. `Invalid` for an unknown sort or visibility.
@@ -81,7 +82,7 @@ def gallery_listing(
     if sort not in SORTS:
         raise Invalid("Sort by newest, oldest, title or size.")
     order, index = SORTS[sort]
-    query = {"owner_id": owner_id}
+    query = dict(owned)
     if visibility:
         query["visibility"] = check_visibility(visibility)
     matching = terms_filter(text)
@@ -92,7 +93,7 @@ def gallery_listing(
 
 async def gallery_page(
     db: AsyncDatabase,
-    owner_id: str,
+    owned: dict,
     *,
     text: str = "",
     sort: str = "newest",
@@ -100,14 +101,13 @@ async def gallery_page(
     cursor: str | None = None,
     backward: bool = False,
 ) -> pagination.Page:
-    """One page of the owner's gallery (see `gallery_listing`); a search the database
-    cannot finish within `SEARCH_TIME_MS` is `Invalid`, asking for a narrower one."""
-    query, order, index = gallery_listing(owner_id, text, sort, visibility)
-    searching = index is OWNER_TERMS
+    """One page of the owner's gallery (see `gallery_listing`). A query the database gave
+    up on within its time bound is `Invalid`, asking for a narrower search: the database
+    answered, so it is the search, not the database, that is too much."""
+    query, order, index = gallery_listing(owned, text, sort, visibility)
     try:
         return await pagination.page(db.images, query, cursor, pagination.PAGE_SIZE, index,
-                                     order=order, backward=backward,
-                                     max_time_ms=SEARCH_TIME_MS if searching else None)
+                                     order=order, backward=backward)
     except ExecutionTimeout:
         raise Invalid("That search matches too many images to sort in time: type more of a "
                       "word, or more words.") from None

@@ -12,6 +12,7 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pymongo
 from bson import ObjectId
 from gridfs import AsyncGridFSBucket, AsyncGridOut
 from gridfs.errors import NoFile
@@ -26,6 +27,7 @@ from app.images.search import image_terms
 if TYPE_CHECKING:  # the pipeline loads Pillow; documents need only its result's shape
     from app.images.processing.pipeline import ProcessedImage
 
+WRITE_TIMEOUT = 300  # seconds for writing one upload's files
 _READ_SIZE = 1024 * 1024
 
 
@@ -89,7 +91,10 @@ async def save_image(
         )
         for key, variant in processed.variants.items()
     ]
-    results = await asyncio.gather(*uploads, return_exceptions=True)
+    # GridFS writes up to 32 MB of chunks in one operation: the server's per-operation
+    # timeout, meant for pages, would cut a large upload short.
+    with pymongo.timeout(WRITE_TIMEOUT):
+        results = await asyncio.gather(*uploads, return_exceptions=True)
     failure = next((r for r in results if isinstance(r, BaseException)), None)
     if failure:
         await delete_files(bucket, files)
@@ -142,16 +147,29 @@ async def set_visibility(db: AsyncDatabase, images: list[dict], visibility: str)
                                 {"$set": {"visibility": visibility}})
 
 
-async def delete_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict) -> None:
-    """Delete the document first (it stops being served at once), then its files and links."""
+async def delete_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict, *,
+                       now: datetime.datetime) -> None:
+    """Mark the image deleted (it stops being served at once), then purge it."""
+    await db.images.update_one({"_id": image["_id"]}, {"$set": {"deleted_at": now}})
+    await purge_image(db, bucket, image)
+
+
+async def purge_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict) -> None:
+    """Remove a deleted image for good: its links, its place as a cover, its files, then the
+    document, whose bytes then leave the owner's storage use.
+
+    Safe to repeat after an interruption (`manage.py gc` does): the document goes last, so
+    the image stays marked deleted until everything else is gone, and its bytes are taken
+    off the owner's use exactly once, by whoever deletes the document.
+    """
+    await db.shares.delete_many({"target_id": image["_id"]})
+    await db.albums.update_many({"cover": image["_id"]}, {"$set": {"cover": None}})
+    await delete_files(bucket, image["files"])
     result = await db.images.delete_one({"_id": image["_id"]})
     if result.deleted_count:
         await db.users.update_one(
             {"_id": image["owner_id"]}, {"$inc": {"used_bytes": -_stored_bytes(image)}}
         )
-    await db.shares.delete_many({"target_id": image["_id"]})
-    await db.albums.update_many({"cover": image["_id"]}, {"$set": {"cover": None}})
-    await delete_files(bucket, image["files"])
 
 
 async def delete_files(bucket: AsyncGridFSBucket, files: dict) -> None:
@@ -206,9 +224,12 @@ def _metadata(entry: dict, image_id: str, owner_id: str, key: str) -> dict:
 async def _upload_bytes(
     bucket: AsyncGridFSBucket, entry: dict, image_id: str, owner_id: str, key: str, data: bytes
 ) -> None:
-    await bucket.upload_from_stream_with_id(
-        entry["id"], f"{image_id}/{key}", data, metadata=_metadata(entry, image_id, owner_id, key)
-    )
+    # A stream rather than upload_from_stream: each chunk is its own operation, so the
+    # per-operation timeout bounds a chunk, not a whole large file.
+    async with bucket.open_upload_stream_with_id(
+        entry["id"], f"{image_id}/{key}", metadata=_metadata(entry, image_id, owner_id, key)
+    ) as stream:
+        await stream.write(data)
 
 
 async def _upload_path(

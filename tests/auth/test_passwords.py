@@ -26,3 +26,16 @@ def test_check_password_never_raises_on_long_input():
     assert passwords.check_password("x" * 72, hashed, 4)
     assert not passwords.check_password("x" * 73, hashed, 4)
     assert not passwords.check_password("x" * 1000, None, 4)
+
+
+@pytest.mark.parametrize("stored_cost", [None, 4, 5, 6])
+@pytest.mark.parametrize("password", ["the right password", "a wrong password", "x" * 73])
+def test_every_check_costs_one_check_at_the_current_cost(bcrypt_calls, stored_cost,
+                                                         password):
+    """Whatever the stored hash's cost (None: no such user) and whether the password
+    matches, a check does the work of one bcrypt check at the current cost, 6 here."""
+    hashed = passwords.hash_password("the right password", stored_cost) if stored_cost else None
+    bcrypt_calls.clear()
+    matched = passwords.check_password(password, hashed, 6)
+    assert matched == (stored_cost is not None and password == "the right password")
+    assert sum(2**cost for name, cost in bcrypt_calls if name == "checkpw") == 2**6

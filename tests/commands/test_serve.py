@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_manage import children_of, start_serve
+from tests.test_manage import children_of, read_until_listening, start_serve
 
 
 def alive(pid: int) -> bool:
@@ -24,7 +24,7 @@ def test_database_daemon_dying_stops_every_worker(tmp_path, count):
     process, port = start_serve(tmp_path, count)
     workers, orphans = [], []
     try:
-        assert f":{port}/" in process.stdout.readline()
+        assert f":{port}/" in read_until_listening(process)[-1]
         time.sleep(1)
         children = children_of(process.pid)
         daemon = [pid for pid in children

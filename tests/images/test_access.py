@@ -5,8 +5,11 @@ import re
 import pytest
 
 from app.images import pagination
+from tests.admin.test_handlers import make_admin
+from tests.api.conftest import Api, create_token
 from tests.client import text, upload_one
 from tests.images.images import jpeg
+from tests.images.reach import publish, reach, uniformly
 
 SURFACES_BY_VISIBILITY = {
     #            owner  other  anonymous
@@ -113,3 +116,29 @@ async def test_image_ids_are_random_and_unguessable(alice):
     second = await upload_one(alice, jpeg(color=(2, 2, 2)))
     assert len(first["id"]) == len(second["id"]) == 22
     assert first["id"][:8] != second["id"][:8]
+
+
+async def test_a_disabled_accounts_content_is_missing_until_it_is_enabled(alice, make_client,
+                                                                          db):
+    root = await make_admin(make_client, db)
+    content = await publish(alice)
+    bob = make_client()
+    await bob.register("bob")
+    bobs_script = Api(make_client(), (await create_token(bob))["token"])
+    kept = await upload_one(bob, jpeg(color=(9, 99, 9)), visibility="public")
+    alice_id = (await db.users.find_one({"username": "alice"}))["_id"]
+    visitors = (bob, make_client())
+    for visitor in visitors:
+        seen = await reach(visitor, bobs_script, "alice", content)
+        assert seen == uniformly(seen, 200, listed=True)
+
+    assert (await root.post(f"/admin/users/{alice_id}/disable")).code == 302
+    for visitor in visitors:
+        seen = await reach(visitor, bobs_script, "alice", content)
+        assert seen == uniformly(seen, 404, listed=False)
+    assert f'href="/i/{kept["id"]}"' in text(await visitors[1].get("/"))
+
+    assert (await root.post(f"/admin/users/{alice_id}/enable")).code == 302
+    for visitor in visitors:
+        seen = await reach(visitor, bobs_script, "alice", content)
+        assert seen == uniformly(seen, 200, listed=True)

@@ -2,9 +2,13 @@
 
 import datetime
 
-from app.db import images_bucket
-from app.images.gc import sweep_orphans, sweep_ownerless
-from tests.client import upload_one
+from bson import ObjectId
+from pymongo.errors import AutoReconnect
+
+from app.db import images_bucket, utcnow
+from app.images import albums, store
+from app.images.gc import sweep_deleted, sweep_orphans, sweep_ownerless
+from tests.client import text, upload_one
 from tests.images.images import jpeg
 
 
@@ -34,9 +38,74 @@ async def test_sweep_purges_what_a_deleted_account_left(alice, db, client, make_
     await alice.post("/albums", {"title": "Left behind"})
     await db.users.delete_one({"username": "alice"})  # an account deletion cut short here
     bucket = images_bucket(db)
-    assert await sweep_ownerless(db, bucket) == 1
+    assert await sweep_ownerless(db, bucket, now=utcnow()) == 1
     assert (await client.get(f"/i/{image['id']}")).code == 404
     assert await db.images.count_documents({}) == 1
     assert await db.albums.count_documents({}) == 0
     assert await db.shares.count_documents({}) == 0
     assert (await client.get(f"/i/{kept['id']}")).code == 200
+
+
+async def test_sweep_finishes_an_interrupted_image_and_album_deletion(alice, client, db,
+                                                                      monkeypatch):
+    image = await upload_one(alice, jpeg(), visibility="public")
+    await alice.post(f"/i/{image['id']}/shares", {})
+    album = (await alice.post("/albums", {"title": "Gone", "visibility": "public"})
+             ).headers["Location"]
+    await alice.post("/albums/add", {"album_id": album.rsplit("/", 1)[1],
+                                     "image_id": image["id"]})
+    used = (await db.users.find_one({}))["used_bytes"]
+
+    async def fail(*args, **kwargs):
+        raise AutoReconnect("connection lost")
+    monkeypatch.setattr(store, "delete_files", fail)
+    monkeypatch.setattr(albums, "purge_album", fail)
+    assert (await alice.post(f"/i/{image['id']}/delete", {"confirm": "1"})).code == 503
+    assert (await alice.post(f"{album}/delete", {"confirm": "1"})).code == 503
+    for path in (f"/i/{image['id']}", f"/i/{image['id']}/thumb", album):
+        assert (await client.get(path)).code == 404, path
+        assert (await alice.get(path)).code == 404, path
+    assert "Gone" not in text(await alice.get("/albums"))
+    assert image["id"] not in text(await alice.get("/gallery"))
+
+    monkeypatch.undo()
+    assert await sweep_deleted(db, images_bucket(db)) == 1
+    for collection in ("images", "albums", "shares", "images.files", "images.chunks"):
+        assert await db[collection].count_documents({}) == 0, collection
+    assert (await db.users.find_one({}))["used_bytes"] == 0 < used
+    assert await sweep_deleted(db, images_bucket(db)) == 0  # nothing left to finish
+
+
+async def test_uploading_the_bytes_of_an_interrupted_deletion_again_makes_a_new_image(
+        alice, client, db, monkeypatch):
+    data = jpeg(color=(1, 200, 1))
+    image = await upload_one(alice, data, visibility="public")
+
+    async def fail(*args, **kwargs):
+        raise AutoReconnect("connection lost")
+    monkeypatch.setattr(store, "delete_files", fail)
+    assert (await alice.post(f"/i/{image['id']}/delete", {"confirm": "1"})).code == 503
+    monkeypatch.undo()
+    again = await upload_one(alice, data, visibility="public")
+    assert again["id"] != image["id"]
+    assert (await client.get(f"/i/{again['id']}/thumb")).code == 200
+    assert await db.images.count_documents({}) == 1
+
+
+async def test_sweep_deletes_the_chunks_of_a_file_whose_write_never_finished(alice, db):
+    await upload_one(alice, jpeg())
+    live_chunks = await db["images.chunks"].count_documents({})
+    bucket = images_bucket(db)
+    # What a crash mid-upload leaves: GridFS inserts a file's chunks in batches and its
+    # files document last, so chunks without a files document.
+    file_id = ObjectId()
+    await db["images.chunks"].insert_many(
+        [{"files_id": file_id, "n": n, "data": b"GPS 51.5N 0.12W " * 16_000} for n in (0, 1)])
+    now = datetime.datetime.now(datetime.UTC)
+    # Within the grace period the upload may still be writing: its chunks stay.
+    assert await sweep_orphans(db, bucket, now=now, grace=datetime.timedelta(hours=1)) == 0
+    assert await db["images.chunks"].count_documents({"files_id": file_id}) == 2
+    later = now + datetime.timedelta(hours=2)
+    assert await sweep_orphans(db, bucket, now=later, grace=datetime.timedelta(hours=1)) == 1
+    assert await db["images.chunks"].count_documents({"files_id": file_id}) == 0
+    assert await db["images.chunks"].count_documents({}) == live_chunks

@@ -5,7 +5,7 @@ import pytest
 
 from app.db import OWNER_LARGEST, OWNER_TERMS, OWNER_TITLE, utcnow
 from app.errors import Invalid
-from app.images import search
+from app.images import access, search
 from app.images.pagination import decode_cursor, encode_cursor
 from tests.client import upload_one
 from tests.images.images import jpeg
@@ -47,11 +47,11 @@ def test_regex_characters_are_plain_text():
 @pytest.mark.parametrize(("sort", "visibility"), [("color", ""), ("newest", "friends")])
 def test_unknown_sort_or_visibility_is_invalid(sort, visibility):
     with pytest.raises(Invalid):
-        search.gallery_listing("u1", "", sort, visibility)
+        search.gallery_listing(access.owned("u1"), "", sort, visibility)
 
 
 async def plan_of(db, sort: str, text: str = "") -> str:
-    query, order, index = search.gallery_listing("u1", text, sort)
+    query, order, index = search.gallery_listing(access.owned("u1"), text, sort)
     cursor = encode_cursor({"_id": "x", "created": utcnow(), "title": "t.1",
                             "bytes": 10}, order)
     query = {**query, **decode_cursor(cursor, order)}
@@ -85,10 +85,10 @@ async def test_backfill_gives_old_images_terms_once(alice, db):
     # Documents as stored before search existed: no `terms` field.
     await db.images.update_many({}, {"$unset": {"terms": ""}})
     assert await db.images.count_documents({"terms": {"$exists": True}}) == 0
-    owner_id = (await db.users.find_one({"username": "alice"}))["_id"]
+    owned = access.owned((await db.users.find_one({"username": "alice"}))["_id"])
     # Listed as before, but not found by a search until backfilled.
-    assert len((await search.gallery_page(db, owner_id)).items) == 2
-    assert (await search.gallery_page(db, owner_id, text="sunny")).items == []
+    assert len((await search.gallery_page(db, owned)).items) == 2
+    assert (await search.gallery_page(db, owned, text="sunny")).items == []
     # An edit made meanwhile writes terms itself; the backfill leaves that image alone.
     await alice.post(f"/i/{edited['id']}/edit", {"title": "Pines"})
     assert await search.backfill_terms(db) == 1
@@ -97,5 +97,5 @@ async def test_backfill_gives_old_images_terms_once(alice, db):
     assert stored["terms"] == ["sunny", "day", "beach", "jpg"]
     assert (await db.images.find_one({"_id": edited["id"]}))["terms"] == [
         "pines", "forest", "jpg"]
-    found = await search.gallery_page(db, owner_id, text="sunny")
+    found = await search.gallery_page(db, owned, text="sunny")
     assert [image["_id"] for image in found.items] == [old["id"]]

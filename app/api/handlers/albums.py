@@ -21,7 +21,7 @@ class ApiAlbumsHandler(ApiAlbumBase):
     """`GET` my albums (newest first, paginated); `POST` a new one (201)."""
 
     async def get(self) -> None:
-        await self.write_page(self.db.albums, {"owner_id": self.current_user["_id"]},
+        await self.write_page(self.db.albums, access.owned(self.current_user["_id"]),
                               OWNER_NEWEST, self.album_json)
 
     async def post(self) -> None:
@@ -48,7 +48,7 @@ class ApiAlbumHandler(ApiAlbumBase):
 
     async def delete(self, album_id: str) -> None:
         album = await access.deletable_album(self.db, album_id, self.current_user)
-        await albums.delete_album(self.db, album)
+        await albums.delete_album(self.db, album, now=self.now())
         self.no_content()
 
 

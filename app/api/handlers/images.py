@@ -56,7 +56,7 @@ class ApiImagesHandler(UploadReceiver, ApiHandler):
             self.json_buffer += chunk
 
     async def get(self) -> None:
-        await self.write_page(self.db.images, {"owner_id": self.current_user["_id"]},
+        await self.write_page(self.db.images, access.owned(self.current_user["_id"]),
                               OWNER_NEWEST, self.image_json)
 
     async def handle_upload(self) -> None:
@@ -102,7 +102,7 @@ class ApiImageHandler(ApiHandler):
 
     async def delete(self, image_id: str) -> None:
         image = await access.deletable_image(self.db, image_id, self.current_user)
-        await store.delete_image(self.db, self.application.bucket, image)
+        await store.delete_image(self.db, self.application.bucket, image, now=self.now())
         self.no_content()
 
 

@@ -29,8 +29,9 @@ class AccountPageHandler(BaseHandler):
         current = token_digest(self.session_token) if self.session_token else None
         self.render(
             "account.html", error=error.message if error else None, new_token=new_token,
-            sessions=await sessions.list_sessions(self.db, user["_id"], self.now()),
-            current_session=current,
+            sessions=await sessions.list_sessions(self.db, user["_id"], self.now(),
+                                                  self.session_lifetime),
+            current_session=current, lifetime=self.session_lifetime,
             tokens=await tokens.list_tokens(self.db, user["_id"]),
             api_base=self.absolute_url("/api/v1"))
 
@@ -69,6 +70,13 @@ class EndOtherSessionsHandler(AccountPageHandler):
         ended = await sessions.end_other_sessions(self.db, self.current_user["_id"],
                                                   self.session_token)
         self.back(f"Signed out {ended} other session{'s' if ended != 1 else ''}.", "sessions")
+
+
+class EndSessionHandler(AccountPageHandler):
+    @tornado.web.authenticated
+    async def post(self, session_id: str) -> None:
+        await sessions.end_user_session(self.db, self.current_user["_id"], session_id)
+        self.back("Session ended.", "sessions")
 
 
 class AccountTokensHandler(AccountPageHandler):
@@ -151,7 +159,8 @@ class DeleteAccountHandler(AccountPageHandler):
         except DomainError as error:
             await self.render_account(error=error)
             return
-        await accounts.delete_account(self.db, self.application.bucket, self.current_user)
+        await accounts.delete_account(self.db, self.application.bucket, self.current_user,
+                                      now=self.now())
         self.clear_cookie(SESSION_COOKIE)
         self.flash("Your account and everything in it has been deleted.")
         self.redirect("/")
@@ -161,6 +170,7 @@ ROUTES = [
     (r"/account", AccountHandler),
     (r"/account/password", PasswordHandler),
     (r"/account/sessions/end-others", EndOtherSessionsHandler),
+    (r"/account/sessions/([0-9a-f]{64})/end", EndSessionHandler),
     (r"/account/tokens", AccountTokensHandler),
     (r"/account/tokens/([0-9a-f]{64})/revoke", RevokeTokenHandler),
     (r"/account/settings", SettingsHandler),

@@ -2,7 +2,7 @@
 session store, and renders or redirects."""
 
 from app.auth import sessions, throttle, users
-from app.errors import DomainError, Invalid, RateLimited
+from app.errors import DomainError, Invalid
 from app.web import SESSION_COOKIE, BaseHandler, safe_next
 
 
@@ -22,8 +22,9 @@ class AuthPageHandler(BaseHandler):
         if self.session_token:
             await sessions.end_session(self.db, self.session_token)
         token = await sessions.create_session(
-            self.db, user["_id"], now=self.now(), days=self.settings["session_days"],
-            user_agent=self.request.headers.get("User-Agent", ""))
+            self.db, user["_id"], now=self.now(), lifetime=self.session_lifetime,
+            user_agent=self.request.headers.get("User-Agent", ""),
+            address=self.request.remote_ip or "")
         self.start_session_cookie(token)
 
 
@@ -39,7 +40,11 @@ class RegisterHandler(AuthPageHandler):
     async def post(self) -> None:
         username = self.get_body_argument("username", "")
         password = self.password_argument("password")
+        limits = throttle.registration_limits(self.request.remote_ip or "",
+                                              self.settings["registrations_per_hour"])
         try:
+            await throttle.attempt(self.db, limits, self.now(),
+                                   "Too many new accounts from your address.")
             if password != self.password_argument("password_confirm"):
                 raise Invalid("The two passwords do not match.")
             user = await users.create_user(
@@ -67,16 +72,17 @@ class LoginHandler(AuthPageHandler):
     async def post(self) -> None:
         username = self.get_body_argument("username", "")
         next_url = safe_next(self.get_body_argument("next", ""), default="")
+        password = self.password_argument("password")
         limits = throttle.sign_in_limits(username, self.request.remote_ip or "")
+        rounds, executor = self.settings["bcrypt_rounds"], self.application.password_executor
         try:
             await throttle.attempt(self.db, limits, self.now())
-        except RateLimited as error:
+            user = await users.authenticate(self.db, username, password, rounds=rounds,
+                                            executor=executor)
+        except DomainError as error:  # too many attempts, or too many checks waiting
             self.set_error_headers(error)
             self.render_form(error.message, error.status, username=username, next=next_url)
             return
-        user = await users.authenticate(
-            self.db, username, self.password_argument("password"),
-            rounds=self.settings["bcrypt_rounds"], executor=self.application.password_executor)
         if user is None:
             self.render_form("Invalid username or password.", 400, username=username,
                              next=next_url)
@@ -84,6 +90,8 @@ class LoginHandler(AuthPageHandler):
         await throttle.succeeded(self.db, limits)
         await self.sign_in(user)
         self.redirect(next_url or "/gallery")
+        # After the answer has gone, so a hash of an old cost does not make it slower.
+        await users.upgrade_hash(self.db, user, password, rounds=rounds, executor=executor)
 
 
 class LogoutHandler(BaseHandler):

@@ -34,7 +34,7 @@ async def covers(db, album_list: list[dict], user: dict | None) -> dict[str, dic
 class AlbumsHandler(BaseHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
-        mine = await albums.owner_albums(self.db, self.current_user["_id"])
+        mine = await albums.owner_albums(self.db, access.owned(self.current_user["_id"]))
         self.render(
             "albums.html",
             albums=mine,
@@ -117,7 +117,7 @@ class AlbumDeleteHandler(BaseHandler):
         album = await access.deletable_album(self.db, album_id, self.current_user)
         if not self.confirmed():
             return
-        await albums.delete_album(self.db, album)
+        await albums.delete_album(self.db, album, now=self.now())
         self.flash("Album deleted; its images are still in your gallery.")
         self.redirect("/albums")
 
@@ -130,7 +130,7 @@ class AlbumAddImagesHandler(BaseHandler):
         album_id = self.get_body_argument("album_id", "")
         message = await bulk.apply(self.db, self.application.bucket, self.current_user,
                                    "album_add", self.get_body_arguments("image_id"),
-                                   album_id=album_id)
+                                   album_id=album_id, now=self.now())
         self.flash(message)
         self.redirect(safe_next(self.get_body_argument("return", ""), f"/a/{album_id}"))
 

@@ -35,7 +35,7 @@ class BulkHandler(BaseHandler):
         message = await bulk.apply(
             self.db, self.application.bucket, self.current_user, action, image_ids,
             visibility=self.get_body_argument("visibility", ""),
-            album_id=self.get_body_argument("album_id", ""))
+            album_id=self.get_body_argument("album_id", ""), now=self.now())
         self.flash(message)
         self.redirect(safe_next(self.get_body_argument("return", ""), "/gallery"), status=303)
 

@@ -36,8 +36,9 @@ class GalleryHandler(BaseHandler):
         search_for = {name: self.get_query_argument(name, default)
                       for name, default in (("q", ""), ("sort", "newest"), ("visibility", ""))}
         found = await search.gallery_page(
-            self.db, self.current_user["_id"], text=search_for["q"], sort=search_for["sort"],
-            visibility=search_for["visibility"], cursor=cursor, backward=backward)
+            self.db, access.owned(self.current_user["_id"]), text=search_for["q"],
+            sort=search_for["sort"], visibility=search_for["visibility"], cursor=cursor,
+            backward=backward)
         self.render(
             "gallery.html",
             images=found.items,
@@ -46,7 +47,7 @@ class GalleryHandler(BaseHandler):
             sort=search_for["sort"],
             href=page_path,
             src=variant_path,
-            albums=await albums.owner_albums(self.db, self.current_user["_id"]),
+            albums=await albums.owner_albums(self.db, access.owned(self.current_user["_id"])),
             selectable=True,
             show_visibility=True,
             here=self.request.uri,
@@ -59,11 +60,10 @@ class ProfileHandler(BaseHandler):
 
     async def get(self, username: str) -> None:
         user = await users.find_by_username(self.db, username) if len(username) <= 32 else None
-        if user is None or user.get("disabled"):
+        if not users.is_active(user):
             raise NotFound()
-        found = await newest_images(self, {"owner_id": user["_id"], **access.LISTED},
-                                    OWNER_NEWEST)
-        public_albums = await albums.owner_albums(self.db, user["_id"], only=access.LISTED)
+        found = await newest_images(self, access.listed_by(user["_id"]), OWNER_NEWEST)
+        public_albums = await albums.owner_albums(self.db, access.listed_by(user["_id"]))
         self.render(
             "profile.html",
             profile=user,
@@ -86,7 +86,9 @@ class ImagePageHandler(BaseHandler):
             image=image,
             owner=owner,
             is_owner=is_owner,
-            albums=await albums.owner_albums(self.db, image["owner_id"]) if is_owner else [],
+            albums=await albums.owner_albums(self.db, access.owned(image["owner_id"]))
+            if is_owner
+            else [],
             share_list=await shares.list_shares(self.db, image["owner_id"], image["_id"])
             if is_owner
             else [],
@@ -126,7 +128,7 @@ class ImageDeleteHandler(BaseHandler):
         image = await access.deletable_image(self.db, image_id, self.current_user)
         if not self.confirmed():
             return
-        await store.delete_image(self.db, self.application.bucket, image)
+        await store.delete_image(self.db, self.application.bucket, image, now=self.now())
         self.flash("Image deleted.")
         self.redirect(safe_next(self.get_body_argument("return", ""), "/gallery"))
 

@@ -2,8 +2,8 @@
 the owner's forms to create and revoke links.
 
 Everything under /s/ is served with `Referrer-Policy: no-referrer` (the token must not leak to
-other sites) and `X-Robots-Tag: noindex`, and image bytes with `no-cache` so a revoked link
-stops working at the next request instead of living on in caches.
+other sites) and `X-Robots-Tag: noindex`, and image bytes are private and `no-cache` so a
+revoked link stops working at the next request instead of living on in caches.
 """
 
 import re
@@ -12,13 +12,11 @@ import tornado.web
 
 from app.db import ALBUM_NEWEST
 from app.errors import Invalid, NotFound
-from app.images import access, albums, shares
+from app.images import access, shares
 from app.images.handlers.listing import newest_images
 from app.images.handlers.variants import VariantSender
 from app.images.urls import VARIANT_SUFFIX, variant_path
 from app.web import BaseHandler, safe_next
-
-SHARED_CACHE = "private, no-cache"
 
 
 class ShareLinkHandler(VariantSender):
@@ -48,9 +46,7 @@ class SharePageHandler(ShareLinkHandler):
             await self.count_view(share)
             self.render_image(token, share, image)
             return
-        album = await albums.find_album(self.db, share["target_id"])
-        if album is None:
-            raise NotFound()
+        album = await access.shared_album(self.db, share)
         found = await newest_images(self, access.shared_album_query(album), ALBUM_NEWEST)
         images = found.items
         await self.count_view(share)
@@ -104,9 +100,10 @@ class ShareBytesHandler(ShareLinkHandler):
                 or (image_id is None) != (share["kind"] == "image")):
             raise NotFound()
         image = await access.shared_image(self.db, share, image_id)
-        # viewer=None: a link's visitors never learn the uploaded file's name.
+        # viewer=None: a link's visitors never learn the uploaded file's name. Never public:
+        # a shared cache would keep serving the bytes after the link is revoked.
         await self.send_variant(image, variant, include_body=include_body, viewer=None,
-                                cache_control=SHARED_CACHE)
+                                public=False)
 
     async def head(self, token: str, image_id: str | None, variant: str) -> None:
         await self.get(token, image_id, variant, include_body=False)

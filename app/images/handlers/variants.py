@@ -2,6 +2,13 @@
 
 Every byte URL (`/i/<id>/<variant>` and share links) goes through `VariantSender.send_variant`
 after the access check, so caching, negotiation and privacy headers are decided once.
+
+A `public` answer may be stored by a shared cache (a CDN, an nginx cache) and replayed to
+anyone, so every header and byte of it is the same whoever asks: the file name it offers is
+the one everybody sees. The owner's own name for the file rides only on private answers
+(the `original`, which only the owner may fetch, and private images). Private answers are
+`no-cache` with validators: a browser keeps them but asks again each time, so signing out or
+losing access takes effect at once while an unchanged file still costs only a 304.
 """
 
 import email.utils
@@ -17,8 +24,8 @@ from app.images.urls import EXTENSIONS, VARIANT_SUFFIX, display_title
 from app.web import BaseHandler
 
 PUBLIC_CACHE = "public, max-age=31536000, immutable"
-PRIVATE_CACHE = "private, max-age=3600"
-_RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
+_RANGE_RE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
+_PAST_ANY_FILE = 10**18
 
 
 def choose_file(image: dict, variant: str, accept: str) -> dict:
@@ -43,13 +50,19 @@ def parse_range(header: str, length: int) -> tuple[int, int] | None | bool:
         return None
     first, last = match.groups()
     if first == "":  # suffix: the last N bytes
-        count = int(last)
+        count = _position(last)
         return (max(0, length - count), length - 1) if count and length else False
-    first = int(first)
-    last = min(int(last), length - 1) if last else length - 1
+    first = _position(first)
+    last = min(_position(last), length - 1) if last else length - 1
     if first >= length or first > last:
         return False
     return first, last
+
+
+def _position(digits: str) -> int:
+    # int() refuses numbers of 4300+ digits; any number that long is past the end anyway.
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) < 19 else _PAST_ANY_FILE
 
 
 def content_disposition(entry: dict, name: str, download: bool) -> str:
@@ -70,20 +83,20 @@ class VariantSender(BaseHandler):
         *,
         include_body: bool,
         viewer: dict | None,
-        cache_control: str | None = None,
+        public: bool,
     ) -> None:
-        """Send `variant` of `image` to `viewer` (access already checked); the file name
-        offered is the one `viewer` may see. `cache_control` overrides the policy derived
-        from the image's visibility."""
+        """Send `variant` of `image` (access already checked). A `public` answer is cached
+        for a year by anyone and names the file as everybody sees it; otherwise it is
+        private and offers the name `viewer` may see."""
         entry = choose_file(image, variant, self.request.headers.get("Accept", ""))
         etag = f'"{entry["sha256"][:32]}"'
         modified = image["created"].replace(microsecond=0)
-        if cache_control is None:
-            shared = image["visibility"] != "private" and variant != "original"
-            cache_control = PUBLIC_CACHE if shared else PRIVATE_CACHE
-        self.set_header("Cache-Control", cache_control)
-        if variant not in ("original", "full"):
-            self.set_header("Vary", "Accept")
+        negotiated = variant not in ("original", "full")  # AVIF or WebP by Accept
+        if public:
+            self.mark_public(PUBLIC_CACHE, vary="Accept" if negotiated else None)
+            viewer = None
+        elif negotiated:
+            self.set_header("Vary", f"{self.viewer_headers}, Accept")
         self.set_header("ETag", etag)
         self.set_header("Last-Modified", modified)
         self.set_header("Accept-Ranges", "bytes")
@@ -132,7 +145,7 @@ class VariantSender(BaseHandler):
         if since:
             try:
                 return modified <= email.utils.parsedate_to_datetime(since)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # e.g. a year of 20 digits
                 return False
         return False
 
@@ -173,9 +186,9 @@ class ImageBytesHandler(VariantSender):
         image = await access.visible_image(self.db, image_id, self.current_user)
         if variant == "original" and not access.can_view_original(image, self.current_user):
             raise NotFound()
-        await self.send_variant(
-            image, variant, include_body=include_body, viewer=self.current_user
-        )
+        await self.send_variant(image, variant, include_body=include_body,
+                                viewer=self.current_user,
+                                public=access.same_for_everyone(image, variant))
 
     async def head(self, image_id: str, variant: str) -> None:
         await self.get(image_id, variant, include_body=False)

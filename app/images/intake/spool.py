@@ -105,6 +105,8 @@ class Intake:
                 self._parser = StreamingFormDataParser(headers=headers, strict=True)
             except ParseFailedException as error:
                 raise Invalid(f"Malformed multipart body: {error}") from None
+            except ValueError:  # the email parser reads \x85 and the like as line breaks
+                raise Invalid("The Content-Type header is malformed.") from None
             self._parser.register("file", _FilesTarget(self))
             # Small text fields only: a megabyte "title" is an attack, not a title.
             self._fields = {
@@ -126,11 +128,18 @@ class Intake:
         self.files.append(self._spool.file)
 
     def write(self, chunk: bytes) -> None:
-        self._spool.write(chunk)
+        self._open_spool().write(chunk)
 
     def end_file(self) -> None:
-        self._spool.handle.close()
+        self._open_spool().handle.close()
         self._spool = None
+
+    def _open_spool(self) -> Spool:
+        # streaming-form-data ends a `file` part twice when a delimiter shows up inside
+        # broken part headers (a stray CR, say); the body is malformed, not our state.
+        if self._spool is None:
+            raise Invalid("Malformed multipart body: a part's headers are broken.")
+        return self._spool
 
     def feed(self, chunk: bytes) -> None:
         """Consume the next chunk of the body; raises `TooLarge` or `Invalid`."""

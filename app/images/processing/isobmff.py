@@ -7,7 +7,12 @@ keeps its size and position and only payloads are overwritten.
   `Exif` items become an empty TIFF directory (readers that parse them find no tags), `mime`
   items (XMP, other XML) spaces, anything else (`uri `, unknown types) zeros;
 - `udta`/`meta` boxes inside `moov` (sequence user data, e.g. capture location) and top-level
-  `uuid` boxes are renamed `free`, which every reader skips, and zeroed;
+  `uuid` boxes are renamed `free`, which every reader skips, and zeroed, like the payload of
+  top-level `free`/`skip` boxes (where editors leave stale metadata);
+- the creation and modification times of a sequence's `mvhd`, `tkhd` and `mdhd` boxes (the
+  capture time, to the second) are zeroed, as muxers write them when they know no time;
+- the item properties `itai` (TAI capture timestamp) and `udes` (user description: name,
+  description, tags) are zeroed: an all-zero payload is a valid "time 0" or empty strings;
 - in a still AVIF, `mdat` bytes that no item points at are zeroed.
 
 Orientation is not Exif's business in AVIF: the `irot`/`imir` item properties carry it and are
@@ -23,6 +28,10 @@ _EMPTY_EXIF = b"\x00\x00\x00\x00" + b"MM\x00*\x00\x00\x00\x08" + b"\x00\x00" + b
 # grids, overlays, identity transforms, tone maps) are kept; every other item is blanked.
 _PICTURE_ITEMS = {b"av01", b"grid", b"iovl", b"iden", b"tmap"}
 _TOP_LEVEL = {b"ftyp", b"meta", b"moov", b"mdat", b"free", b"skip", b"uuid"}
+# Movie, track and media headers: creation_time and modification_time follow version and
+# flags, 32-bit each in version 0, 64-bit in version 1.
+_TIMED_HEADERS = {b"mvhd", b"tkhd", b"mdhd"}
+_PRIVATE_PROPERTIES = {b"itai", b"udes"}
 
 
 class CannotStrip(Exception):
@@ -42,8 +51,8 @@ def strip_isobmff(data: bytes) -> bytes:
                 pictures = _strip_meta(buf, body + 4, end)  # FullBox: skip version and flags
             elif kind == b"moov":
                 sequence = True
-                _free_user_data(buf, body, end)
-            elif kind == b"uuid":
+                _clean_moov(buf, body, end)
+            elif kind in (b"uuid", b"free", b"skip"):
                 _free(buf, pos, body, end)
             elif kind == b"mdat":
                 media.append((body, end))
@@ -89,18 +98,29 @@ def _free(buf: bytearray, pos: int, body: int, end: int) -> None:
     buf[body:end] = bytes(end - body)
 
 
-def _free_user_data(buf: bytearray, start: int, end: int) -> None:
+def _clean_moov(buf: bytearray, start: int, end: int) -> None:
+    """Free the user data and zero the header times of a `moov` box (or a `trak`, `mdia`)."""
     for kind, pos, body, box_end in _boxes(buf, start, end):
         if kind in (b"udta", b"meta"):
             _free(buf, pos, body, box_end)
-        elif kind == b"trak":
-            _free_user_data(buf, body, box_end)
+        elif kind in _TIMED_HEADERS:
+            version = buf[body]
+            if version > 1:
+                raise CannotStrip(f"unknown {kind.decode()} version")
+            times = body + 4, body + 4 + 2 * (8 if version else 4)
+            if times[1] > box_end:
+                raise CannotStrip(f"{kind.decode()} box is truncated")
+            buf[times[0] : times[1]] = bytes(times[1] - times[0])
+        elif kind in (b"trak", b"mdia"):
+            _clean_moov(buf, body, box_end)
 
 
 def _strip_meta(buf: bytearray, start: int, end: int) -> list[tuple[int, int]] | None:
     """Blank the non-picture items; return the file ranges of all items' data, or None when
     they cannot all be told (data by reference, no item table)."""
     children = {kind: (body, box_end) for kind, _, body, box_end in _boxes(buf, start, end)}
+    if b"iprp" in children:
+        _zero_private_properties(buf, *children[b"iprp"])
     if b"iinf" not in children or b"iloc" not in children:
         return None
     types = _item_types(buf, *children[b"iinf"])
@@ -129,6 +149,16 @@ def _strip_meta(buf: bytearray, start: int, end: int) -> list[tuple[int, int]] |
         if method == 0 and pictures is not None:
             pictures.extend(ranges)  # blanked items stay too: readers expect a valid payload
     return pictures
+
+
+def _zero_private_properties(buf: bytearray, start: int, end: int) -> None:
+    """Zero the payload of the private properties in an `iprp` box's property container."""
+    for kind, _, body, box_end in _boxes(buf, start, end):
+        if kind != b"ipco":
+            continue
+        for prop, _, prop_body, prop_end in _boxes(buf, body, box_end):
+            if prop in _PRIVATE_PROPERTIES:
+                buf[prop_body:prop_end] = bytes(prop_end - prop_body)
 
 
 def _item_types(buf: bytearray, start: int, end: int) -> dict[int, bytes]:

@@ -3,6 +3,8 @@
 import hashlib
 import re
 
+import pytest
+
 from tests.api.conftest import Api, create_token
 from tests.client import PASSWORD, json_body, multipart, text, upload_one, visible_text
 from tests.images.images import jpeg, png
@@ -64,6 +66,57 @@ async def test_sign_out_other_sessions(alice, make_client):
     assert "Signed out 2 other sessions." in text(await alice.get("/account"))
     for other in others:
         assert (await other.get("/account")).code == 302
+
+
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+          "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
+
+
+@pytest.mark.parametrize(("address", "network"), [
+    ("203.0.113.77", "203.0.113.0/24"),
+    ("::ffff:198.51.100.9", "198.51.100.0/24"),
+    ("2001:db8:1:2::5", "2001:db8:1::/48"),
+])
+async def test_sessions_show_device_and_network(alice, proxied, db, address, network):
+    phone = proxied(address)
+    await phone.post("/auth/login", {"username": "alice", "password": PASSWORD},
+                     headers={"User-Agent": IPHONE})
+    assert (await db.sessions.find_one({"user_agent": IPHONE}))["address"] == network
+    page = visible_text(await alice.get("/account"))
+    assert "Mobile Safari 17 on iOS 17 (iPhone)" in page
+    assert network in page
+    assert address not in page
+
+
+async def test_sign_out_one_other_session(alice, make_client, db):
+    laptop, phone = make_client(), make_client()
+    await laptop.post("/auth/login", {"username": "alice", "password": PASSWORD},
+                      headers={"User-Agent": FIREFOX})
+    await phone.post("/auth/login", {"username": "alice", "password": PASSWORD},
+                     headers={"User-Agent": IPHONE})
+    page = text(await alice.get("/account"))
+    assert "Firefox 128 on Linux" in page
+    laptop_id = (await db.sessions.find_one({"user_agent": FIREFOX}))["_id"]
+    assert f"/account/sessions/{laptop_id}/end" in page
+    response = await alice.post(f"/account/sessions/{laptop_id}/end")
+    assert response.code == 302
+    assert response.headers["Location"] == "/account#sessions"
+    assert "Session ended." in text(await alice.get("/account"))
+    assert (await laptop.get("/account")).code == 302
+    assert (await phone.get("/account")).code == 200
+    assert (await alice.get("/account")).code == 200
+
+
+async def test_cannot_end_another_users_session(alice, make_client, db):
+    bob = make_client()
+    await bob.register("bob")
+    bob_id = (await db.users.find_one({"username": "bob"}))["_id"]
+    bobs = await db.sessions.find_one({"user_id": bob_id})
+    assert (await alice.post(f"/account/sessions/{bobs['_id']}/end")).code == 404
+    assert (await alice.post(f"/account/sessions/{'0' * 64}/end")).code == 404
+    assert (await alice.post("/account/sessions/not-an-id/end")).code == 404
+    assert (await bob.get("/account")).code == 200
 
 
 async def test_create_token_shows_it_once(alice, make_client, db):

@@ -1,7 +1,12 @@
 """Signing in and out: generic failures, safe `next`, session rotation."""
 
+import asyncio
+import threading
+
+import bcrypt
 import pytest
 
+from app.pools import BoundedExecutor
 from tests.client import PASSWORD, text
 
 
@@ -117,9 +122,76 @@ async def test_one_address_cannot_guess_across_many_accounts(registered, client,
     assert (await client.login("alice")).code == 429
 
 
-async def test_sign_in_upgrades_a_hash_of_another_cost(registered, client, app, db):
+def bcrypt_work(calls: list[tuple[str, int]]) -> int:
+    """bcrypt's work in the checks made: a check at cost c runs 2**c key expansions."""
+    return sum(2**cost for name, cost in calls if name == "checkpw")
+
+
+@pytest.mark.parametrize("current", [4, 6])  # alice's hash has cost 4
+async def test_sign_in_work_is_the_same_for_every_outcome(registered, make_client, app,
+                                                          bcrypt_calls, current):
+    """Unknown name, wrong password and right password: the same bcrypt work, one check at
+    the current cost, also for an account whose hash is older and cheaper."""
+    app.settings["bcrypt_rounds"] = current
+    work = {}
+    for case, username, password in [("unknown", "nobody", PASSWORD),
+                                      ("wrong", "alice", "wrong password"),
+                                      ("right", "alice", PASSWORD)]:
+        bcrypt_calls.clear()
+        response = await make_client().login(username, password)
+        assert response.code == (302 if case == "right" else 400)
+        work[case] = bcrypt_work(bcrypt_calls)
+    assert work == {"unknown": 2**current, "wrong": 2**current, "right": 2**current}
+
+
+async def test_hash_of_another_cost_is_upgraded_after_the_answer(registered, client, app,
+                                                                 make_client, db,
+                                                                 monkeypatch):
+    """The upgrade is one more hash; the answer does not wait for it, so a right password
+    on an old hash takes no longer than any other sign-in."""
     app.settings["bcrypt_rounds"] = 5
+    hashing, carry_on, hashed = threading.Event(), threading.Event(), threading.Event()
+    real = bcrypt.hashpw
+
+    def held(password: bytes, salt: bytes) -> bytes:
+        if password != PASSWORD.encode():  # a dummy hash for padding
+            return real(password, salt)
+        hashing.set()
+        carry_on.wait(5)
+        hashed.set()
+        return real(password, salt)
+
+    monkeypatch.setattr(bcrypt, "hashpw", held)
     assert (await client.login("alice")).code == 302
-    user = await db.users.find_one({"username": "alice"})
+    assert not hashed.is_set(), "the answer waited for the new hash"
+    assert await asyncio.to_thread(hashing.wait, 10)
+    carry_on.set()
+    for _ in range(200):  # the upgrade finishes after the answer: wait for it, bounded
+        user = await db.users.find_one({"username": "alice"})
+        if user["password_hash"].startswith("$2b$05$"):
+            break
+        await asyncio.sleep(0.05)
     assert user["password_hash"].startswith("$2b$05$")
-    assert (await client.login("alice")).code == 302  # and the new hash works
+    assert (await make_client().login("alice")).code == 302  # and the new hash works
+
+
+async def test_sign_ins_beyond_the_hashing_queue_are_refused_at_once(registered, make_client,
+                                                                     app):
+    """A flood of password checks fills the line; the next sign-in or registration is told
+    to come back instead of waiting behind the flood."""
+    app.password_executor.shutdown()
+    app.password_executor = BoundedExecutor(1, 0, "test-bcrypt")
+    release = threading.Event()
+    app.password_executor.submit(release.wait, 10)  # the one thread is busy
+    try:
+        refused = [await make_client().login("alice"),
+                   await make_client().post("/auth/register", {
+                       "username": "bob", "password": PASSWORD,
+                       "password_confirm": PASSWORD})]
+    finally:
+        release.set()
+    for response in refused:
+        assert response.code == 503
+        assert int(response.headers["Retry-After"]) >= 1
+        assert "Too many requests at once. Try again in" in text(response)
+    assert (await make_client().login("alice")).code == 302

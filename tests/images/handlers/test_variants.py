@@ -3,6 +3,7 @@
 import pytest
 
 from app.images.handlers.variants import parse_range
+from tests.api.conftest import Api, create_token
 from tests.client import upload_one
 from tests.images.images import jpeg
 
@@ -37,15 +38,64 @@ async def test_download_is_an_attachment(client, public_image):
     assert response.headers["Content-Disposition"].startswith("attachment; ")
 
 
-async def test_only_the_owner_is_offered_the_uploaded_file_name(alice, client):
+def comparable(response) -> tuple[list, bytes]:
+    """Every header but the per-answer Date, and the body."""
+    headers = sorted((name, value) for name, value in response.headers.get_all()
+                     if name not in ("Date", "Server"))
+    return headers, response.body
+
+
+@pytest.mark.parametrize("visibility", ["public", "unlisted"])
+async def test_public_answers_are_the_same_for_everyone(alice, make_client, visibility):
+    """A shared cache replays a `public` answer to anyone: nothing in it may depend on who
+    asked (the owner's file name once reached strangers through an nginx cache)."""
+    image = await upload_one(alice, jpeg(), filename="Passport John Doe.jpg",
+                             visibility=visibility)
+    bob = make_client()
+    await bob.register("bob")
+    owners_script = Api(make_client(), (await create_token(alice))["token"])
+    viewers = (alice, owners_script, bob, make_client())
+    for variant in ("full.jpg", "large", "thumb", "thumb2x"):
+        for query in ("", "?download=1"):
+            url = f"/i/{image['id']}/{variant}{query}"
+            answers = [await viewer.get(url, headers={"Accept": "image/avif,image/webp,*/*"})
+                       for viewer in viewers]
+            assert answers[0].code == 200
+            assert answers[0].headers["Cache-Control"] == "public, max-age=31536000, immutable"
+            assert "Passport" not in str(answers[0].headers)
+            for answer in answers[1:]:
+                assert comparable(answer) == comparable(answers[0]), (url, answer.request)
+
+
+async def test_the_owner_gets_the_file_name_only_in_private_answers(alice, client):
     image = await upload_one(alice, jpeg(), filename="Passport John Doe.jpg",
                              visibility="unlisted")
-    own = await alice.get(path(image, "full"))
-    assert 'filename="Passport_John_Doe.jpg"' in own.headers["Content-Disposition"]
-    other = await client.get(path(image, "full"))
-    assert "Passport" not in other.headers["Content-Disposition"]
-    assert f'filename="{image["id"]}.jpg"' in other.headers["Content-Disposition"]
+    for query, kind in (("", "inline"), ("?download=1", "attachment")):
+        original = await alice.get(path(image, "original") + query)
+        assert original.headers["Cache-Control"] == "private, no-cache"
+        assert original.headers["Content-Disposition"].startswith(
+            f'{kind}; filename="Passport_John_Doe.jpg"')
+    shared = await alice.get(path(image, "full"))
+    assert f'filename="{image["id"]}.jpg"' in shared.headers["Content-Disposition"]
     assert "Passport" not in (await client.get(f"/i/{image['id']}")).body.decode()
+    private = await upload_one(alice, jpeg(color=(0, 0, 90)), filename="Tax return.jpg")
+    own = await alice.get(path(private, "full"))
+    assert own.headers["Cache-Control"] == "private, no-cache"
+    assert 'filename="Tax_return.jpg"' in own.headers["Content-Disposition"]
+
+
+async def test_private_bytes_are_revalidated_so_signing_out_takes_effect(alice):
+    image = await upload_one(alice, jpeg())
+    first = await alice.get(path(image, "thumb"))
+    assert first.code == 200
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    assert first.headers["Vary"] == "Authorization, Cookie, Accept"
+    etag = first.headers["ETag"]
+    assert (await alice.get(path(image, "thumb"), headers={"If-None-Match": etag})).code == 304
+    since = {"If-Modified-Since": first.headers["Last-Modified"]}
+    assert (await alice.get(path(image, "thumb"), headers=since)).code == 304
+    await alice.logout()
+    assert (await alice.get(path(image, "thumb"), headers={"If-None-Match": etag})).code == 404
 
 
 async def test_etag_and_if_modified_since_give_304(client, public_image):

@@ -1,0 +1,64 @@
+"""Versioned changes to stored documents: one ordered list of steps, each applied once per
+database and recorded in the `migrations` collection (one document per applied step, its
+`_id` the step's name).
+
+`manage.py serve` applies the pending steps before it serves, `manage.py migrate` applies
+them on demand, and `manage.py check` lists them. To change the shape of stored documents,
+append a step; never edit or reorder one that has shipped. Every step must be idempotent:
+two servers starting at once may both run it, and a step interrupted midway runs again in
+full next time, since it is recorded only once it has finished.
+"""
+
+import datetime
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import pymongo
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app.images import access, search
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # "NNNN-what-it-does": the order is the list's, the number helps people
+    description: str
+    apply: Callable[[AsyncDatabase], Awaitable[None]]
+
+
+async def _hide_disabled_accounts(db: AsyncDatabase) -> None:
+    async for user in db.users.find({"disabled": True}, {"_id": 1}):
+        await access.set_owner_hidden(db, user["_id"], True)
+
+
+async def _image_search_terms(db: AsyncDatabase) -> None:
+    await search.backfill_terms(db)
+
+
+STEPS: tuple[Step, ...] = (
+    Step("0001-hide-disabled-accounts",
+         "Mark the images and albums of accounts disabled before `owner_hidden` existed",
+         _hide_disabled_accounts),
+    Step("0002-image-search-terms",
+         "Give images stored before search existed their `terms` (title, description and "
+         "file name words)", _image_search_terms),
+)
+
+
+async def pending(db: AsyncDatabase) -> list[Step]:
+    """The steps not yet applied to `db`, in order."""
+    done = {doc["_id"] async for doc in db.migrations.find({}, {"_id": 1})}
+    return [step for step in STEPS if step.name not in done]
+
+
+async def migrate(db: AsyncDatabase, *, now: datetime.datetime) -> list[Step]:
+    """Apply the pending steps in order, recording each as it finishes; returns them."""
+    applied = await pending(db)
+    for step in applied:
+        with pymongo.timeout(0):  # a step may rewrite a whole collection: no bound
+            await step.apply(db)
+        await db.migrations.update_one(
+            {"_id": step.name},
+            {"$setOnInsert": {"description": step.description, "applied": now}},
+            upsert=True)
+    return applied

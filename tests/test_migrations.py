@@ -1,0 +1,85 @@
+"""Migrations: each step on documents of the shape before it, applied twice; the record of
+applied steps; and `migrate` applying only what is pending."""
+
+from app import migrations
+from app.db import utcnow
+from app.ids import new_id
+
+STEP_TESTS = {}
+
+
+def step_test(name: str):
+    """Register the test of step `name` (every step must have one)."""
+    def register(function):
+        STEP_TESTS[name] = function
+        return function
+    return register
+
+
+def old_user(disabled: bool) -> dict:
+    name = new_id()
+    return {"_id": new_id(), "username": name, "username_key": name.casefold(), "role": "user",
+            "disabled": disabled}
+
+
+@step_test("0001-hide-disabled-accounts")
+async def check_hide_disabled_accounts(db, step) -> None:
+    disabled, active = old_user(True), old_user(False)
+    await db.users.insert_many([disabled, active])
+    for owner in (disabled, active):
+        await db.images.insert_one({"_id": new_id(), "owner_id": owner["_id"],
+                                    "visibility": "public"})
+        await db.albums.insert_one({"_id": new_id(), "owner_id": owner["_id"],
+                                    "visibility": "public"})
+    for _ in range(2):  # idempotent: a second run changes nothing
+        await step.apply(db)
+        for collection in (db.images, db.albums):
+            hidden = {doc["owner_id"]: doc.get("owner_hidden")
+                      async for doc in collection.find({})}
+            assert hidden == {disabled["_id"]: True, active["_id"]: None}
+
+
+@step_test("0002-image-search-terms")
+async def check_image_search_terms(db, step) -> None:
+    owner = old_user(False)
+    old = {"_id": new_id(), "owner_id": owner["_id"], "sha256": "a", "visibility": "private",
+           "title": "Café au lait", "description": "", "filename": "IMG_0042.JPG"}
+    untitled = {"_id": new_id(), "owner_id": owner["_id"], "sha256": "b",
+                "visibility": "public", "title": "", "description": "Harbour"}  # no file name
+    current = {"_id": new_id(), "owner_id": owner["_id"], "sha256": "c",
+               "visibility": "public", "title": "Edited since", "description": "",
+               "filename": "x.png", "terms": ["edited", "since", "x", "png"]}
+    await db.images.insert_many([old, untitled, current])
+    for _ in range(2):
+        await step.apply(db)
+        terms = {doc["_id"]: doc["terms"] async for doc in db.images.find({})}
+        assert terms == {old["_id"]: ["cafe", "au", "lait", "img", "0042", "jpg"],
+                         untitled["_id"]: ["harbour"],
+                         current["_id"]: current["terms"]}
+
+
+async def test_every_step_on_documents_of_the_old_shape(db):
+    assert set(STEP_TESTS) == {step.name for step in migrations.STEPS}
+    for step in migrations.STEPS:
+        await STEP_TESTS[step.name](db, step)
+        for collection in await db.list_collection_names():
+            await db[collection].delete_many({})
+
+
+async def test_migrate_applies_each_pending_step_once_and_records_it(db):
+    assert [step.name for step in await migrations.pending(db)] == \
+        [step.name for step in migrations.STEPS]
+    user = old_user(True)
+    await db.users.insert_one(user)
+    await db.images.insert_one({"_id": "img", "owner_id": user["_id"], "visibility": "public"})
+    now = utcnow()
+    applied = await migrations.migrate(db, now=now)
+    assert applied == list(migrations.STEPS)
+    assert await migrations.pending(db) == []
+    records = await db.migrations.find({}).to_list()
+    assert [record["_id"] for record in records] == [step.name for step in migrations.STEPS]
+    assert all(record["applied"] == now for record in records)
+    assert (await db.images.find_one({"_id": "img"}))["owner_hidden"] is True
+    await db.images.update_one({"_id": "img"}, {"$unset": {"owner_hidden": ""}})
+    assert await migrations.migrate(db, now=now) == []  # nothing runs twice
+    assert "owner_hidden" not in await db.images.find_one({"_id": "img"})
