@@ -101,14 +101,17 @@ async def gallery_page(
     cursor: str | None = None,
     backward: bool = False,
 ) -> pagination.Page:
-    """One page of the owner's gallery (see `gallery_listing`). A query the database gave
-    up on within its time bound is `Invalid`, asking for a narrower search: the database
-    answered, so it is the search, not the database, that is too much."""
+    """One page of the owner's gallery (see `gallery_listing`). A search the database
+    stopped at its time limit is `Invalid`, asking for a narrower one: the database
+    answered, so it is the search that is too broad (a database that does not answer
+    stays a 503)."""
     query, order, index = gallery_listing(owned, text, sort, visibility)
     try:
         return await pagination.page(db.images, query, cursor, pagination.PAGE_SIZE, index,
                                      order=order, backward=backward)
     except ExecutionTimeout:
+        if index is not OWNER_TERMS:
+            raise
         raise Invalid("That search matches too many images to sort in time: type more of a "
                       "word, or more words.") from None
 

@@ -1,7 +1,9 @@
 """Searching an owner's images: stored terms, the search filter, the gallery's orders, the
 indexes that answer them, and images stored before terms existed."""
 
+import pymongo
 import pytest
+from pymongo.errors import ExecutionTimeout
 
 from app.db import OWNER_LARGEST, OWNER_TERMS, OWNER_TITLE, utcnow
 from app.errors import Invalid
@@ -99,3 +101,12 @@ async def test_backfill_gives_old_images_terms_once(alice, db):
         "pines", "forest", "jpg"]
     found = await search.gallery_page(db, owned, text="sunny")
     assert [image["_id"] for image in found.items] == [old["id"]]
+
+
+async def test_a_search_stopped_at_the_time_limit_asks_for_a_narrower_one(db):
+    owned = access.owned("u1")
+    # Past its time limit before it is even sent: pymongo answers as the server would.
+    with pymongo.timeout(1e-6), pytest.raises(Invalid, match="type more of a word"):
+        await search.gallery_page(db, owned, text="harbour")
+    with pymongo.timeout(1e-6), pytest.raises(ExecutionTimeout):
+        await search.gallery_page(db, owned)  # a plain listing: the database's trouble
