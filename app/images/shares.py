@@ -104,6 +104,14 @@ async def list_shares(db: AsyncDatabase, owner_id: str, target_id: str) -> list[
                   .sort(NEWEST_FIRST).to_list(None))
 
 
+async def find_share(db: AsyncDatabase, owner_id: str, share_id: str) -> dict:
+    """One of the owner's links; `NotFound` for anyone else's or an unknown id."""
+    share = await db.shares.find_one({"_id": share_id, "owner_id": owner_id})
+    if share is None:
+        raise NotFound()
+    return share
+
+
 async def revoke_share(
     db: AsyncDatabase, owner_id: str, share_id: str, now: datetime.datetime
 ) -> None:

@@ -53,8 +53,9 @@ def test_upload_through_the_form_shows_in_the_gallery(open_page, site):
     expect(thumb).to_be_visible()
     # Decoded and drawn, not a broken-image icon.
     assert thumb.evaluate("img => img.decode().then(() => img.naturalWidth)") == 120
-    page.get_by_role("link", name="Red brick").click()
+    page.get_by_role("link", name="Red brick").click()  # opens the viewer at its address
     expect(page).to_have_url(site.url(f"/i/{image_id}"))
+    page.reload()
     expect(page.get_by_role("heading", level=1)).to_have_text("Red brick")
 
 

@@ -16,7 +16,7 @@ import tornado.web
 
 from app.auth import accounts, sessions, tokens
 from app.auth.sharex import sharex_config
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.ids import token_digest
 from app.images.quota import quota_of
 from app.web import SESSION_COOKIE, BaseHandler
@@ -120,8 +120,28 @@ class AccountTokensHandler(AccountPageHandler):
 
 
 class RevokeTokenHandler(AccountPageHandler):
+    """`POST /account/tokens/<id>/revoke` with `confirm=1`; without it, and on `GET`, the
+    page that asks first."""
+
+    async def own_token(self, token_id: str) -> dict:
+        """The user's token with this id, else `NotFound`."""
+        for token in await tokens.list_tokens(self.db, self.current_user["_id"]):
+            if token["_id"] == token_id:
+                return token
+        raise NotFound()
+
+    @tornado.web.authenticated
+    async def get(self, token_id: str) -> None:
+        token = await self.own_token(token_id)
+        self.ask_confirmation(f"Revoke the token {token['name']}?",
+                              "Scripts and apps using it stop working at once. "
+                              "This cannot be undone.", "Revoke token", "/account#tokens")
+
     @tornado.web.authenticated
     async def post(self, token_id: str) -> None:
+        await self.own_token(token_id)
+        if not self.confirmed():
+            return
         await tokens.revoke_token(self.db, self.current_user["_id"], token_id)
         self.back("Token revoked.", "tokens")
 

@@ -12,7 +12,8 @@ import tornado.web
 
 from app.db import ALBUM_NEWEST
 from app.errors import Invalid, NotFound
-from app.images import access, pagination, shares
+from app.images import access, shares
+from app.images.handlers.listing import newest_images
 from app.images.handlers.variants import VariantSender
 from app.images.urls import VARIANT_SUFFIX, variant_path
 from app.web import BaseHandler, safe_next
@@ -46,13 +47,8 @@ class SharePageHandler(ShareLinkHandler):
             self.render_image(token, share, image)
             return
         album = await access.shared_album(self.db, share)
-        images, next_cursor = await pagination.page(
-            self.db.images,
-            access.shared_album_query(album),
-            self.get_query_argument("before", None),
-            pagination.PAGE_SIZE,
-            ALBUM_NEWEST,
-        )
+        found = await newest_images(self, access.shared_album_query(album), ALBUM_NEWEST)
+        images = found.items
         await self.count_view(share)
         def under_link(image: dict) -> str:
             return self.prefix(token, share, image)
@@ -62,7 +58,7 @@ class SharePageHandler(ShareLinkHandler):
             "share_album.html",
             album=album,
             images=images,
-            next_cursor=next_cursor,
+            pager=found,
             og_image=self.absolute_url(variant_path(cover, "large", under_link(cover)))
             if cover else "",
             page_url=self.absolute_url(shares.share_path(token)),
@@ -145,8 +141,20 @@ class CreateAlbumShareHandler(CreateShareHandler):
 
 
 class RevokeShareHandler(BaseHandler):
+    """`POST /shares/<id>/revoke` with `confirm=1`; without it, and on `GET`, the page
+    that asks first."""
+
+    @tornado.web.authenticated
+    async def get(self, share_id: str) -> None:
+        await shares.find_share(self.db, self.current_user["_id"], share_id)
+        self.ask_confirmation("Revoke this share link?", "Anyone holding it loses access at "
+                              "once. This cannot be undone.", "Revoke link", "/gallery")
+
     @tornado.web.authenticated
     async def post(self, share_id: str) -> None:
+        await shares.find_share(self.db, self.current_user["_id"], share_id)
+        if not self.confirmed():
+            return
         await shares.revoke_share(self.db, self.current_user["_id"], share_id, self.now())
         self.flash("Share link revoked.")
         self.redirect(safe_next(self.get_body_argument("return", ""), "/gallery"))

@@ -4,6 +4,8 @@ Each receives the rendering handler first, so helpers that depend on the viewer 
 only the owner may see) decide it here rather than in every template.
 """
 
+from urllib.parse import urlencode
+
 from app.images import embed, fields, shares, urls
 from app.text import size_text as _size_text
 
@@ -77,6 +79,21 @@ def share_anchor(handler, share: dict) -> str:
     return shares.anchor(share)
 
 
+def page_link(handler, name: str, cursor: str) -> str:
+    """This page's address with `name` (`after` or `before`) set to `cursor`, keeping its
+    other query fields (a gallery's search and order)."""
+    kept = [(key, value.decode("utf-8", "replace"))
+            for key, values in handler.request.query_arguments.items()
+            if key not in ("after", "before") for value in values]
+    return "?" + urlencode([*kept, (name, cursor)])
+
+
+def pager_words(handler, sort: str) -> tuple[str, str]:
+    """The labels of the links to the previous and the next page of a listing in `sort`."""
+    return {"newest": ("Newer", "Older"), "oldest": ("Older", "Newer")}.get(
+        sort, ("Previous", "Next"))
+
+
 UI_METHODS = {
     "image_title": image_title,
     "image_alt": image_alt,
@@ -90,4 +107,6 @@ UI_METHODS = {
     "share_anchor": share_anchor,
     "share_live": share_live,
     "default_expiry": default_expiry,
+    "page_link": page_link,
+    "pager_words": pager_words,
 }

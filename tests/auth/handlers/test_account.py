@@ -167,7 +167,7 @@ async def test_a_new_token_is_shown_only_to_its_owner(alice, make_client, db):
 
 async def test_revoke_token_from_the_page(alice, make_client, db):
     created = await create_token(alice)
-    response = await alice.post(f"/account/tokens/{created['id']}/revoke")
+    response = await alice.post(f"/account/tokens/{created['id']}/revoke", {"confirm": "1"})
     assert response.code == 302
     assert await db.api_tokens.count_documents({}) == 0
     assert (await Api(make_client(), created["token"]).get("/api/v1/me")).code == 401
@@ -177,8 +177,25 @@ async def test_cannot_revoke_another_users_token(alice, make_client, db):
     bob = make_client()
     await bob.register("bob")
     created = await create_token(bob)
-    assert (await alice.post(f"/account/tokens/{created['id']}/revoke")).code == 404
+    for confirm in ("1", ""):
+        response = await alice.post(f"/account/tokens/{created['id']}/revoke",
+                                    {"confirm": confirm})
+        assert response.code == 404
+    assert (await alice.get(f"/account/tokens/{created['id']}/revoke")).code == 404
     assert await db.api_tokens.count_documents({}) == 1
+
+
+async def test_revoking_a_token_asks_first_without_javascript(alice, db):
+    created = await create_token(alice)
+    path = f"/account/tokens/{created['id']}/revoke"
+    response = await alice.post(path)
+    assert response.code == 303 and response.headers["Location"] == path
+    assert await db.api_tokens.count_documents({}) == 1
+    page = text(await alice.get(path))
+    assert f"<h1>Revoke the token {created['name']}?</h1>" in page
+    assert '<input type="hidden" name="confirm" value="1">' in page
+    assert 'href="/account#tokens">Cancel</a>' in page
+    assert 'data-confirm="Revoke the token' in text(await alice.get("/account"))
 
 
 async def test_default_visibility_setting(alice, db):

@@ -65,10 +65,24 @@ async def test_revoked_link_is_404(alice, client, private_image, db):
     link = await create_link(alice, f"/i/{private_image['id']}")
     assert (await client.get(link)).code == 200
     share_id = (await db.shares.find_one({}))["_id"]
-    response = await alice.post(f"/shares/{share_id}/revoke")
+    response = await alice.post(f"/shares/{share_id}/revoke", {"confirm": "1"})
     assert response.code == 302
     for path in (link, f"{link}/large", f"{link}/full.jpg"):
         assert (await client.get(path)).code == 404
+
+
+async def test_revoking_asks_first_without_javascript(alice, private_image, db):
+    await create_link(alice, f"/i/{private_image['id']}")
+    share_id = (await db.shares.find_one({}))["_id"]
+    here = f"/i/{private_image['id']}"
+    assert 'data-confirm="Revoke this share link?' in text(await alice.get(here))
+    response = await alice.post(f"/shares/{share_id}/revoke", {"return": here})
+    assert response.code == 303
+    assert not (await db.shares.find_one({}))["revoked"]
+    page = text(await alice.get(response.headers["Location"]))
+    assert "<h1>Revoke this share link?</h1>" in page
+    assert f'href="{here}">Cancel</a>' in page
+    assert (await alice.get("/shares/not-a-share/revoke")).code == 404
 
 
 async def test_expired_link_is_404(alice, client, private_image, clock):
@@ -91,7 +105,7 @@ async def test_tampered_and_unknown_tokens_are_404(alice, client, private_image)
 
 async def test_deleting_the_image_kills_its_links(alice, client, private_image, db):
     link = await create_link(alice, f"/i/{private_image['id']}")
-    await alice.post(f"/i/{private_image['id']}/delete")
+    await alice.post(f"/i/{private_image['id']}/delete", {"confirm": "1"})
     assert (await client.get(link)).code == 404
     assert await db.shares.count_documents({}) == 0
 
@@ -121,7 +135,7 @@ async def test_others_cannot_create_or_revoke(alice, make_client, db):
     assert (await bob.post(f"/i/{private['id']}/shares", {})).code == 404
     await create_link(alice, f"/i/{private['id']}")
     share_id = (await db.shares.find_one({}))["_id"]
-    assert (await bob.post(f"/shares/{share_id}/revoke")).code == 404
+    assert (await bob.post(f"/shares/{share_id}/revoke", {"confirm": "1"})).code == 404
     assert not (await db.shares.find_one({}))["revoked"]
 
 
@@ -149,7 +163,7 @@ async def test_album_link_shows_exactly_the_album(alice, make_client, db):
     assert (await friend.get(f"{link}/large")).code == 404  # album links have no own bytes
     assert f'property="og:image" content="{friend.base_url}{link}/i/' in page
     share_id = (await db.shares.find_one({}))["_id"]
-    await alice.post(f"/shares/{share_id}/revoke")
+    await alice.post(f"/shares/{share_id}/revoke", {"confirm": "1"})
     assert (await friend.get(link)).code == 404
     assert (await friend.get(f"{link}/i/{in_album[0]['id']}/thumb")).code == 404
 
@@ -183,7 +197,7 @@ async def test_owner_copies_a_live_link_again_and_the_page_is_not_stored(
 
 async def test_a_revoked_link_is_not_shown_again(alice, private_image, db):
     link = await create_link(alice, f"/i/{private_image['id']}")
-    await alice.post(f"/shares/{(await db.shares.find_one({}))['_id']}/revoke")
+    await alice.post(f"/shares/{(await db.shares.find_one({}))['_id']}/revoke", {"confirm": "1"})
     assert link not in text(await alice.get(f"/i/{private_image['id']}"))
 
 
