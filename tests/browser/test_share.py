@@ -74,9 +74,10 @@ def test_new_api_token_shown_once_after_redirect(open_page, site):
 
 
 @pytest.mark.parametrize("name", list(PAGE_TYPES))
-def test_dark_mode_has_no_serious_accessibility_violations(open_page_type, name):
+def test_one_h1_and_no_serious_accessibility_violations_in_dark_mode(open_page_type, name):
     # test_pages.py scans the light colours; the system's dark mode has its own palette.
     page = open_page_type(name)
+    assert page.locator("h1").count() == 1
     page.emulate_media(color_scheme="dark")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(20, 23, 28)"
     violations = axe_violations(page)
