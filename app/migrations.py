@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pymongo
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.images import access
+from app.images import access, search
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,17 @@ async def _hide_disabled_accounts(db: AsyncDatabase) -> None:
         await access.set_owner_hidden(db, user["_id"], True)
 
 
+async def _image_search_terms(db: AsyncDatabase) -> None:
+    await search.backfill_terms(db)
+
+
 STEPS: tuple[Step, ...] = (
     Step("0001-hide-disabled-accounts",
          "Mark the images and albums of accounts disabled before `owner_hidden` existed",
          _hide_disabled_accounts),
+    Step("0002-image-search-terms",
+         "Give images stored before search existed their `terms` (title, description and "
+         "file name words)", _image_search_terms),
 )
 
 

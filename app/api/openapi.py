@@ -7,7 +7,7 @@ checks that every route of `app.api.ROUTES` and each of its methods is described
 import copy
 import functools
 
-from app.api.schemas import PARAMETERS, SCHEMAS, ref
+from app.api.schemas import PARAMETERS, SCHEMAS, UPLOAD_QUERY, ref
 from app.images import slots
 
 BEARER = [{"bearer": []}, {"session": []}]
@@ -129,11 +129,11 @@ PATHS = {
                    {"200": _json("Newest first.", "ImageList")}, errors="400",
                    params=("limit", "cursor")),
         "post": {**_op("Upload an image", "uploadImage", "images",
-                       {"201": _json("Stored.", "Image", _IMAGE_LINKS, "image_id"),
-                        "200": _json("You already had this image; here it is.", "Image",
-                                     _IMAGE_LINKS, "image_id")},
+                       {"201": _json("Stored.", "UploadedImage", _IMAGE_LINKS, "image_id"),
+                        "200": _json("You already had this image; here it is.",
+                                     "UploadedImage", _IMAGE_LINKS, "image_id")},
                        errors="400 403 404 413 415 429", description=_UPLOAD_DESCRIPTION,
-                       params=("title", "description", "visibility", "album", "filename")),
+                       params=UPLOAD_QUERY),
                  "requestBody": {"required": True, "content": {
                      "multipart/form-data": {"schema": ref("UploadMultipart"),
                                              "encoding": {"file": {"contentType": "image/*"}}},

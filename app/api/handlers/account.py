@@ -27,6 +27,8 @@ class ApiMeHandler(ApiHandler):
 class ApiTokensHandler(ApiHandler):
     """`GET` my tokens (newest first); `POST` a new one, from a browser session only."""
 
+    shows_secrets = True  # the new token
+
     async def get(self) -> None:
         items = await tokens.list_tokens(self.db, self.current_user["_id"])
         self.write_json({"items": [token_json(token) for token in items]})

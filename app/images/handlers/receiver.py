@@ -11,7 +11,7 @@ process's decode memory budget.
 import sys
 
 from app.errors import DomainError, Forbidden, Invalid, TooLarge, Unauthorized
-from app.images import slots
+from app.images import access, albums, slots
 from app.images.ingest import MIB, decode_limits, ingest, max_upload_bytes
 from app.images.intake.remote import FetchPolicy, fetch_url
 from app.images.intake.spool import Intake, clean_filename
@@ -27,6 +27,7 @@ class UploadReceiver(BaseHandler):
 
     intake: Intake | None = None
     receiving = True  # until the whole body has arrived
+    rejected: DomainError | None = None  # why the body being read will not be stored
 
     async def prepare(self) -> None:
         await super().prepare()
@@ -45,14 +46,20 @@ class UploadReceiver(BaseHandler):
         )
 
     def data_received(self, chunk: bytes) -> None:
-        if self._finished or self.intake is None:
+        if self._finished or self.intake is None or self.rejected:
             return
         try:
             self.intake.feed(chunk)
-        except DomainError:
-            # Answer now; Tornado then closes the connection instead of reading the rest.
+        except DomainError as error:
             self.intake.discard()
-            self.send_error(exc_info=sys.exc_info())
+            if self.wants_json():
+                # Answer now; Tornado then closes the connection instead of reading the rest.
+                self.send_error(exc_info=sys.exc_info())
+            else:
+                # A browser shows no answer that comes while it is still sending (it reports
+                # a reset connection), so the rest is read and dropped, within the body
+                # limit, and `post` answers.
+                self.rejected = error
 
     def on_connection_close(self) -> None:
         # Mid-body, nothing else will clean up. Once the body is complete, `post` owns the
@@ -63,6 +70,8 @@ class UploadReceiver(BaseHandler):
 
     async def post(self) -> None:
         self.receiving = False
+        if self.rejected:
+            raise self.rejected
         try:
             await self.handle_upload()
         finally:
@@ -92,12 +101,19 @@ class UploadReceiver(BaseHandler):
         fetched = await fetch_url(url, self.intake, policy)
         self.intake.files[0].filename = clean_filename(fetched.filename)
 
+    async def target_album(self, fields: dict) -> dict | None:
+        """The album named by the `album` field, if the uploader may add to it (else
+        `NotFound` or `Forbidden`, before any file is stored)."""
+        if not fields.get("album"):
+            return None
+        return await access.changeable_album(self.db, fields["album"], self.current_user)
+
     async def store_uploads(
-        self, fields: dict | None = None
+        self, fields: dict | None = None, album: dict | None = None
     ) -> tuple[list[tuple[dict, bool]], list[dict]]:
-        """Ingest every received file with `fields` (default: the form's); returns
-        `(stored, errors)` where each error names its file. One bad file does not cost the
-        others."""
+        """Ingest every received file with `fields` (default: the form's), putting each in
+        `album` when given; returns `(stored, errors)`: `(image, created)` pairs, and errors
+        that each name their file. One bad file does not cost the others."""
         self.intake.finish()
         if not self.intake.files:
             raise Invalid("Choose at least one image to upload.")
@@ -107,12 +123,19 @@ class UploadReceiver(BaseHandler):
         async with slots.upload_turn(self.db, owner["_id"], self.application.clock):
             for spooled in self.intake.files:
                 try:
-                    stored.append(await ingest(
+                    image, created = await ingest(
                         self.db, self.application.bucket, self.application.image_executor,
                         owner=owner, spooled=spooled,
                         fields=self.intake.fields if fields is None else fields,
                         limits=limits, quota=quota, now=self.now(),
-                        budget=self.application.decode_budget))
+                        budget=self.application.decode_budget)
+                    if album:
+                        await albums.add_image(self.db, album, image)
+                        # As $addToSet left it, without reading the document again.
+                        ids = image.get("album_ids", [])
+                        image = {**image,
+                                 "album_ids": ids + [album["_id"]] * (album["_id"] not in ids)}
+                    stored.append((image, created))
                 except DomainError as error:
                     last_error = error
                     errors.append({"filename": spooled.filename, "code": error.code,

@@ -25,7 +25,7 @@ from app.errors import Invalid, TooLarge
 from app.images.intake.parts import BROKEN_HEADERS, PartGuard
 from app.text import size_text
 
-FORM_FIELDS = ("title", "visibility", "album", "url", "description")
+FORM_FIELDS = ("title", "alt", "visibility", "album", "url", "description")
 MAX_FIELD_BYTES = 10_000
 
 

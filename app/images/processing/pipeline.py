@@ -11,6 +11,8 @@ Variants (`ProcessedImage.variants` keys):
 - `large.avif`, `thumb2x.avif`, `thumb.avif`: stills only, and only when AVIF is at least 15 %
   smaller than the WebP (see `app.images.processing.encode`).
 
+`color` is the thumbnail's average colour, which pages paint while the picture loads.
+
 Animations (GIF, APNG, animated WebP/AVIF) keep their animation in `full` and `large.webp`.
 EXIF orientation is ignored for them: it is rare there, and honouring it would mean
 re-encoding the whole `full` animation.
@@ -42,6 +44,7 @@ from app.images.processing.decoding import (
 from app.images.processing.formats import CONTENT_TYPES, FORMAT_NAMES, heif_content_type
 from app.images.processing.full import full_animated, full_still
 from app.images.processing.pixels import (
+    average_color,
     display_size,
     downscale,
     fit,
@@ -82,6 +85,7 @@ class ProcessedImage:
     animated: bool
     frames: int
     variants: dict[str, Variant]
+    color: str  # average colour "#rrggbb" of the thumbnail; "" if it is fully transparent
 
 
 def process_image(path: str, limits: Limits = DEFAULT_LIMITS) -> ProcessedImage:
@@ -140,13 +144,16 @@ def _still(im: Image.Image, fmt: str, content_type: str, data: bytes,
     shown = display_size(stored, orientation)
     full, full_type = full_still(im, fmt, data, orientation)
     large = upright(downscale(im, fit(stored, LARGE)), orientation)
-    variants = _derivatives(*to_rgb(large, im.info.get("icc_profile")), shown, with_avif=True)
+    variants, color = _derivatives(*to_rgb(large, im.info.get("icc_profile")), shown,
+                                   with_avif=True)
     variants["full"] = Variant(full, full_type, *shown)
-    return ProcessedImage(fmt, content_type, *shown, False, 1, variants)
+    return ProcessedImage(fmt, content_type, *shown, False, 1, variants, color)
 
 
-def _derivatives(img, icc, shown, *, with_avif: bool, boxes=(LARGE, THUMB2X, THUMB)) -> dict:
-    """WebP (and AVIF where it pays) for each box, each derived from the previous one."""
+def _derivatives(img, icc, shown, *, with_avif: bool,
+                 boxes=(LARGE, THUMB2X, THUMB)) -> tuple[dict, str]:
+    """WebP (and AVIF where it pays) for each box, each derived from the previous one; and
+    the average colour of the smallest."""
     names = {LARGE: "large", THUMB2X: "thumb2x", THUMB: "thumb"}
     variants = {}
     for box in boxes:
@@ -156,7 +163,7 @@ def _derivatives(img, icc, shown, *, with_avif: bool, boxes=(LARGE, THUMB2X, THU
         alternative = encode.avif_if_smaller(img, icc, len(webp)) if with_avif else None
         if alternative is not None:
             variants[f"{names[box]}.avif"] = Variant(alternative, "image/avif", *img.size)
-    return variants
+    return variants, average_color(img)
 
 
 def _animated(im, fmt: str, content_type: str, data: bytes, frames: int, limits: Limits):
@@ -185,7 +192,8 @@ def _animated(im, fmt: str, content_type: str, data: bytes, frames: int, limits:
     large = encode.animated_webp(
         resized_frames(), frames, durations, encode.webp_loop(fmt, im.info.get("loop")), icc
     )
-    variants = _derivatives(firsts[0], icc, canvas, with_avif=False, boxes=(THUMB2X, THUMB))
+    variants, color = _derivatives(firsts[0], icc, canvas, with_avif=False,
+                                   boxes=(THUMB2X, THUMB))
     variants["large.webp"] = Variant(large, "image/webp", *target)
     variants["full"] = full
-    return ProcessedImage(fmt, content_type, *canvas, True, frames, variants)
+    return ProcessedImage(fmt, content_type, *canvas, True, frames, variants, color)

@@ -3,7 +3,7 @@
 import io
 from functools import cache
 
-from PIL import ExifTags, Image, ImageCms
+from PIL import ExifTags, Image, ImageCms, ImageStat
 
 # Same mapping as ImageOps.exif_transpose; applied by hand so that derivatives are rotated
 # after downscaling (rotating 1600 px instead of 6000 px) and no EXIF travels along.
@@ -150,3 +150,15 @@ def to_rgb(img: Image.Image, icc: bytes | None) -> tuple[Image.Image, bytes | No
     if alpha is not None:
         rgb.putalpha(alpha)
     return rgb, None
+
+
+def average_color(img: Image.Image) -> str:
+    """The average colour of an RGB or RGBA picture as "#rrggbb", counting only pixels that
+    are at least partly opaque; "" when there are none. Pages paint it where the picture will
+    appear while it loads; callers pass the smallest derivative, so this costs nothing."""
+    rgb = img.convert("RGB")
+    mask = img.getchannel("A") if img.mode == "RGBA" else None
+    if mask is not None and mask.getbbox() is None:
+        return ""
+    red, green, blue = (round(value) for value in ImageStat.Stat(rgb, mask).mean)
+    return f"#{red:02x}{green:02x}{blue:02x}"

@@ -63,7 +63,7 @@ async def test_too_many_parts_is_a_clear_400_on_every_upload_endpoint(alice, db,
     status, payload = await upload_raw(alice, path,
                                        EMPTY_PART * 100 + f"--{BOUNDARY}--\r\n".encode())
     assert status == 400
-    assert "at most 55" in payload
+    assert "at most 56" in payload
     assert await db.images.count_documents({}) == 0
 
 
