@@ -39,6 +39,7 @@ _STRUCTURED = {
 }
 _NAME = re.compile(_TOKEN)
 _MALFORMED = "Malformed multipart body: a part's header is not one a form sends."
+BROKEN_HEADERS = "Malformed multipart body: a part's headers are broken."
 
 
 class PartGuard:
@@ -91,6 +92,8 @@ class PartGuard:
         next chunk (kept pending)."""
         end = data.find(b"\r\n\r\n", pos)
         section = data[pos:end] if end >= 0 else data[pos:]
+        if self._delimiter in section:  # the parser would end a part twice
+            raise Invalid(BROKEN_HEADERS)
         complete = section if end >= 0 else section[:section.rfind(b"\r\n")]
         lines = complete.split(b"\r\n")[1:]  # the first is the delimiter line's empty rest
         if len(lines) > MAX_HEADER_LINES or len(section) > MAX_HEADER_LINES * MAX_HEADER_LINE:

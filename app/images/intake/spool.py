@@ -22,7 +22,7 @@ from streaming_form_data.targets import BaseTarget, ValueTarget
 from streaming_form_data.validators import MaxSizeValidator, ValidationError
 
 from app.errors import Invalid, TooLarge
-from app.images.intake.parts import PartGuard
+from app.images.intake.parts import BROKEN_HEADERS, PartGuard
 from app.text import size_text
 
 FORM_FIELDS = ("title", "alt", "visibility", "album", "url", "description")
@@ -125,7 +125,9 @@ class Intake:
                 self._parser = StreamingFormDataParser(headers=headers, strict=True)
             except ParseFailedException as error:
                 raise Invalid(f"Malformed multipart body: {error}") from None
-            except ValueError:  # the email parser reads \x85 and the like as line breaks
+            # The email parser reads \x85 and the like as line breaks (ValueError) and trips
+            # over a parameter cut short after its `*` (IndexError: "boundary=a; b*").
+            except (ValueError, IndexError):
                 raise Invalid("The Content-Type header is malformed.") from None
             # Files and fields are capped apart as they start (`start_file`, `_FieldTarget`);
             # the guard caps all parts, nameless ones too, before the parser sees them.
@@ -157,7 +159,7 @@ class Intake:
         # streaming-form-data ends a `file` part twice when a delimiter shows up inside
         # broken part headers (a stray CR, say); the body is malformed, not our state.
         if self._spool is None:
-            raise Invalid("Malformed multipart body: a part's headers are broken.")
+            raise Invalid(BROKEN_HEADERS)
         return self._spool
 
     def feed(self, chunk: bytes) -> None:

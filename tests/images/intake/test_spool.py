@@ -3,6 +3,7 @@
 import pytest
 
 from app.errors import Invalid
+from app.images.intake.spool import Intake
 from tests.images.intake.test_parts import body, part, receive
 
 
@@ -27,3 +28,10 @@ def test_empty_files_are_dropped_at_the_end():
         assert [f.filename for f in received.files] == ["f"]
     finally:
         received.discard()
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data; boundary=a; b*",
+                                          "multipart/form-data; boundary=\x85a"])
+def test_a_content_type_the_email_parser_trips_over_is_a_400(content_type):
+    with pytest.raises(Invalid, match="Content-Type header is malformed"):
+        Intake({"Content-Type": content_type}, max_file_bytes=1, max_files=1)
