@@ -61,6 +61,11 @@ def test_viewer_from_the_gallery_keys_escape_back_and_reload(open_page, site):
     assert page.title() == "My gallery · Pixvault"
     # The keyboard carries on from the picture last seen.
     expect(page.get_by_role("link", name="Photo 3")).to_be_focused()
+    page.go_forward()  # back into the viewer, where it was
+    expect(page.get_by_role("dialog", name="Photo 3")).to_be_visible()
+    expect(page).to_have_url(site.url(f"/i/{three}"))
+    page.keyboard.press("Escape")
+    expect(page).to_have_url(site.url("/gallery"))
 
     page.get_by_role("link", name="Photo 1").click()
     expect(page).to_have_url(site.url(f"/i/{one}"))
