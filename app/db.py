@@ -42,6 +42,7 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("sessions", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("sessions", [("user_id", ASCENDING)], {}),
     ("login_failures", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
+    ("upload_slots", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("api_tokens", [("user_id", ASCENDING)], {}),
     ("images", OWNER_NEWEST, {}),
     ("images", VISIBILITY_NEWEST, {}),

@@ -32,6 +32,10 @@ ERROR_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data: blob:; script-src 'self'; "
                            "style-src 'self'; object-src 'none'; base-uri 'none'; "
                            "frame-ancestors 'none'; form-action 'self'")
+# Image bytes opened on their own: the browser's image viewer styles its page inline, which
+# the page policy refuses; nothing there may run or load anything else.
+IMAGE_CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src 'self'; "
+                                 "style-src 'unsafe-inline'; sandbox")
 # Shared caches never keep it; a browser may, but asks again before each use (a 304 is cheap).
 PRIVATE_CACHE = "private, no-cache"
 
@@ -71,6 +75,11 @@ class BaseHandler(tornado.web.RequestHandler):
         """Current UTC time from the application's clock (tests replace the clock)."""
         return self.application.clock()
 
+    # Set on a handler whose answers show a secret (a new token, a share link): they are
+    # `no-store`, so no cache keeps them, and therefore never compressed, so their length
+    # cannot give the secret away (app/compression.py). One answer: `keep_secret()`.
+    shows_secrets = False
+
     def set_default_headers(self) -> None:
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("X-Frame-Options", "DENY")
@@ -78,6 +87,12 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         self.set_header("Cache-Control", PRIVATE_CACHE)
         self.set_header("Vary", self.viewer_headers)
+        if self.shows_secrets:
+            self.keep_secret()
+
+    def keep_secret(self) -> None:
+        """This answer shows a secret: no cache may keep it and it is not compressed."""
+        self.set_header("Cache-Control", "no-store")
 
     @property
     def viewer_headers(self) -> str:
@@ -146,11 +161,12 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # ----- flash messages: one signed cookie that lives until the next page renders -----
 
-    def flash(self, message: str, kind: str = "success") -> None:
-        """Show `message` on the next rendered page (survives one redirect)."""
+    def flash(self, message: str, kind: str = "success", *, secret: bool = False) -> None:
+        """Show `message` on the next rendered page (survives one redirect); `secret`: it
+        shows a secret, so that page is answered as `keep_secret()` says."""
         # Browsers drop cookies over 4 KB: a very long message is cut rather than lost.
         message = message if len(message) <= 1000 else message[:999] + "…"
-        self.set_signed_cookie(FLASH_COOKIE, json.dumps([kind, message]), version=2,
+        self.set_signed_cookie(FLASH_COOKIE, json.dumps([kind, message, secret]), version=2,
                                httponly=True, samesite="Lax", expires_days=None,
                                secure=self.request.protocol == "https")
 
@@ -160,9 +176,11 @@ class BaseHandler(tornado.web.RequestHandler):
             return None
         self.clear_cookie(FLASH_COOKIE)
         try:
-            kind, message = json.loads(raw)
+            kind, message, *secret = json.loads(raw)
         except (ValueError, TypeError):
             return None
+        if secret and secret[0]:
+            self.keep_secret()
         return str(kind), str(message)
 
     def get_template_namespace(self) -> dict[str, Any]:
@@ -231,7 +249,7 @@ class BaseHandler(tornado.web.RequestHandler):
             self.set_header("Retry-After", str(error.retry_after))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        message = _error_message(status_code, kwargs.get("exc_info"))
+        message = error_message(status_code, kwargs.get("exc_info"))
         error = kwargs.get("exc_info", (None, None, None))[1]
         self.set_error_headers(error)
         if self.wants_json():
@@ -251,7 +269,8 @@ class NotFoundHandler(BaseHandler):
         raise NotFound()
 
 
-def _error_message(status_code: int, exc_info) -> str:
+def error_message(status_code: int, exc_info) -> str:
+    """What an error answer tells people: a domain error's own message, else a plain one."""
     error = exc_info[1] if exc_info else None
     if isinstance(error, DomainError):
         return error.message

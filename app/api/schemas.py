@@ -6,7 +6,7 @@ so the document cannot drift from what the server accepts.
 """
 
 from app.auth.tokens import MAX_NAME as MAX_TOKEN_NAME
-from app.images.fields import MAX_DESCRIPTION, MAX_TITLE, VISIBILITIES
+from app.images.fields import MAX_ALT, MAX_DESCRIPTION, MAX_TITLE, VISIBILITIES
 from app.images.intake.remote import MAX_URL_LENGTH
 from app.images.pagination import MAX_LIMIT
 from app.images.shares import MAX_EXPIRES_IN, MAX_LABEL
@@ -37,15 +37,36 @@ def _nullable(schema: dict) -> dict:
 
 _title = {"type": "string", "maxLength": MAX_TITLE}
 _description = {"type": "string", "maxLength": MAX_DESCRIPTION}
-_upload_fields = {"title": _title, "description": _description, "visibility": ref("Visibility"),
+_alt = {"type": "string", "maxLength": MAX_ALT,
+        "description": "Text alternative: what the image shows, for people who cannot see "
+                       "it. Pages fall back to the title when it is empty."}
+_upload_fields = {"title": _title, "alt": _alt, "description": _description,
+                  "visibility": ref("Visibility"),
                   "album": {**ID, "description": "Also put the image in this album of yours."}}
 _share_fields = {
     "expires_in": {**_nullable({"type": "integer", "minimum": 60, "maximum": MAX_EXPIRES_IN}),
-                   "description": "Seconds until the link stops working; null or absent: never."},
+                   "description": "Seconds until the link stops working; absent: a week "
+                                  "(604800); null: never."},
     "label": {"type": "string", "maxLength": MAX_LABEL,
               "description": "A note for yourself: who got the link."},
 }
 
+_image_props = {
+    "id": ID, "title": {"type": "string"}, "alt": {"type": "string", "description": _alt[
+        "description"]}, "description": {"type": "string"},
+    "visibility": ref("Visibility"), "width": {"type": "integer"},
+    "height": {"type": "integer"}, "bytes": {"type": "integer",
+                                             "description": "Size of the original."},
+    "format": {"type": "string", "examples": ["jpeg", "png", "webp"]}, "created": TIME,
+    "page_url": URL,
+    "urls": closed({"original": {**URL, "description": "The untouched upload, with its "
+                                 "metadata; present, and served, for the owner only."},
+                    "full": {**URL, "description": "Full size without metadata."},
+                    "large": URL, "thumb": URL}, ("full", "large", "thumb")),
+    "album_ids": {"type": "array", "items": ID},
+}
+_image_required = ("id", "title", "alt", "description", "visibility", "width", "height",
+                   "bytes", "format", "created", "page_url", "urls", "album_ids")
 _next_cursor = {**_nullable({"type": "string"}),
                 "description": "Pass as `cursor` for the next page; null on the last page."}
 _share_props = {
@@ -74,7 +95,7 @@ SCHEMAS: dict[str, dict] = {
                                  "http(s) URL of an image; fetched by the server, which "
                                  "refuses private and loopback addresses."},
                          **_upload_fields}, ("url",)),
-    "ImageChanges": closed({"title": _title, "description": _description,
+    "ImageChanges": closed({"title": _title, "alt": _alt, "description": _description,
                             "visibility": ref("Visibility")}),
     "ShareCreate": closed(_share_fields),
     "AlbumCreate": closed({"title": {**TEXT, "maxLength": MAX_TITLE},
@@ -85,20 +106,12 @@ SCHEMAS: dict[str, dict] = {
                             "cover": {**_nullable(ID), "description":
                                       "An image in the album, or null for none."}}),
     # ----- answers -----
-    "Image": closed({
-        "id": ID, "title": {"type": "string"}, "description": {"type": "string"},
-        "visibility": ref("Visibility"), "width": {"type": "integer"},
-        "height": {"type": "integer"}, "bytes": {"type": "integer",
-                                                 "description": "Size of the original."},
-        "format": {"type": "string", "examples": ["jpeg", "png", "webp"]}, "created": TIME,
-        "page_url": URL,
-        "urls": closed({"original": {**URL, "description": "The untouched upload, with its "
-                                     "metadata; present, and served, for the owner only."},
-                        "full": {**URL, "description": "Full size without metadata."},
-                        "large": URL, "thumb": URL}, ("full", "large", "thumb")),
-        "album_ids": {"type": "array", "items": ID},
-    }, ("id", "title", "description", "visibility", "width", "height", "bytes", "format",
-        "created", "page_url", "urls", "album_ids")),
+    "Image": closed(_image_props, _image_required),
+    "UploadedImage": closed(
+        {**_image_props, "duplicate": {"type": "boolean", "description":
+                                       "True when you already had these exact bytes: this "
+                                       "is the image you had, nothing new was stored."}},
+        (*_image_required, "duplicate")),
     "ImageList": closed({"items": {"type": "array", "items": ref("Image")},
                          "next_cursor": _next_cursor},
                         ("items", "next_cursor")),
@@ -112,9 +125,11 @@ SCHEMAS: dict[str, dict] = {
                                       "`Authorization: Bearer <token>`."}},
                            ("id", "name", "created", "last_used", "token")),
     "TokenList": closed({"items": {"type": "array", "items": ref("Token")}}, ("items",)),
-    "Share": closed(_share_props, tuple(_share_props)),
-    "ShareCreated": closed({**_share_props, "url": {**URL, "description":
-                                                     "The link, shown this once."}},
+    "Share": closed({**_share_props, "url": {**URL, "description":
+                                             "The link, for its owner, while it is live "
+                                             "(absent for links made before links could be "
+                                             "shown again)."}}, tuple(_share_props)),
+    "ShareCreated": closed({**_share_props, "url": {**URL, "description": "The link."}},
                            (*_share_props, "url")),
     "ShareList": closed({"items": {"type": "array", "items": ref("Share")},
                          "next_cursor": _next_cursor}, ("items", "next_cursor")),
@@ -127,12 +142,18 @@ SCHEMAS: dict[str, dict] = {
                          "next_cursor": _next_cursor}, ("items", "next_cursor")),
     "Me": closed({"id": ID, "username": {"type": "string"},
                   "role": {"type": "string", "enum": ["user", "admin"]}, "created": TIME,
-                  "default_visibility": ref("Visibility"), "used_bytes": {"type": "integer"},
-                  "quota_bytes": _nullable({"type": "integer"})},
+                  "default_visibility": ref("Visibility"),
+                  "used_bytes": {"type": "integer", "description":
+                                 "Bytes stored: every original and every variant."},
+                  "quota_bytes": {**_nullable({"type": "integer"}), "description":
+                                  "Most bytes you may store (null: no limit); an upload "
+                                  "that would pass it is refused with 413."}},
                  ("id", "username", "role", "created", "default_visibility", "used_bytes",
                   "quota_bytes")),
 }
 
+# The fields a raw-body upload takes in its query string.
+UPLOAD_QUERY = ("title", "alt", "description", "visibility", "album", "filename")
 PARAMETERS: dict[str, dict] = {
     "limit": {"name": "limit", "in": "query", "required": False,
               "description": "Items per page.",
@@ -144,6 +165,7 @@ PARAMETERS: dict[str, dict] = {
     "target_id": {"name": "target_id", "in": "query", "required": False,
                   "description": "Only the links to this image or album.", "schema": ID},
     "title": {"name": "title", "in": "query", "required": False, "schema": _title},
+    "alt": {"name": "alt", "in": "query", "required": False, "schema": _alt},
     "description": {"name": "description", "in": "query", "required": False,
                     "schema": _description},
     "visibility": {"name": "visibility", "in": "query", "required": False,

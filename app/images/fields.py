@@ -1,12 +1,18 @@
 """The fields people edit on images and albums, and the rules for their values: titles,
-descriptions, visibility, and the owner's default visibility for new uploads."""
+alt text, descriptions, visibility, and the owner's default visibility for new uploads.
+
+`alt` (an image's text alternative for people who cannot see it) came later than the other
+fields: a document without it has none, exactly like an empty one."""
 
 from app.errors import Invalid
 
 VISIBILITIES = ("private", "unlisted", "public")
-EDITABLE = ("title", "description", "visibility")
+EDITABLE = ("title", "alt", "description", "visibility")
 MAX_TITLE = 200
+MAX_ALT = 300
 MAX_DESCRIPTION = 5000
+_TEXT_LIMITS = {"title": ("Title", MAX_TITLE), "alt": ("Alt text", MAX_ALT),
+                "description": ("Description", MAX_DESCRIPTION)}
 
 
 def check_visibility(visibility: str) -> str:
@@ -22,16 +28,13 @@ def default_visibility(user: dict) -> str:
 
 
 def validate_changes(changes: dict) -> dict:
-    """The editable fields (title, description, visibility), checked and trimmed."""
+    """The editable fields (title, alt, description, visibility), checked and trimmed."""
     clean = {}
-    if "title" in changes:
-        clean["title"] = str(changes["title"]).strip()
-        if len(clean["title"]) > MAX_TITLE:
-            raise Invalid(f"Title must be at most {MAX_TITLE} characters.")
-    if "description" in changes:
-        clean["description"] = str(changes["description"]).strip()
-        if len(clean["description"]) > MAX_DESCRIPTION:
-            raise Invalid(f"Description must be at most {MAX_DESCRIPTION} characters.")
+    for name, (label, limit) in _TEXT_LIMITS.items():
+        if name in changes:
+            clean[name] = str(changes[name]).strip()
+            if len(clean[name]) > limit:
+                raise Invalid(f"{label} must be at most {limit} characters.")
     if "visibility" in changes:
         clean["visibility"] = check_visibility(changes["visibility"])
     return clean

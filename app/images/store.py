@@ -65,7 +65,8 @@ async def save_image(
     """Store the original and every derivative, then the image document.
 
     Returns `(image, created)`; `created` is False when the owner already had these exact
-    bytes (the existing image is returned and nothing new is kept).
+    bytes (the existing image is returned and nothing new is kept). The owner's
+    `used_bytes` is the caller's to count: `app.images.quota` reserves it beforehand.
     """
     fields = validate_changes(fields)
     image_id = new_id()
@@ -103,6 +104,7 @@ async def save_image(
         "_id": image_id,
         "owner_id": owner_id,
         "title": fields.get("title", ""),
+        "alt": fields.get("alt", ""),
         "description": fields.get("description", ""),
         "filename": filename,
         "visibility": fields.get("visibility", "private"),
@@ -112,6 +114,7 @@ async def save_image(
         "bytes": size,
         "sha256": sha256,
         "animated": processed.animated,
+        "color": processed.color,
         "files": files,
         "album_ids": [],
         "created": now,
@@ -126,7 +129,6 @@ async def save_image(
     except BaseException:
         await delete_files(bucket, files)
         raise
-    await db.users.update_one({"_id": owner_id}, {"$inc": {"used_bytes": _stored_bytes(image)}})
     return image, True
 
 

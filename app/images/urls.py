@@ -41,19 +41,23 @@ def display_title(image: dict, viewer: dict | None) -> str:
     return image.get("filename", "") if access.is_owner(image, viewer) else ""
 
 
-def image_object(image: dict, base_url: str, viewer: dict | None) -> dict:
+def image_object(image: dict, base_url: str, viewer: dict | None,
+                 duplicate: bool | None = None) -> dict:
     """The JSON form of an image for `viewer`, with absolute URLs.
 
-    `urls.original` is present only for the owner: nobody else may fetch it.
+    `urls.original` is present only for the owner: nobody else may fetch it. Answers to an
+    upload pass `duplicate`: True when the uploader already had these bytes and this is
+    the image they had.
     """
     urls = {
         variant: base_url + variant_path(image, variant) for variant in ("full", "large", "thumb")
     }
     if access.can_view_original(image, viewer):
         urls["original"] = base_url + variant_path(image, "original")
-    return {
+    result = {
         "id": image["_id"],
         "title": image["title"],
+        "alt": image.get("alt", ""),
         "description": image["description"],
         "visibility": image["visibility"],
         "width": image["width"],
@@ -66,3 +70,6 @@ def image_object(image: dict, base_url: str, viewer: dict | None) -> dict:
         # Album ids are the owner's business: an unlisted album's id opens all of it.
         "album_ids": image.get("album_ids", []) if access.is_owner(image, viewer) else [],
     }
+    if duplicate is not None:
+        result["duplicate"] = duplicate
+    return result

@@ -9,7 +9,8 @@ from referencing import Registry, Resource
 
 from app.api.handlers import ROUTES
 from app.api.handlers.base import ApiHandler
-from tests.client import json_body
+from tests.client import json_body, multipart
+from tests.images.images import png
 
 
 @pytest.fixture
@@ -55,3 +56,8 @@ async def test_answers_match_their_schemas(spec, api):
     check(await api.get("/api/v1/tokens"), "TokenList")
     check(await api.get("/api/v1/images/nothing"), "Error")
     check(await api.post("/api/v1/albums", json_data={"title": "A"}), "Album")
+    content_type, body = multipart([("a.png", png())], {"alt": "A blue square"})
+    uploaded = await api.post("/api/v1/images", body=body,
+                              headers={"Content-Type": content_type})
+    check(uploaded, "UploadedImage")
+    check(await api.get(f"/api/v1/images/{json_body(uploaded)['id']}"), "Image")

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from PIL import Image
 
+from tests.browser.harness import expect
 from tests.browser.server import manage
 
 PASSWORD = "correct horse battery"  # every test user's; bcrypt at 4 rounds keeps it fast
@@ -79,20 +80,21 @@ class Site:
 
     def upload(self, page, data: bytes | None = None, *, title: str = "",
                visibility: str = "private", filename: str = "picture.png") -> str:
-        """Upload one PNG through the plain form on /upload (signed-in page); return the new
-        image's id, read from its thumbnail's link on /gallery, where the form leads."""
+        """Upload one PNG through the upload page's queue (signed-in page); the page ends
+        on /gallery. Returns the new image's id, read from the page link the queue shows."""
         title = title or f"Upload {uuid.uuid4().hex[:8]}"
         page.goto("/upload")
         form = page.locator("#upload-form")
         form.locator("input[type=file][name=file]").set_input_files(
             {"name": filename, "mimeType": "image/png", "buffer": data or png_bytes()})
-        form.locator("[name=title]").fill(title)
+        item = form.locator(".queue-item").last
+        item.get_by_label("Title").fill(title)
         form.locator("[name=visibility]").select_option(visibility)
-        with page.expect_navigation():
-            form.locator("button[type=submit]").click()
-        _expect_path(page, "/gallery")
-        link = page.locator(f".grid figure a:has(img[alt='{title}'])").first
-        return _last_segment(link.get_attribute("href"), "/i/")
+        form.locator("button[type=submit]").click()
+        expect(item).to_have_attribute("data-state", re.compile("done|duplicate"))
+        image_id = _last_segment(item.locator("[data-link=page]").input_value(), "/i/")
+        page.goto("/gallery")
+        return image_id
 
     def create_album(self, page, title: str, visibility: str = "private") -> str:
         """Create an album through the form on /albums; return its id (from /a/<id>)."""
@@ -114,14 +116,16 @@ class Site:
 
     def share_image(self, page, image_id: str, label: str = "") -> str:
         """Make a share link with the form on the image page; return its path (/s/<token>),
-        read from the message that shows it once."""
+        read from the field of the new link's row, where the page opens."""
         page.goto(f"/i/{image_id}")
         form = page.locator("form[action$='/shares']")
         form.locator("[name=label]").fill(label)
         with page.expect_navigation():
             form.locator("button[type=submit]").click()
-        found = re.search(r"/s/[A-Za-z0-9_-]+", page.locator(".flash").inner_text())
-        assert found, "no share link in the page's message"
+        row = urlsplit(page.url).fragment
+        assert row.startswith("share-"), f"the page did not open at the new link: {page.url}"
+        found = re.search(r"/s/[A-Za-z0-9_-]+", page.locator(f"#{row}").input_value())
+        assert found, "no share link in the new link's field"
         return found.group(0)
 
 

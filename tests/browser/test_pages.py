@@ -73,13 +73,7 @@ def test_album_can_be_renamed(open_page, site):
 
 # Today's known problems, for the UI work to fix; strict, so a fix turns them into a
 # failure that asks for the mark to go.
-AXE_XFAIL = {
-    "album": "color-contrast: the owner link (#2f6fed on #f6f7f9 is 4.24:1, needs 4.5:1)",
-    "account": "color-contrast: .badge 'this one' (#5d6675 on #dde1e7 is 4.41:1)",
-    "admin": "color-contrast: .badge 'you' (#5d6675 on #dde1e7 is 4.41:1)",
-    "api-guide": "color-contrast: links on the page background (4.24:1); "
-                 "scrollable-region-focusable: the <pre> examples scroll but take no focus",
-}
+AXE_XFAIL: dict[str, str] = {}
 OVERFLOW_XFAIL: dict[str, str] = {}
 
 

@@ -83,9 +83,10 @@ class ApiHandler(BaseHandler):
         self.write_json({"items": [to_json(item) for item in found.items],
                          "next_cursor": found.next_cursor})
 
-    def image_json(self, image: dict) -> dict:
-        """The image object for this requester, with absolute URLs."""
-        return image_object(image, self.absolute_url(""), self.current_user)
+    def image_json(self, image: dict, duplicate: bool | None = None) -> dict:
+        """The image object for this requester, with absolute URLs (and, answering an
+        upload, whether it was already there: `duplicate`)."""
+        return image_object(image, self.absolute_url(""), self.current_user, duplicate)
 
     def no_content(self) -> None:
         """Finish with 204 and no body."""

@@ -8,14 +8,14 @@ import tornado.web
 
 from app.api import validation
 from app.api.handlers.base import JSON, ApiHandler, media_type
+from app.api.schemas import UPLOAD_QUERY
 from app.db import OWNER_NEWEST
 from app.errors import Invalid, TooLarge, Unsupported
-from app.images import access, albums, store
+from app.images import access, store
 from app.images.handlers.receiver import UploadReceiver
 from app.images.intake.spool import clean_filename
 
 MAX_JSON_BYTES = 64 * 1024
-UPLOAD_QUERY = ("title", "description", "visibility", "album", "filename")
 
 
 def _streams_file(content_type: str) -> bool:
@@ -73,19 +73,10 @@ class ApiImagesHandler(UploadReceiver, ApiHandler):
                 raise Invalid("Send one file per request (the 'file' field came more than once).")
             if self.intake.files and not self.intake.files[0].filename:
                 self.intake.files[0].filename = clean_filename(fields.get("filename"))
-        stored, _ = await self.store_uploads(fields)
+        stored, _ = await self.store_uploads(fields, album)
         image, created = stored[0]
-        if album:
-            await albums.add_image(self.db, album, image)
-            image = await store.find_image(self.db, image["_id"])
         self.set_header("Location", f"/api/v1/images/{image['_id']}")
-        self.write_json(self.image_json(image), 201 if created else 200)
-
-    async def target_album(self, fields: dict) -> dict | None:
-        """The album named by the `album` field, if the requester may add to it."""
-        if not fields.get("album"):
-            return None
-        return await access.changeable_album(self.db, fields["album"], self.current_user)
+        self.write_json(self.image_json(image, duplicate=not created), 201 if created else 200)
 
 
 class ApiImageHandler(ApiHandler):

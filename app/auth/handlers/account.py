@@ -1,8 +1,13 @@
-"""The `/account` page and its forms: password, sessions, API tokens, default visibility,
-the ShareX uploader, and deleting the account.
+"""The `/account` page and its forms: password, sessions, API tokens, storage used and
+default visibility, the ShareX uploader, and deleting the account.
 
 The ShareX config embeds a new token, so downloading it changes state: it is a POST form
 (with its XSRF field) answered with the file, never a GET a third-party page could trigger.
+
+A new API token is shown once, after a redirect (POST, 303, GET), so reloading the page
+neither creates another nor shows it again: the POST hands the secret to the next GET in a
+signed, HttpOnly cookie limited to /account that lives a few minutes and is cleared by the
+page that shows it. It never goes in a URL, and the database keeps only its digest.
 """
 
 import json
@@ -13,19 +18,23 @@ from app.auth import accounts, sessions, tokens
 from app.auth.sharex import sharex_config
 from app.errors import DomainError, NotFound
 from app.ids import token_digest
+from app.images.quota import quota_of
 from app.web import SESSION_COOKIE, BaseHandler
+
+NEW_TOKEN_COOKIE = "new_token"  # noqa: S105 - a cookie's name
+NEW_TOKEN_MINUTES = 5  # time to follow the redirect; the page then clears it
 
 
 class AccountPageHandler(BaseHandler):
     """Base of the account handlers: renders the page with an optional error or new token."""
+
+    shows_secrets = True  # a new token, the ShareX file with its token
 
     async def render_account(self, *, error: DomainError | None = None,
                              new_token: tuple[dict, str] | None = None) -> None:
         user = self.current_user
         self.set_status(error.status if error else 200)
         self.set_error_headers(error)
-        # The page may show a secret (a new token): keep it out of every cache.
-        self.set_header("Cache-Control", "no-store")
         current = token_digest(self.session_token) if self.session_token else None
         self.render(
             "account.html", error=error.message if error else None, new_token=new_token,
@@ -33,6 +42,7 @@ class AccountPageHandler(BaseHandler):
                                                   self.session_lifetime),
             current_session=current, lifetime=self.session_lifetime,
             tokens=await tokens.list_tokens(self.db, user["_id"]),
+            used_bytes=user.get("used_bytes", 0), quota_bytes=quota_of(user, self.settings),
             api_base=self.absolute_url("/api/v1"))
 
 
@@ -45,7 +55,19 @@ class AccountPageHandler(BaseHandler):
 class AccountHandler(AccountPageHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
-        await self.render_account()
+        await self.render_account(new_token=await self.take_new_token())
+
+    async def take_new_token(self) -> tuple[dict, str] | None:
+        """The token created just before this page, once: its cookie is cleared here."""
+        raw = self.get_signed_cookie(NEW_TOKEN_COOKIE, min_version=2,
+                                     max_age_days=NEW_TOKEN_MINUTES / (24 * 60))
+        if self.get_cookie(NEW_TOKEN_COOKIE) is not None:
+            self.clear_cookie(NEW_TOKEN_COOKIE, path="/account")
+        secret = raw.decode("ascii", "replace") if raw else ""
+        # The digest names the token: a stale or foreign cookie matches none of the user's.
+        doc = await tokens.find_token(self.db, self.current_user["_id"],
+                                      token_digest(secret)) if secret else None
+        return (doc, secret) if doc else None
 
 
 class PasswordHandler(AccountPageHandler):
@@ -80,18 +102,21 @@ class EndSessionHandler(AccountPageHandler):
 
 
 class AccountTokensHandler(AccountPageHandler):
-    """Creating a token answers with the page itself, the one place its secret appears."""
+    """Creating a token leads to the account page, which shows its secret once."""
 
     @tornado.web.authenticated
     async def post(self) -> None:
         try:
-            created = await tokens.create_token(self.db, self.current_user["_id"],
-                                                self.get_body_argument("name", ""),
-                                                now=self.now())
+            _, secret = await tokens.create_token(self.db, self.current_user["_id"],
+                                                  self.get_body_argument("name", ""),
+                                                  now=self.now())
         except DomainError as error:
             await self.render_account(error=error)
             return
-        await self.render_account(new_token=created)
+        self.set_signed_cookie(NEW_TOKEN_COOKIE, secret, version=2, path="/account",
+                               expires_days=NEW_TOKEN_MINUTES / (24 * 60), httponly=True,
+                               samesite="Strict", secure=self.request.protocol == "https")
+        self.redirect("/account#new-token", status=303)
 
 
 class RevokeTokenHandler(AccountPageHandler):
@@ -144,7 +169,6 @@ class ShareXHandler(AccountPageHandler):
                                self.get_body_argument("link", "page"))
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Content-Disposition", 'attachment; filename="pixvault.sxcu"')
-        self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps(config, indent=2))
 
 

@@ -6,7 +6,7 @@ import tornado.web
 from app.auth import users
 from app.db import OWNER_NEWEST, VISIBILITY_NEWEST
 from app.errors import NotFound
-from app.images import access, albums, bulk, search, shares, store
+from app.images import access, albums, bulk, fields, search, shares, store
 from app.images.handlers.albums import covers
 from app.images.handlers.listing import newest_images, position
 from app.images.urls import page_path, variant_path
@@ -105,7 +105,7 @@ class ImageEditHandler(BaseHandler):
         image = await access.changeable_image(self.db, image_id, self.current_user)
         changes = {
             name: self.get_body_argument(name)
-            for name in ("title", "description", "visibility")
+            for name in fields.EDITABLE
             if self.get_body_argument(name, None) is not None
         }
         await store.update_image(self.db, image, changes)

@@ -2,16 +2,20 @@
 (`POST /upload` and the JSON API's `POST /api/v1/images`).
 
 The body is never buffered: each chunk goes to an `Intake` that spools files to disk and
-enforces the per-file limit as bytes arrive, answering 413 before the rest of an oversized
-body is read.
+enforces the per-file and per-form limits as bytes arrive, answering 413 or 400 before the
+rest of a body over them is read. Storing waits for one of the uploader's turns
+(`app.images.slots`), then ingests each file against the uploader's quota and the
+process's decode memory budget.
 """
 
 import sys
 
 from app.errors import DomainError, Forbidden, Invalid, TooLarge, Unauthorized
+from app.images import access, albums, slots
 from app.images.ingest import MIB, decode_limits, ingest, max_upload_bytes
 from app.images.intake.remote import FetchPolicy, fetch_url
 from app.images.intake.spool import Intake, clean_filename
+from app.images.quota import quota_of
 from app.text import size_text
 from app.web import BaseHandler
 
@@ -23,6 +27,7 @@ class UploadReceiver(BaseHandler):
 
     intake: Intake | None = None
     receiving = True  # until the whole body has arrived
+    rejected: DomainError | None = None  # why the body being read will not be stored
 
     async def prepare(self) -> None:
         await super().prepare()
@@ -41,14 +46,20 @@ class UploadReceiver(BaseHandler):
         )
 
     def data_received(self, chunk: bytes) -> None:
-        if self._finished or self.intake is None:
+        if self._finished or self.intake is None or self.rejected:
             return
         try:
             self.intake.feed(chunk)
-        except DomainError:
-            # Answer now; Tornado then closes the connection instead of reading the rest.
+        except DomainError as error:
             self.intake.discard()
-            self.send_error(exc_info=sys.exc_info())
+            if self.wants_json():
+                # Answer now; Tornado then closes the connection instead of reading the rest.
+                self.send_error(exc_info=sys.exc_info())
+            else:
+                # A browser shows no answer that comes while it is still sending (it reports
+                # a reset connection), so the rest is read and dropped, within the body
+                # limit, and `post` answers.
+                self.rejected = error
 
     def on_connection_close(self) -> None:
         # Mid-body, nothing else will clean up. Once the body is complete, `post` owns the
@@ -59,6 +70,8 @@ class UploadReceiver(BaseHandler):
 
     async def post(self) -> None:
         self.receiving = False
+        if self.rejected:
+            raise self.rejected
         try:
             await self.handle_upload()
         finally:
@@ -88,36 +101,45 @@ class UploadReceiver(BaseHandler):
         fetched = await fetch_url(url, self.intake, policy)
         self.intake.files[0].filename = clean_filename(fetched.filename)
 
+    async def target_album(self, fields: dict) -> dict | None:
+        """The album named by the `album` field, if the uploader may add to it (else
+        `NotFound` or `Forbidden`, before any file is stored)."""
+        if not fields.get("album"):
+            return None
+        return await access.changeable_album(self.db, fields["album"], self.current_user)
+
     async def store_uploads(
-        self, fields: dict | None = None
+        self, fields: dict | None = None, album: dict | None = None
     ) -> tuple[list[tuple[dict, bool]], list[dict]]:
-        """Ingest every received file with `fields` (default: the form's); returns
-        `(stored, errors)` where each error names its file. One bad file does not cost the
-        others."""
+        """Ingest every received file with `fields` (default: the form's), putting each in
+        `album` when given; returns `(stored, errors)`: `(image, created)` pairs, and errors
+        that each name their file. One bad file does not cost the others."""
         self.intake.finish()
         if not self.intake.files:
             raise Invalid("Choose at least one image to upload.")
         stored, errors, last_error = [], [], None
-        limits = decode_limits(self.settings)
-        for spooled in self.intake.files:
-            try:
-                stored.append(
-                    await ingest(
-                        self.db,
-                        self.application.bucket,
-                        self.application.image_executor,
-                        owner=self.current_user,
-                        spooled=spooled,
+        owner = self.current_user
+        limits, quota = decode_limits(self.settings), quota_of(owner, self.settings)
+        async with slots.upload_turn(self.db, owner["_id"], self.application.clock):
+            for spooled in self.intake.files:
+                try:
+                    image, created = await ingest(
+                        self.db, self.application.bucket, self.application.image_executor,
+                        owner=owner, spooled=spooled,
                         fields=self.intake.fields if fields is None else fields,
-                        limits=limits,
-                        now=self.now(),
-                    )
-                )
-            except DomainError as error:
-                last_error = error
-                errors.append(
-                    {"filename": spooled.filename, "code": error.code, "message": error.message}
-                )
+                        limits=limits, quota=quota, now=self.now(),
+                        budget=self.application.decode_budget)
+                    if album:
+                        await albums.add_image(self.db, album, image)
+                        # As $addToSet left it, without reading the document again.
+                        ids = image.get("album_ids", [])
+                        image = {**image,
+                                 "album_ids": ids + [album["_id"]] * (album["_id"] not in ids)}
+                    stored.append((image, created))
+                except DomainError as error:
+                    last_error = error
+                    errors.append({"filename": spooled.filename, "code": error.code,
+                                   "message": error.message})
         if not stored:
             raise last_error
         return stored, errors

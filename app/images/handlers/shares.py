@@ -110,7 +110,8 @@ class ShareBytesHandler(ShareLinkHandler):
 
 
 class CreateShareHandler(BaseHandler):
-    """`POST /i/<id>/shares` and `POST /a/<id>/shares`: the owner makes a link."""
+    """`POST /i/<id>/shares` and `POST /a/<id>/shares`: the owner makes a link, then sees
+    it at once in its row of the list (the page opens at that row, whose field has it)."""
 
     kind = "image"
 
@@ -120,8 +121,9 @@ class CreateShareHandler(BaseHandler):
         expires_in = self.get_body_argument("expires_in", "")
         if expires_in and not re.fullmatch(r"[0-9]{1,12}", expires_in):
             raise Invalid("Expiry must be a number of seconds.")
-        _, token = await shares.create_share(
+        share, _ = await shares.create_share(
             self.db,
+            self.application.share_keys,
             owner_id=target["owner_id"],
             kind=self.kind,
             target_id=target["_id"],
@@ -129,11 +131,9 @@ class CreateShareHandler(BaseHandler):
             label=self.get_body_argument("label", ""),
             now=self.now(),
         )
-        self.flash(
-            f"New share link (copy it now, it is shown only once): "
-            f"{self.absolute_url(shares.share_path(token))}"
-        )
-        self.redirect(f"/{'i' if self.kind == 'image' else 'a'}/{target['_id']}#shares")
+        self.flash("Share link created: copy it from the list below.")
+        page = f"/{'i' if self.kind == 'image' else 'a'}/{target['_id']}"
+        self.redirect(f"{page}#{shares.anchor(share)}", status=303)
 
 
 class CreateAlbumShareHandler(CreateShareHandler):

@@ -6,13 +6,19 @@ only the owner may see) decide it here rather than in every template.
 
 from urllib.parse import urlencode
 
-from app.images import fields, shares, urls
+from app.images import embed, fields, shares, urls
 from app.text import size_text as _size_text
 
 
 def image_title(handler, image: dict) -> str:
     """What the image is called for the current viewer (see `urls.display_title`)."""
     return urls.display_title(image, handler.current_user)
+
+
+def image_alt(handler, image: dict) -> str:
+    """The text alternative of the image for the current viewer: its alt text, else what
+    it is called (`image_title`), else "Image" (never empty: images here are links)."""
+    return image.get("alt") or image_title(handler, image) or "Image"
 
 
 def page_path(handler, image: dict) -> str:
@@ -40,6 +46,39 @@ def expiry_choices(handler) -> tuple[tuple[str, str], ...]:
     return shares.EXPIRY_CHOICES
 
 
+def embed_codes(handler, page_url: str, text: str, image_url: str = "") -> list:
+    """Markdown, BBCode and HTML codes for a page and its picture (see `embed.embed_codes`)."""
+    return embed.embed_codes(page_url, text, image_url)
+
+
+def default_expiry(handler) -> str:
+    """The expiry choice selected at first (a week)."""
+    return str(shares.DEFAULT_EXPIRES_IN)
+
+
+def share_url(handler, share: dict) -> str:
+    """A live link rebuilt for its owner's list, or "" when it cannot be shown again.
+
+    Showing one makes the whole answer `no-store` (and so never compressed): no cache may
+    keep a page holding a usable link.
+    """
+    path = shares.link_path(handler.application.share_keys, share, handler.now())
+    if path is None:
+        return ""
+    handler.set_header("Cache-Control", "no-store")
+    return handler.absolute_url(path)
+
+
+def share_live(handler, share: dict) -> bool:
+    """Neither revoked nor expired (see `shares.is_live`)."""
+    return shares.is_live(share, handler.now())
+
+
+def share_anchor(handler, share: dict) -> str:
+    """The HTML id of a share link's row (see `shares.anchor`)."""
+    return shares.anchor(share)
+
+
 def page_link(handler, name: str, cursor: str) -> str:
     """This page's address with `name` (`after` or `before`) set to `cursor`, keeping its
     other query fields (a gallery's search and order)."""
@@ -57,11 +96,17 @@ def pager_words(handler, sort: str) -> tuple[str, str]:
 
 UI_METHODS = {
     "image_title": image_title,
+    "image_alt": image_alt,
     "page_path": page_path,
     "variant_path": variant_path,
     "size_text": size_text,
     "default_visibility": default_visibility,
     "expiry_choices": expiry_choices,
+    "embed_codes": embed_codes,
+    "share_url": share_url,
+    "share_anchor": share_anchor,
+    "share_live": share_live,
+    "default_expiry": default_expiry,
     "page_link": page_link,
     "pager_words": pager_words,
 }

@@ -21,7 +21,7 @@ from tornado.iostream import StreamClosedError
 from app.errors import NotFound
 from app.images import access, store
 from app.images.urls import EXTENSIONS, VARIANT_SUFFIX, display_title
-from app.web import BaseHandler
+from app.web import IMAGE_CONTENT_SECURITY_POLICY, BaseHandler
 
 PUBLIC_CACHE = "public, max-age=31536000, immutable"
 _RANGE_RE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
@@ -89,6 +89,7 @@ class VariantSender(BaseHandler):
         for a year by anyone and names the file as everybody sees it; otherwise it is
         private and offers the name `viewer` may see."""
         entry = choose_file(image, variant, self.request.headers.get("Accept", ""))
+        self.set_header("Content-Security-Policy", IMAGE_CONTENT_SECURITY_POLICY)
         etag = f'"{entry["sha256"][:32]}"'
         modified = image["created"].replace(microsecond=0)
         negotiated = variant not in ("original", "full")  # AVIF or WebP by Accept

@@ -57,6 +57,12 @@ _HEIF_BRANDS = {
     b"msf1": "image/heif-sequence",
 }
 
+# What upload pages offer in their file picker (`accept`) and check a file's declared type
+# against before sending it: the types browsers report for the accepted formats, plus the
+# HEIC/HEIF extensions, since browsers often report no type for those. The bytes still decide.
+BROWSER_ACCEPT: tuple[str, ...] = (
+    *dict.fromkeys([*CONTENT_TYPES.values(), *_HEIF_BRANDS.values()]), ".heic", ".heif")
+
 # Little-endian sizes of the BMP info headers (core, v1, v2, v3, OS/2 v2, v4, v5).
 _BMP_HEADER_SIZES = {n.to_bytes(4, "little") for n in (12, 40, 52, 56, 64, 108, 124)}
 

@@ -67,6 +67,7 @@ async def test_duplicate_upload_answers_200_with_the_same_image(api, db):
     again = await api_upload(api, jpeg(), filename="copy.jpg")
     assert again.code == 200
     assert json_body(again)["id"] == first["id"]
+    assert (first["duplicate"], json_body(again)["duplicate"]) == (False, True)
     assert await db.images.count_documents({}) == 1
 
 
@@ -145,13 +146,17 @@ async def test_get_one_follows_visibility(api, bob):
 async def test_patch_edits_and_validates(api, db):
     image = json_body(await api_upload(api, jpeg()))
     path = f"/api/v1/images/{image['id']}"
-    edited = await api.patch(path, json_data={"title": " New ", "visibility": "public"})
+    edited = await api.patch(path, json_data={"title": " New ", "visibility": "public",
+                                              "alt": " A red square "})
     assert edited.code == 200
     assert (json_body(edited)["title"], json_body(edited)["visibility"]) == ("New", "public")
+    assert json_body(edited)["alt"] == "A red square"
+    assert "duplicate" not in json_body(edited)  # only answers to an upload say it
     for bad, words in [({"title": 5}, "'title' must be a string"),
                        ({"visibility": "everyone"}, "'visibility' must be one of"),
                        ({"colour": "red"}, "Unknown field 'colour'"),
                        ({"title": "x" * 201}, "at most 200"),
+                       ({"alt": "x" * 301}, "at most 300"),
                        ([1, 2], "must be an object")]:
         response = await api.patch(path, json_data=bad)
         assert response.code == 400, bad
@@ -163,7 +168,8 @@ async def test_patch_edits_and_validates(api, db):
                            headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert form.code == 415
     stored = await db.images.find_one({"_id": image["id"]})
-    assert (stored["title"], stored["visibility"]) == ("New", "public")
+    assert (stored["title"], stored["visibility"], stored["alt"]) == ("New", "public",
+                                                                      "A red square")
 
 
 async def test_others_cannot_patch_or_delete(api, bob_api):

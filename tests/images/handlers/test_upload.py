@@ -76,11 +76,53 @@ async def test_rejected_uploads_leave_nothing_behind(alice, db, name, data, stat
     assert await stored_state(db) == (0, 0, 0)
 
 
-async def test_rejected_form_upload_shows_the_form_with_the_reason(alice):
+async def test_rejected_form_upload_redirects_back_with_the_reason(alice, db):
     response = await upload(alice, [("x.svg", samples.svg())], as_json=False)
-    assert response.code == 415
-    assert "flash-error" in text(response)
-    assert 'enctype="multipart/form-data"' in text(response)
+    # Redirect after POST: no error page at /upload?_xsrf=..., reloading posts nothing.
+    assert response.code == 302
+    assert response.headers["Location"] == "/upload"
+    page = await alice.get("/upload")
+    assert "flash-error" in text(page) and "SVG is not supported" in text(page)
+    assert 'enctype="multipart/form-data"' in text(page)
+    assert await stored_state(db) == (0, 0, 0)
+
+
+async def test_form_upload_without_xsrf_redirects_back(alice, db):
+    response = await upload(alice, [("a.jpg", jpeg())], as_json=False, xsrf=False)
+    assert response.code == 302
+    assert response.headers["Location"] == "/upload"
+    assert "The upload form had expired" in text(await alice.get("/upload"))
+    assert await stored_state(db) == (0, 0, 0)
+
+
+async def test_oversized_form_upload_is_read_to_the_end_and_redirected(app, make_client, db):
+    # A browser shows no answer sent while it is still sending (it reports a reset
+    # connection), so the plain form's answer waits for the whole body, within the body
+    # limit, and says why. Read to the end, the connection stays usable for the next request.
+    app.settings["max_upload_mb"] = 1
+    alice = make_client()
+    await alice.register("alice")
+    content_type, body = multipart([("big.jpg", b"\xff" * (3 * 1024 * 1024)),
+                                    ("small.jpg", jpeg())])
+    host, port = alice.base_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    cookies = "; ".join(f"{k}={v}" for k, v in alice.cookies.items())
+    writer.write((f"POST /upload?_xsrf={await alice.xsrf_token()} HTTP/1.1\r\nHost: {host}\r\n"
+                  f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+                  f"Cookie: {cookies}\r\n\r\n").encode() + body)
+    writer.write(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    await writer.drain()
+    answers = (await asyncio.wait_for(reader.read(1_000_000), timeout=20)).decode("latin-1")
+    while answers.count("HTTP/1.1 ") < 2 and not reader.at_eof():
+        answers += (await asyncio.wait_for(reader.read(1_000_000), timeout=20)).decode("latin-1")
+    writer.close()
+    assert answers.startswith("HTTP/1.1 302 ")
+    assert "\r\nLocation: /upload\r\n" in answers
+    assert "HTTP/1.1 200 " in answers  # the /healthz answer on the same connection
+    assert await stored_state(db) == (0, 0, 0)
+    flash_cookie = next(line for line in answers.splitlines() if "flash=" in line)
+    alice.cookies["flash"] = flash_cookie.split("flash=", 1)[1].split(";", 1)[0]
+    assert "at most 1 MB" in text(await alice.get("/upload"))
 
 
 async def test_one_bad_file_does_not_cost_the_others(alice, db):

@@ -182,3 +182,15 @@ async def test_original_is_for_the_owner_only_even_when_public(alice, make_clien
 async def test_bad_ids_are_404(client, bad):
     for suffix in ("", "/full", "/thumb", "/original.png"):
         assert (await client.get(f"/i/{bad}{suffix}")).code == 404
+
+
+async def test_bytes_have_their_own_content_security_policy(client, public_image):
+    # The browser's own viewer (an image opened in its own tab) styles itself inline.
+    for variant in ("full", "large", "thumb"):
+        policy = (await client.get(path(public_image, variant))).headers["Content-Security-Policy"]
+        assert policy == ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+                          "sandbox")
+    # An error is a page: it keeps the page policy (its stylesheet comes from /static).
+    missing = await client.get(f"/i/{'A' * 22}/full")
+    assert missing.code == 404
+    assert "style-src 'self'" in missing.headers["Content-Security-Policy"]

@@ -1,0 +1,61 @@
+"""Compressed answers, and the answers that must not be compressed: those showing secrets."""
+
+import json
+
+from tests.client import text, upload_one
+from tests.images.images import jpeg
+
+
+async def fetch(client, path: str, method: str = "GET", **kwargs):
+    """A request that accepts gzip and leaves the body as the server sent it."""
+    headers = {"Accept-Encoding": "gzip", **kwargs.pop("headers", {})}
+    return await client.request(method, path, headers=headers, decompress_response=False,
+                                **kwargs)
+
+
+def encoding(response) -> str:
+    return response.headers.get("Content-Encoding", "identity")
+
+
+async def test_pages_scripts_styles_and_json_are_compressed(alice):
+    page = await fetch(alice, "/upload")
+    assert encoding(page) == "gzip" and "Accept-Encoding" in page.headers["Vary"]
+    links = text(await alice.get("/upload"))
+    for asset in ("style.css", "css/upload.css", "js/uploader.js"):
+        url = links.split(f'/{asset}"')[0].rsplit('"', 1)[1] + f"/{asset}"
+        assert encoding(await fetch(alice, url)) == "gzip", asset
+    assert encoding(await fetch(alice, "/api/v1/openapi.json")) == "gzip"
+
+
+async def test_image_bytes_are_sent_as_they_are(alice):
+    image = await upload_one(alice, jpeg(size=(900, 600)))
+    for variant in ("full", "large", "thumb"):
+        response = await fetch(alice, image["urls"][variant].removeprefix(alice.base_url))
+        assert response.code == 200 and encoding(response) == "identity"
+
+
+async def test_a_new_api_token_is_never_compressed_nor_stored(alice):
+    response = await fetch(alice, "/account/tokens", "POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded"},
+        body=f"name=laptop&_xsrf={await alice.xsrf_token()}")
+    assert response.code == 200 and "laptop" in text(response)
+    assert encoding(response) == "identity"
+    assert response.headers["Cache-Control"] == "no-store"
+    api = await fetch(alice, "/api/v1/tokens", "POST", body=json.dumps({"name": "cli"}),
+                      headers={"Content-Type": "application/json",
+                               "X-XSRFToken": await alice.xsrf_token()})
+    assert api.code == 201 and encoding(api) == "identity"
+    assert api.headers["Cache-Control"] == "no-store"
+
+
+async def test_the_page_showing_a_new_share_link_is_never_compressed(alice):
+    image = await upload_one(alice, jpeg())
+    page = f"/i/{image['id']}"
+    assert encoding(await fetch(alice, page)) == "gzip"
+    created = await alice.post(f"{page}/shares", {"expires_in": "", "label": "For a friend"})
+    assert created.code == 302
+    shown = await fetch(alice, page)
+    assert "/s/" in text(shown) and "New share link" in text(shown)
+    assert encoding(shown) == "identity" and shown.headers["Cache-Control"] == "no-store"
+    # Once the link is no longer shown, the page is compressed again.
+    assert encoding(await fetch(alice, page)) == "gzip"
