@@ -105,7 +105,7 @@ class Viewer {
     // Drop the previous picture first, so it never shows at the new one's size.
     this.img.removeAttribute("src");
     this.img.removeAttribute("srcset");
-    this.img.alt = title || "Image";
+    this.img.alt = data.alt || title || "Image";
     this.largeWidth = Number(data.largeWidth);
     this.zoom.load(Number(data.width), Number(data.height));
     this.img.srcset = `${data.large} ${data.largeWidth}w, ${data.full} ${data.width}w`;
