@@ -179,11 +179,7 @@ def test_viewer_on_a_shared_album(open_page, site):
     image_id = site.upload(page, png_bytes((300, 200)), title="Secret cove")
     album_id = site.create_album(page, "Private trip")
     site.add_to_album(page, image_id, album_id)
-    page.goto(f"/a/{album_id}")
-    form = page.locator("form[action$='/shares']")
-    with page.expect_navigation():
-        form.locator("button[type=submit]").click()
-    link = re.search(r"/s/[A-Za-z0-9_-]+", page.locator(".flash").inner_text()).group(0)
+    link = site.share_album(page, album_id)
     visitor = open_page()
     visitor.goto(link)
     visitor.get_by_role("link", name="Secret cove").click()
