@@ -65,18 +65,30 @@ class Viewer {
       this.status.textContent = "This image could not be loaded.";
     });
     window.addEventListener("resize", () => this.dialog.open && this.zoom.fit());
-    window.addEventListener("popstate", () => this.dialog.open && this.hide());
+    window.addEventListener("popstate", (event) => this.travelled(event.state));
   }
 
-  /** Open on `items[index]` (links with data-viewer-item); `origin` gets focus back. */
-  open(items, index, origin) {
+  /** Open on `items[index]` (links with data-viewer-item); `origin` gets focus back. With
+   * `push`, the image's address becomes a new history entry, which Back leaves. */
+  open(items, index, origin, push = true) {
     this.items = items;
     this.origin = origin;
     this.documentTitle = document.title;
     this.dialog.showModal();
     this.show(index);
-    history.pushState({ [STATE_KEY]: true }, "", this.pageOf(this.items[index]));
+    if (push) history.pushState({ [STATE_KEY]: true }, "", this.pageOf(this.items[index]));
     this.closeButton.focus();
+  }
+
+  /** Back from an open viewer closes it; Forward to one opens it again on that image. */
+  travelled(state) {
+    if (this.dialog.open) {
+      this.hide();
+    } else if (state?.[STATE_KEY]) {
+      const index = this.items.findIndex((item) => this.pageOf(item) === location.pathname);
+      if (index >= 0) this.open(this.items, index, this.origin, false);
+      else location.reload(); // an image of another page: its own page shows it
+    }
   }
 
   pageOf(item) {
@@ -93,7 +105,7 @@ class Viewer {
     // Drop the previous picture first, so it never shows at the new one's size.
     this.img.removeAttribute("src");
     this.img.removeAttribute("srcset");
-    this.img.alt = title || "Image";
+    this.img.alt = data.alt || title || "Image";
     this.largeWidth = Number(data.largeWidth);
     this.zoom.load(Number(data.width), Number(data.height));
     this.img.srcset = `${data.large} ${data.largeWidth}w, ${data.full} ${data.width}w`;

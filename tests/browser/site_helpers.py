@@ -117,7 +117,15 @@ class Site:
     def share_image(self, page, image_id: str, label: str = "") -> str:
         """Make a share link with the form on the image page; return its path (/s/<token>),
         read from the field of the new link's row, where the page opens."""
-        page.goto(f"/i/{image_id}")
+        return self.share(page, f"/i/{image_id}", label)
+
+    def share_album(self, page, album_id: str, label: str = "") -> str:
+        """The same with the album page's form: a link to the whole album."""
+        return self.share(page, f"/a/{album_id}", label)
+
+    def share(self, page, path: str, label: str = "") -> str:
+        """Make a share link with the form on the page at `path` (an image or album page)."""
+        page.goto(path)
         form = page.locator("form[action$='/shares']")
         form.locator("[name=label]").fill(label)
         with page.expect_navigation():

@@ -62,6 +62,11 @@ def test_viewer_from_the_gallery_keys_escape_back_and_reload(open_page, site):
     assert page.title() == "My gallery · Pixvault"
     # The keyboard carries on from the picture last seen.
     expect(page.get_by_role("link", name="Photo 3")).to_be_focused()
+    page.go_forward()  # back into the viewer, where it was
+    expect(page.get_by_role("dialog", name="Photo 3")).to_be_visible()
+    expect(page).to_have_url(site.url(f"/i/{three}"))
+    page.keyboard.press("Escape")
+    expect(page).to_have_url(site.url("/gallery"))
 
     page.get_by_role("link", name="Photo 1").click()
     expect(page).to_have_url(site.url(f"/i/{one}"))
@@ -175,12 +180,7 @@ def test_viewer_on_a_shared_album(open_page, site):
     image_id = site.upload(page, png_bytes((300, 200)), title="Secret cove")
     album_id = site.create_album(page, "Private trip")
     site.add_to_album(page, image_id, album_id)
-    page.goto(f"/a/{album_id}")
-    form = page.locator("form[action$='/shares']")
-    with page.expect_navigation():
-        form.locator("button[type=submit]").click()
-    row = urlsplit(page.url).fragment  # the page opens at the new link's field
-    link = re.search(r"/s/[A-Za-z0-9_-]+", page.locator(f"#{row}").input_value()).group(0)
+    link = site.share_album(page, album_id)
     visitor = open_page()
     visitor.goto(link)
     visitor.get_by_role("link", name="Secret cove").click()

@@ -235,11 +235,12 @@ async def test_bad_gallery_query_is_400(alice, query):
 
 
 async def test_thumbnails_carry_what_the_viewer_shows(alice):
-    image = await upload_one(alice, jpeg(size=(2000, 1000)), title="Wide <view>")
+    image = await upload_one(alice, jpeg(size=(2000, 1000)), title="Wide <view>",
+                             alt="Sea and sky")
     page = text(await alice.get("/gallery"))
     link_tag = re.search(rf'<a href="/i/{image["id"]}"[^>]*>', page).group(0)
     assert 'data-viewer-item' in link_tag
-    assert 'data-title="Wide &lt;view&gt;"' in link_tag
+    assert 'data-title="Wide &lt;view&gt;" data-alt="Sea and sky"' in link_tag
     assert f'data-large="/i/{image["id"]}/large" data-large-width="1600"' in link_tag
     assert f'data-full="/i/{image["id"]}/full.jpg"' in link_tag
     assert 'data-width="2000" data-height="1000"' in link_tag
