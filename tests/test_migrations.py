@@ -1,8 +1,13 @@
 """Migrations: each step on documents of the shape before it, applied twice; the record of
 applied steps; and `migrate` applying only what is pending."""
 
+import io
+
+from bson import ObjectId
+from PIL import Image
+
 from app import migrations
-from app.db import utcnow
+from app.db import images_bucket, utcnow
 from app.ids import new_id
 
 STEP_TESTS = {}
@@ -37,6 +42,25 @@ async def check_hide_disabled_accounts(db, step) -> None:
             hidden = {doc["owner_id"]: doc.get("owner_hidden")
                       async for doc in collection.find({})}
             assert hidden == {disabled["_id"]: True, active["_id"]: None}
+
+
+@step_test("0002-backfill-image-colors")
+async def check_backfill_image_colors(db, step) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (40, 120, 200)).save(buffer, "WEBP", lossless=True)
+    thumb_id = await images_bucket(db).upload_from_stream("thumb", buffer.getvalue())
+    before_colors = {"files": {"thumb_webp": {"id": thumb_id}}}
+    no_thumbnail = {"files": {}}
+    gone = {"files": {"thumb_webp": {"id": ObjectId()}}}
+    has_one = {"files": {}, "color": "#ffffff"}
+    for image in (before_colors, no_thumbnail, gone, has_one):
+        image.update(_id=new_id(), owner_id="someone", sha256=new_id())
+    await db.images.insert_many([before_colors, no_thumbnail, gone, has_one])
+    for _ in range(2):  # idempotent: a second run changes nothing
+        await step.apply(db)
+        colors = {doc["_id"]: doc.get("color") async for doc in db.images.find({})}
+        assert colors == {before_colors["_id"]: "#2878c8", no_thumbnail["_id"]: "",
+                          gone["_id"]: None, has_one["_id"]: "#ffffff"}
 
 
 async def test_every_step_on_documents_of_the_old_shape(db):
