@@ -15,9 +15,11 @@ from app.api.handlers import ROUTES as API_ROUTES
 from app.auth.handlers import ROUTES as AUTH_ROUTES
 from app.compression import GzipUnlessNoStore
 from app.config import DEFAULTS
+from app.images.budget import MemoryBudget
 from app.images.cache import VariantCache
 from app.images.handlers import ROUTES as IMAGE_ROUTES
 from app.images.handlers.ui import UI_METHODS
+from app.images.share_keys import ShareKeys
 from app.pools import BoundedExecutor
 from app.web import NotFoundHandler
 
@@ -44,7 +46,8 @@ class Pixvault(tornado.web.Application):
     `settings` holds options only; services are attributes, built once here and closed by
     `close()`: the database handle (the caller owns its client), the GridFS bucket, two
     bounded thread pools (image work and password hashing, so neither can starve the
-    other), the variant cache, the metrics registry and the clock (tests replace it).
+    other), the memory budget of image decodes, the variant cache, the metrics registry,
+    the clock (tests replace it) and the share-link keys.
     """
 
     def __init__(self, options: dict, *, db: AsyncDatabase, clock=database.utcnow):
@@ -62,6 +65,7 @@ class Pixvault(tornado.web.Application):
         self.db = db
         self.bucket = database.images_bucket(db)
         self.clock = clock
+        self.share_keys = ShareKeys(settings["share_key"], settings["share_keys_old"])
         cores = os.cpu_count() or 2
         self.image_executor = ThreadPoolExecutor(cores, thread_name_prefix="pixvault-image")
         # A password flood waits in a short line, then is refused, rather than queueing
@@ -69,6 +73,8 @@ class Pixvault(tornado.web.Application):
         self.password_executor = BoundedExecutor(cores, settings["bcrypt_queue"],
                                                  "pixvault-bcrypt")
         self.variant_cache = VariantCache(settings["cache_mb"] * 1024 * 1024)
+        # Image decodes wait for room in here before they reach the image pool.
+        self.decode_budget = MemoryBudget(settings["decode_memory_mb"] * 1024 * 1024)
         # Per application, not the global registry: every app (and test) counts on its own.
         self.metrics = metrics.Metrics()
         # Uploads by URL refuse loopback addresses; tests that serve the remote file from
@@ -82,6 +88,6 @@ class Pixvault(tornado.web.Application):
 
 
 def make_app(options: dict, *, db: AsyncDatabase, clock=database.utcnow) -> Pixvault:
-    """Build the application; `options` must hold `cookie_secret`, anything else falls
-    back to the defaults in `app.config`. Call `close()` on it at stop."""
+    """Build the application; `options` must hold `cookie_secret` and `share_key`, anything
+    else falls back to the defaults in `app.config`. Call `close()` on it at stop."""
     return Pixvault(options, db=db, clock=clock)

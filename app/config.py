@@ -16,6 +16,7 @@ from tornado.options import OptionParser
 
 ENV_PREFIX = "PIXVAULT_"
 SECRET_FILE = "cookie_secret"  # noqa: S105 - a file name, not a secret
+SHARE_KEY_FILE = "share_key"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ SETTINGS: tuple[Setting, ...] = (
             "reverse proxy (which must set them itself, overwriting the client's)"),
     Setting("cookie_secret", str, "", "Secret that signs cookies; shared by every worker and "
             "host. Default: generated once and kept in <data_dir>/cookie_secret", "security"),
+    Setting("share_key", str, "", "Secret from which share-link tokens are derived, so their "
+            "owner can copy a link again; never the cookie secret, shared by every worker and "
+            "host. Default: generated once and kept in <data_dir>/share_key", "security"),
+    Setting("share_keys_old", str, "", "Earlier share keys, comma-separated, after a change "
+            "of share_key: links made under them can still be shown", "security"),
     Setting("metrics_allow_loopback", bool, True, "Answer /metrics to any request from a "
             "loopback address (127.0.0.0/8, ::1) without credentials (turn off behind a "
             "same-host proxy)",
@@ -62,6 +68,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_upload_mb", int, 50, "Largest accepted image file, in MiB", "images"),
     Setting("max_image_mpx", int, 100, "Largest accepted image, in megapixels per frame", "images"),
     Setting("max_frames", int, 1000, "Most frames accepted in an animation", "images"),
+    Setting("max_decode_mb", int, 512, "Most memory decoding one image may take, in MiB, "
+            "estimated from its header (larger ones are refused with 413)", "images"),
+    Setting("decode_memory_mb", int, 1024, "Memory the image decodes of one process may "
+            "take at once, in MiB; further decodes wait their turn", "images"),
+    Setting("default_quota_mb", int, 0, "Storage each user may fill, in MiB, originals and "
+            "variants counted; 0 for unlimited. A user's own quota_bytes overrides it",
+            "images"),
     Setting("url_uploads", bool, True, "Allow uploading by URL (fetched server-side)", "images"),
     Setting("cache_mb", int, 64, "Memory for keeping small, hot variants (thumbnails) per "
             "process, in MiB; 0 turns the cache off", "images"),
@@ -105,9 +118,18 @@ def load(cli_values: Mapping[str, str] | None = None,
 
 def cookie_secret(options: OptionParser) -> str:
     """The configured secret, or one generated on first use and kept in the data dir (0600)."""
-    if options.cookie_secret:
-        return options.cookie_secret
-    path = Path(options.data_dir) / SECRET_FILE
+    return _kept_secret(options.cookie_secret, Path(options.data_dir) / SECRET_FILE)
+
+
+def share_key(options: OptionParser) -> str:
+    """The configured share key, or one generated on first use and kept in the data dir
+    (0600), apart from the cookie secret: either can leak or change without the other."""
+    return _kept_secret(options.share_key, Path(options.data_dir) / SHARE_KEY_FILE)
+
+
+def _kept_secret(configured: str, path: Path) -> str:
+    if configured:
+        return configured
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         # O_EXCL: two processes starting at once must not each write a different secret.

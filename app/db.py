@@ -30,6 +30,10 @@ OWNER_NEWEST = [("owner_id", ASCENDING), ("created", DESCENDING), ("_id", DESCEN
 VISIBILITY_NEWEST = [("visibility", ASCENDING), ("deleted_at", ASCENDING),
                      ("owner_hidden", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
 ALBUM_NEWEST = [("album_ids", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
+# The gallery's other orders, and its search: `terms` is multikey (see app.images.search).
+OWNER_TITLE = [("owner_id", ASCENDING), ("title", ASCENDING), ("_id", ASCENDING)]
+OWNER_LARGEST = [("owner_id", ASCENDING), ("bytes", DESCENDING), ("_id", DESCENDING)]
+OWNER_TERMS = [("owner_id", ASCENDING), ("terms", ASCENDING)]
 
 # (collection, keys, options). Every query of the app is designed to be answered by one of
 # these on a real MongoDB; `manage.py check` verifies they exist.
@@ -38,11 +42,15 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("sessions", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("sessions", [("user_id", ASCENDING)], {}),
     ("login_failures", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
+    ("upload_slots", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("api_tokens", [("user_id", ASCENDING)], {}),
     ("images", OWNER_NEWEST, {}),
     ("images", VISIBILITY_NEWEST, {}),
     ("images", [("owner_id", ASCENDING), ("sha256", ASCENDING)], {"unique": True}),
     ("images", ALBUM_NEWEST, {}),
+    ("images", OWNER_TITLE, {}),
+    ("images", OWNER_LARGEST, {}),
+    ("images", OWNER_TERMS, {}),
     ("albums", OWNER_NEWEST, {}),
     ("shares", OWNER_NEWEST, {}),
     ("shares", [("target_id", ASCENDING)], {}),

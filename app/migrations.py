@@ -20,7 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.db import images_bucket
 from app.errors import NotFound
-from app.images import access, store
+from app.images import access, search, store
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,10 @@ class Step:
 async def _hide_disabled_accounts(db: AsyncDatabase) -> None:
     async for user in db.users.find({"disabled": True}, {"_id": 1}):
         await access.set_owner_hidden(db, user["_id"], True)
+
+
+async def _image_search_terms(db: AsyncDatabase) -> None:
+    await search.backfill_terms(db)
 
 
 async def _backfill_colors(db: AsyncDatabase) -> None:
@@ -64,7 +68,10 @@ STEPS: tuple[Step, ...] = (
     Step("0001-hide-disabled-accounts",
          "Mark the images and albums of accounts disabled before `owner_hidden` existed",
          _hide_disabled_accounts),
-    Step("0002-backfill-image-colors",
+    Step("0002-image-search-terms",
+         "Give images stored before search existed their `terms` (title, description and "
+         "file name words)", _image_search_terms),
+    Step("0003-backfill-image-colors",
          "Give images uploaded before `color` existed their thumbnail's average colour",
          _backfill_colors),
 )

@@ -14,7 +14,7 @@ everyone. Handlers showing secrets tighten it to `no-store`.
 import datetime
 import json
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 import tornado.httputil
 import tornado.web
@@ -188,6 +188,29 @@ class BaseHandler(tornado.web.RequestHandler):
         namespace["flash"] = self._take_flash()
         return namespace
 
+    # ----- confirming destructive forms -----
+
+    def confirmed(self) -> bool:
+        """True if the form says `confirm=1`. Otherwise redirect (303) to this path as a GET
+        with the form's fields, where the handler shows what would happen and asks again
+        (`ask_confirmation`), and return False. Pages' scripts ask in a dialog and send
+        `confirm=1` themselves: this is the way without JavaScript."""
+        if self.get_body_argument("confirm", "") == "1":
+            return True
+        fields = _form_fields(self.request.body_arguments)
+        self.redirect(self.request.path + (f"?{urlencode(fields)}" if fields else ""), status=303)
+        return False
+
+    def ask_confirmation(self, question: str, consequence: str, button: str, cancel: str,
+                         images: list[dict] | tuple = ()) -> None:
+        """Render the confirmation page: what will happen, the `images` concerned, and a
+        form posting this request's query fields back here with `confirm=1`. Cancel leads
+        to the form's `return` field if safe, else to `cancel`."""
+        fields = _form_fields(self.request.query_arguments)
+        self.render("confirm.html", question=question, consequence=consequence, button=button,
+                    fields=fields, images=images,
+                    cancel=safe_next(self.get_query_argument("return", ""), cancel))
+
     # ----- JSON helpers -----
 
     def wants_json(self) -> bool:
@@ -261,6 +284,12 @@ def error_message(status_code: int, exc_info) -> str:
     if status_code >= 500:
         return "Something went wrong on our side; it has been logged."
     return tornado.httputil.responses.get(status_code, "Error")
+
+
+def _form_fields(arguments: dict[str, list[bytes]]) -> list[tuple[str, str]]:
+    """A form's fields in order, without its XSRF token and confirmation."""
+    return [(name, value.decode("utf-8", "replace")) for name, values in arguments.items()
+            if name not in ("_xsrf", "confirm") for value in values]
 
 
 def _json_default(value: Any) -> Any:

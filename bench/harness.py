@@ -74,29 +74,43 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class RssSampler:
-    """Samples VmRSS of one process every `interval` seconds in a background thread."""
+class Sampler:
+    """Calls `sample()` every `interval` seconds in a background thread, while used as a
+    context manager."""
 
-    def __init__(self, pid: int, interval: float = 0.05):
-        self.pid = pid
+    def __init__(self, interval: float):
         self.interval = interval
-        self.samples: list[tuple[float, int]] = []  # (monotonic time, kB)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def sample(self) -> None:
+        raise NotImplementedError
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            with contextlib.suppress(OSError, LookupError):
-                self.samples.append((time.monotonic(), status_kb(self.pid, "VmRSS")))
+            self.sample()
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> "RssSampler":
+    def __enter__(self):
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class RssSampler(Sampler):
+    """Samples VmRSS of one process every `interval` seconds in a background thread."""
+
+    def __init__(self, pid: int, interval: float = 0.05):
+        super().__init__(interval)
+        self.pid = pid
+        self.samples: list[tuple[float, int]] = []  # (monotonic time, kB)
+
+    def sample(self) -> None:
+        with contextlib.suppress(OSError, LookupError):
+            self.samples.append((time.monotonic(), status_kb(self.pid, "VmRSS")))
 
     def peak_kb(self, start: float, end: float) -> int:
         """Highest sample taken between two monotonic times (0 when there is none)."""

@@ -54,7 +54,9 @@ def clock():
 
 @pytest.fixture
 async def db(mongodb_uri):
-    client = connect(mongodb_uri)
+    # Generous: a busy CI machine must not turn a slow operation into a 503 (tests of the
+    # timeout itself make their own client).
+    client = connect(mongodb_uri, timeout_ms=20_000)
     name = f"test_{uuid.uuid4().hex[:16]}"
     database = client[name]
     await ensure_indexes(database)
@@ -67,6 +69,7 @@ async def db(mongodb_uri):
 async def app(db, clock):
     """The application on this test's database; tests change `app.settings` as they need."""
     application = make_app({"cookie_secret": "test-cookie-secret",
+                            "share_key": "test-share-key",
                             "bcrypt_rounds": TEST_BCRYPT_ROUNDS}, db=db, clock=clock)
     yield application
     application.close()

@@ -46,3 +46,13 @@ def test_configured_cookie_secret_wins(tmp_path):
     options = config.load({"data_dir": str(tmp_path), "cookie_secret": "s3cret"}, environ={})
     assert config.cookie_secret(options) == "s3cret"
     assert not (tmp_path / config.SECRET_FILE).exists()
+
+
+def test_share_key_generated_apart_from_the_cookie_secret(tmp_path):
+    options = config.load({"data_dir": str(tmp_path)}, environ={})
+    key = config.share_key(options)
+    assert len(key) >= 40 and key != config.cookie_secret(options)
+    assert stat.S_IMODE(os.stat(tmp_path / config.SHARE_KEY_FILE).st_mode) == 0o600
+    assert config.share_key(options) == key
+    given = config.load({"data_dir": str(tmp_path)}, environ={"PIXVAULT_SHARE_KEY": "k"})
+    assert config.share_key(given) == "k"

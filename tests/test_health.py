@@ -22,7 +22,8 @@ async def test_healthz_ok(client):
 async def test_healthz_503_when_database_stops(tmp_path):
     embedded = EmbeddedDatabase(tmp_path / "db")
     mongo = connect(embedded.start(), timeout_ms=2000)
-    app = make_app({"cookie_secret": "x", "db_timeout_ms": 1000}, db=mongo.health)
+    app = make_app({"cookie_secret": "x", "share_key": "y", "db_timeout_ms": 1000},
+                   db=mongo.health)
     sock, port = bind_unused_port()
     server = HTTPServer(app)
     server.add_sockets([sock])
@@ -47,7 +48,8 @@ async def test_a_frozen_database_is_a_prompt_503_and_recovery_is_automatic(tmp_p
     embedded = EmbeddedDatabase(tmp_path / "db")
     mongo = connect(embedded.start(), timeout_ms=1000)
     await ensure_indexes(mongo.frozen)
-    app = make_app({"cookie_secret": "x", "db_timeout_ms": 1000}, db=mongo.frozen)
+    app = make_app({"cookie_secret": "x", "share_key": "y", "db_timeout_ms": 1000},
+                   db=mongo.frozen)
     sock, port = bind_unused_port()
     server = HTTPServer(app)
     server.add_sockets([sock])

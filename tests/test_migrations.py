@@ -44,7 +44,26 @@ async def check_hide_disabled_accounts(db, step) -> None:
             assert hidden == {disabled["_id"]: True, active["_id"]: None}
 
 
-@step_test("0002-backfill-image-colors")
+@step_test("0002-image-search-terms")
+async def check_image_search_terms(db, step) -> None:
+    owner = old_user(False)
+    old = {"_id": new_id(), "owner_id": owner["_id"], "sha256": "a", "visibility": "private",
+           "title": "Café au lait", "description": "", "filename": "IMG_0042.JPG"}
+    untitled = {"_id": new_id(), "owner_id": owner["_id"], "sha256": "b",
+                "visibility": "public", "title": "", "description": "Harbour"}  # no file name
+    current = {"_id": new_id(), "owner_id": owner["_id"], "sha256": "c",
+               "visibility": "public", "title": "Edited since", "description": "",
+               "filename": "x.png", "terms": ["edited", "since", "x", "png"]}
+    await db.images.insert_many([old, untitled, current])
+    for _ in range(2):
+        await step.apply(db)
+        terms = {doc["_id"]: doc["terms"] async for doc in db.images.find({})}
+        assert terms == {old["_id"]: ["cafe", "au", "lait", "img", "0042", "jpg"],
+                         untitled["_id"]: ["harbour"],
+                         current["_id"]: current["terms"]}
+
+
+@step_test("0003-backfill-image-colors")
 async def check_backfill_image_colors(db, step) -> None:
     buffer = io.BytesIO()
     Image.new("RGB", (320, 240), (40, 120, 200)).save(buffer, "WEBP", lossless=True)

@@ -39,7 +39,7 @@ def test_a_failed_task_frees_its_slot():
 
 
 async def test_the_password_pool_holds_cores_plus_bcrypt_queue_tasks(db):
-    app = make_app({"cookie_secret": "test", "bcrypt_queue": 1}, db=db)
+    app = make_app({"cookie_secret": "test", "share_key": "test", "bcrypt_queue": 1}, db=db)
     release = threading.Event()
     try:
         for _ in range((os.cpu_count() or 2) + 1):

@@ -8,6 +8,7 @@ import copy
 import functools
 
 from app.api.schemas import PARAMETERS, SCHEMAS, UPLOAD_QUERY, ref
+from app.images import slots
 
 BEARER = [{"bearer": []}, {"session": []}]
 _ERRORS = {
@@ -17,6 +18,14 @@ _ERRORS = {
     "404": "No such item, or not visible to you (the two look the same).",
     "413": "The body or file is too large.",
     "415": "Wrong Content-Type.",
+    "429": "Too many at once; try again after `Retry-After` seconds.",
+}
+_ERROR_HEADERS = {
+    "401": {"WWW-Authenticate": {
+        "description": "`Bearer realm=\"pixvault\"`, with `error=\"invalid_token\"` when a "
+                       "token was sent.", "schema": {"type": "string"}}},
+    "429": {"Retry-After": {"description": "Seconds to wait before trying again.",
+                            "schema": {"type": "integer"}}},
 }
 
 
@@ -79,18 +88,23 @@ def _share_path(param: dict, what: str, op_id: str) -> dict:
                         errors="400 403 404 415", body="ShareCreate")}
 
 
-_UPLOAD_DESCRIPTION = """\
+_UPLOAD_DESCRIPTION = f"""\
 Three ways to send the image:
 
 - `multipart/form-data` with the file in the field `file` (as `curl -F file=@photo.jpg`
   and ShareX send it) and optional fields `title`, `description`, `visibility`, `album`;
 - a raw body with `Content-Type: image/...` or `application/octet-stream`, the fields in
   the query string (plus `filename`);
-- JSON `{"url": "https://..."}`: the server downloads the image (public addresses only,
+- JSON `{{"url": "https://..."}}`: the server downloads the image (public addresses only,
   same size limit). Answers 403 when the server has uploads by URL turned off.
 
 Visibility defaults to your account's default. Uploading bytes you already have answers
-200 with the existing image instead of 201."""
+200 with the existing image instead of 201.
+
+413 when the file is over the size limit, when decoding it would take more memory than the
+server allows, or when it would not fit your storage quota (`quota_bytes` of `GET /me`,
+originals and variants counted). {slots.RUNNING} of your uploads are processed at a time and
+{slots.QUEUED} more wait their turn; beyond that, 429 with `Retry-After`."""
 
 PATHS = {
     "/me": {"get": _op("Who am I", "getMe", "account", {"200": _json("You.", "Me")})},
@@ -118,7 +132,7 @@ PATHS = {
                        {"201": _json("Stored.", "UploadedImage", _IMAGE_LINKS, "image_id"),
                         "200": _json("You already had this image; here it is.",
                                      "UploadedImage", _IMAGE_LINKS, "image_id")},
-                       errors="400 403 404 413 415", description=_UPLOAD_DESCRIPTION,
+                       errors="400 403 404 413 415 429", description=_UPLOAD_DESCRIPTION,
                        params=UPLOAD_QUERY),
                  "requestBody": {"required": True, "content": {
                      "multipart/form-data": {"schema": ref("UploadMultipart"),
@@ -193,12 +207,10 @@ PATHS = {
 }
 
 
-def _error_response(description: str, *, challenge: bool = False) -> dict:
+def _error_response(description: str, headers: dict | None = None) -> dict:
     response = _json(description, "Error")
-    if challenge:
-        response["headers"] = {"WWW-Authenticate": {
-            "description": "`Bearer realm=\"pixvault\"`, with `error=\"invalid_token\"` "
-                           "when a token was sent.", "schema": {"type": "string"}}}
+    if headers:
+        response["headers"] = headers
     return response
 
 
@@ -215,7 +227,7 @@ def _document() -> dict:
         "components": {
             "schemas": SCHEMAS,
             "parameters": PARAMETERS,
-            "responses": {**{code: _error_response(text, challenge=code == "401")
+            "responses": {**{code: _error_response(text, _ERROR_HEADERS.get(code))
                              for code, text in _ERRORS.items()},
                           "default": _error_response("Any other error (405, 503, 500...).")},
             "securitySchemes": {

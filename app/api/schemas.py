@@ -45,7 +45,8 @@ _upload_fields = {"title": _title, "alt": _alt, "description": _description,
                   "album": {**ID, "description": "Also put the image in this album of yours."}}
 _share_fields = {
     "expires_in": {**_nullable({"type": "integer", "minimum": 60, "maximum": MAX_EXPIRES_IN}),
-                   "description": "Seconds until the link stops working; null or absent: never."},
+                   "description": "Seconds until the link stops working; absent: a week "
+                                  "(604800); null: never."},
     "label": {"type": "string", "maxLength": MAX_LABEL,
               "description": "A note for yourself: who got the link."},
 }
@@ -124,9 +125,11 @@ SCHEMAS: dict[str, dict] = {
                                       "`Authorization: Bearer <token>`."}},
                            ("id", "name", "created", "last_used", "token")),
     "TokenList": closed({"items": {"type": "array", "items": ref("Token")}}, ("items",)),
-    "Share": closed(_share_props, tuple(_share_props)),
-    "ShareCreated": closed({**_share_props, "url": {**URL, "description":
-                                                     "The link, shown this once."}},
+    "Share": closed({**_share_props, "url": {**URL, "description":
+                                             "The link, for its owner, while it is live "
+                                             "(absent for links made before links could be "
+                                             "shown again)."}}, tuple(_share_props)),
+    "ShareCreated": closed({**_share_props, "url": {**URL, "description": "The link."}},
                            (*_share_props, "url")),
     "ShareList": closed({"items": {"type": "array", "items": ref("Share")},
                          "next_cursor": _next_cursor}, ("items", "next_cursor")),
@@ -139,8 +142,12 @@ SCHEMAS: dict[str, dict] = {
                          "next_cursor": _next_cursor}, ("items", "next_cursor")),
     "Me": closed({"id": ID, "username": {"type": "string"},
                   "role": {"type": "string", "enum": ["user", "admin"]}, "created": TIME,
-                  "default_visibility": ref("Visibility"), "used_bytes": {"type": "integer"},
-                  "quota_bytes": _nullable({"type": "integer"})},
+                  "default_visibility": ref("Visibility"),
+                  "used_bytes": {"type": "integer", "description":
+                                 "Bytes stored: every original and every variant."},
+                  "quota_bytes": {**_nullable({"type": "integer"}), "description":
+                                  "Most bytes you may store (null: no limit); an upload "
+                                  "that would pass it is refused with 413."}},
                  ("id", "username", "role", "created", "default_visibility", "used_bytes",
                   "quota_bytes")),
 }

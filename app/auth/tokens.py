@@ -47,6 +47,11 @@ async def replace_purpose_token(db: AsyncDatabase, user_id: str, purpose: str, n
     return await create_token(db, user_id, name, now=now, purpose=purpose)
 
 
+async def find_token(db: AsyncDatabase, user_id: str, token_id: str) -> dict | None:
+    """One of the user's tokens by its id (digest), or None."""
+    return await db.api_tokens.find_one({"_id": token_id, "user_id": user_id})
+
+
 async def list_tokens(db: AsyncDatabase, user_id: str) -> list[dict]:
     """The user's tokens, newest first."""
     return await (db.api_tokens.find({"user_id": user_id})

@@ -18,6 +18,7 @@ from app.images.fields import check_visibility
 from app.images.ingest import decode_limits, ingest, max_upload_bytes
 from app.images.intake.spool import Spool, SpooledFile
 from app.images.processing.pipeline import Limits
+from app.images.quota import quota_of
 from app.text import plural, size_text
 
 
@@ -83,12 +84,13 @@ def _spool(source: Path, max_bytes: int) -> SpooledFile:
 async def import_directory(db, bucket, executor, *, owner: dict, directory: Path,
                            limits: Limits, now_fn, visibility: str | None = None,
                            max_bytes: int = max_upload_bytes(DEFAULTS),
-                           progress=None) -> ImportReport:
+                           quota: int | None = None, progress=None) -> ImportReport:
     """Import every file under `directory` for `owner`, recursively and in path order, each
     as an upload named after the file, without a title; `visibility` None is the owner's
     default. Hidden files and folders are left alone; unsupported, damaged and too large
-    (over `max_bytes`) files are skipped with a reason. `progress` counts bytes. `Invalid`
-    for a bad visibility or folder, before anything is imported."""
+    (over `max_bytes`) files, and those over the owner's `quota` (bytes, None: unlimited),
+    are skipped with a reason. `progress` counts bytes. `Invalid` for a bad visibility or
+    folder, before anything is imported."""
     if visibility is not None:
         check_visibility(visibility)
     if not directory.is_dir():  # noqa: ASYNC240 - a command, not a server
@@ -111,7 +113,8 @@ async def import_directory(db, bucket, executor, *, owner: dict, directory: Path
                 raise
             try:
                 _, created = await ingest(db, bucket, executor, owner=owner, spooled=spooled,
-                                          fields=fields, limits=limits, now=now_fn())
+                                          fields=fields, limits=limits, quota=quota,
+                                          now=now_fn())
             finally:
                 spooled.path.unlink(missing_ok=True)
             report.imported += created
@@ -136,12 +139,14 @@ def run_import(options, directory: str, name: str, visibility: str | None) -> in
             # One file at a time, as one upload: a single worker is all it uses.
             with ThreadPoolExecutor(max_workers=1) as executor, \
                     progress_bar("Importing", unit="B") as bar:
+                owner = await find_user(db, name)
                 return await import_directory(
                     db, images_bucket(db), executor,
                     owner=owner, directory=Path(directory),
                     limits=decode_limits(options),
                     now_fn=utcnow, visibility=visibility,
-                    max_bytes=max_upload_bytes(options), progress=bar)
+                    max_bytes=max_upload_bytes(options), quota=quota_of(owner, options),
+                    progress=bar)
 
     report = asyncio.run(load())
     print(f"Imported {plural(report.imported, 'image')}, {report.existing} already there, "

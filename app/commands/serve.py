@@ -41,7 +41,9 @@ def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) ->
     the process exit code."""
     sockets = bind_sockets(options.port, options.address)
     devices.warm_up()  # before forking: every worker starts with the rules loaded
-    secret = config.cookie_secret(options)  # before forking: one secret for every worker
+    # Before forking: every worker signs and derives with the same secrets.
+    secrets = {"cookie_secret": config.cookie_secret(options),
+               "share_key": config.share_key(options)}
     asyncio.run(_upgrade(options, uri))  # once, before any worker answers a request
     local = options.address in ("127.0.0.1", "0.0.0.0", "")  # noqa: S104 - display only
     host = "localhost" if local else options.address
@@ -49,8 +51,8 @@ def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) ->
     print(f"Pixvault listening on http://{host}:{options.port}/ "
           f"({plural(workers, 'worker')}; Ctrl-C to stop)", flush=True)
     if workers == 1:
-        return asyncio.run(_serve(options, uri, secret, sockets, database_alive))
-    return _supervise(options, uri, secret, sockets, workers, database_alive)
+        return asyncio.run(_serve(options, uri, secrets, sockets, database_alive))
+    return _supervise(options, uri, secrets, sockets, workers, database_alive)
 
 
 async def _upgrade(options, uri: str) -> None:
@@ -62,12 +64,12 @@ async def _upgrade(options, uri: str) -> None:
         await client.close()
 
 
-async def _serve(options, uri: str, secret: str, sockets: list[socket.socket],
+async def _serve(options, uri: str, secrets: dict[str, str], sockets: list[socket.socket],
                  database_alive: Callable[[], bool]) -> int:
     client = connect(uri, options.db_timeout_ms)
     try:
         db = client[options.database]
-        app = make_app({**options.as_dict(), "cookie_secret": secret}, db=db)
+        app = make_app({**options.as_dict(), **secrets}, db=db)
         server = HTTPServer(app, xheaders=options.xheaders, max_body_size=MAX_BODY_BYTES)
         server.add_sockets(sockets)
         stop = asyncio.Event()
@@ -88,8 +90,8 @@ async def _serve(options, uri: str, secret: str, sockets: list[socket.socket],
         await client.close()
 
 
-def _supervise(options, uri: str, secret: str, sockets: list[socket.socket], workers: int,
-               database_alive: Callable[[], bool]) -> int:
+def _supervise(options, uri: str, secrets: dict[str, str], sockets: list[socket.socket],
+               workers: int, database_alive: Callable[[], bool]) -> int:
     children = []
     for _ in range(workers):
         pid = os.fork()
@@ -97,7 +99,7 @@ def _supervise(options, uri: str, secret: str, sockets: list[socket.socket], wor
             code = 0
             try:
                 # The parent watches the database; a worker only serves.
-                code = asyncio.run(_serve(options, uri, secret, sockets, lambda: True))
+                code = asyncio.run(_serve(options, uri, secrets, sockets, lambda: True))
             except BaseException:  # noqa: BLE001 - report, then exit non-zero
                 import traceback
                 traceback.print_exc()

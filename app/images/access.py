@@ -140,6 +140,21 @@ async def deletable_image(db: AsyncDatabase, image_id: str, user: dict | None) -
     return ensure_deletable(await store.find_image(db, image_id), user)
 
 
+async def changeable_images(db: AsyncDatabase, image_ids: list[str], user: dict | None
+                            ) -> list[dict]:
+    """The images with these ids if `user` may change every one; else the error the first
+    one they may not change gives (`NotFound` or `Forbidden`), so nothing is changed."""
+    found = await store.find_images(db, image_ids)
+    return [ensure_changeable(found.get(image_id), user) for image_id in image_ids]
+
+
+async def deletable_images(db: AsyncDatabase, image_ids: list[str], user: dict | None
+                           ) -> list[dict]:
+    """The images with these ids if `user` may delete every one (see `changeable_images`)."""
+    found = await store.find_images(db, image_ids)
+    return [ensure_deletable(found.get(image_id), user) for image_id in image_ids]
+
+
 async def visible_album(db: AsyncDatabase, album_id: str, user: dict | None) -> dict:
     """The album with this id if `user` may see it, else `NotFound`."""
     return ensure_visible(await albums.find_album(db, album_id), user)
@@ -165,6 +180,15 @@ def album_images_query(album: dict, user: dict | None) -> dict:
         shown = ["public"] if album["visibility"] == "public" else ["unlisted", "public"]
         query["visibility"] = {"$in": shown}
     return query
+
+
+async def album_reach(db: AsyncDatabase, album: dict) -> tuple[int, int]:
+    """`(shown, total)`: how many of the album's images a visitor without a share link
+    sees, and how many the album holds."""
+    total = await db.images.count_documents(shared_album_query(album))
+    if not can_view(album, None):
+        return 0, total
+    return await db.images.count_documents(album_images_query(album, None)), total
 
 
 async def visible_cover(db: AsyncDatabase, album: dict, user: dict | None) -> dict | None:

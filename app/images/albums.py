@@ -66,19 +66,35 @@ async def purge_album(db: AsyncDatabase, album: dict) -> None:
 
 async def add_image(db: AsyncDatabase, album: dict, image: dict) -> None:
     """Put the image in the album (idempotent); both must belong to the same owner."""
-    if image["owner_id"] != album["owner_id"]:
+    await add_images(db, album, [image])
+
+
+async def add_images(db: AsyncDatabase, album: dict, images: list[dict]) -> None:
+    """Put the images in the album (idempotent); the first becomes the cover if it has
+    none. Every image must be the album owner's, or nothing is added."""
+    if any(image["owner_id"] != album["owner_id"] for image in images):
         raise Invalid("Only your own images can go in your albums.")
-    await db.images.update_one({"_id": image["_id"]}, {"$addToSet": {"album_ids": album["_id"]}})
+    if not images:
+        return
+    await db.images.update_many({"_id": {"$in": [image["_id"] for image in images]}},
+                                {"$addToSet": {"album_ids": album["_id"]}})
     if album.get("cover") is None:
         await db.albums.update_one(
-            {"_id": album["_id"], "cover": None}, {"$set": {"cover": image["_id"]}}
+            {"_id": album["_id"], "cover": None}, {"$set": {"cover": images[0]["_id"]}}
         )
 
 
 async def remove_image(db: AsyncDatabase, album: dict, image: dict) -> None:
     """Take the image out of the album (it stays in the gallery)."""
-    await db.images.update_one({"_id": image["_id"]}, {"$pull": {"album_ids": album["_id"]}})
-    if album.get("cover") == image["_id"]:
+    await remove_images(db, album, [image])
+
+
+async def remove_images(db: AsyncDatabase, album: dict, images: list[dict]) -> None:
+    """Take the images out of the album (they stay in the gallery); an image that was
+    the cover stops being it."""
+    ids = [image["_id"] for image in images]
+    await db.images.update_many({"_id": {"$in": ids}}, {"$pull": {"album_ids": album["_id"]}})
+    if album.get("cover") in ids:
         await db.albums.update_one({"_id": album["_id"]}, {"$set": {"cover": None}})
 
 

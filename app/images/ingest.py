@@ -1,7 +1,14 @@
 """Turning one received file into a stored image: the single path every upload takes (web
-form, JSON API, upload by URL, command-line import)."""
+form, JSON API, upload by URL, command-line import).
+
+Cheap checks come first, so a bad file gets its 4xx before any decoding: a duplicate is
+found by its sha256, the file's own size is reserved against the owner's quota, and the
+header says whether decoding fits the memory limit. The decode then waits for room in the
+process's memory budget, and the variants' bytes are reserved before anything is stored.
+"""
 
 import asyncio
+import contextlib
 import datetime
 from concurrent.futures import Executor
 
@@ -9,9 +16,12 @@ from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.images import access, store
+from app.images.budget import MemoryBudget
 from app.images.fields import upload_fields
 from app.images.intake.spool import SpooledFile
+from app.images.processing.decoding import probe_image
 from app.images.processing.pipeline import Limits, process_image
+from app.images.quota import Reservation
 
 MIB = 1024 * 1024
 
@@ -22,9 +32,11 @@ def max_upload_bytes(settings) -> int:
 
 
 def decode_limits(settings) -> Limits:
-    """The decoding limits (`max_image_mpx`, `max_frames`), from settings or options."""
+    """The decoding limits (`max_image_mpx`, `max_frames`, `max_decode_mb`), from settings
+    or options."""
     return Limits(max_pixels=settings["max_image_mpx"] * 1_000_000,
-                  max_frames=settings["max_frames"])
+                  max_frames=settings["max_frames"],
+                  max_decode_bytes=settings["max_decode_mb"] * MIB)
 
 
 async def ingest(
@@ -36,12 +48,16 @@ async def ingest(
     spooled: SpooledFile,
     fields: dict,
     limits: Limits,
+    quota: int | None,
     now: datetime.datetime,
+    budget: MemoryBudget | None = None,
 ) -> tuple[dict, bool]:
     """Decode, derive and store one upload for `owner`; returns `(image, created)`.
 
     Re-uploading bytes the owner already has returns the existing image without decoding
-    anything. Visibility defaults to the owner's chosen default.
+    anything. Visibility defaults to the owner's chosen default. `quota` is the owner's in
+    bytes (None: unlimited; `quota.quota_of`); `budget` the process's memory for decodes
+    (None: unbounded, for a command that decodes one file at a time).
     """
     duplicate = await store.find_duplicate(db, owner["_id"], spooled.sha256)
     if duplicate and access.is_deleted(duplicate):
@@ -49,18 +65,31 @@ async def ingest(
         await store.purge_image(db, bucket, duplicate)
     elif duplicate:
         return duplicate, False
-    loop = asyncio.get_running_loop()
-    processed = await loop.run_in_executor(executor, process_image, str(spooled.path), limits)
     fields = upload_fields(owner, fields)
-    return await store.save_image(
-        db,
-        bucket,
-        owner_id=owner["_id"],
-        original_path=spooled.path,
-        sha256=spooled.sha256,
-        size=spooled.size,
-        filename=spooled.filename,
-        processed=processed,
-        fields=fields,
-        now=now,
-    )
+    reservation = Reservation(db, owner, quota)
+    try:
+        await reservation.add(spooled.size)
+        loop = asyncio.get_running_loop()
+        needed = await loop.run_in_executor(executor, probe_image, str(spooled.path), limits)
+        async with budget.hold(needed) if budget else contextlib.nullcontext():
+            processed = await loop.run_in_executor(
+                executor, process_image, str(spooled.path), limits)
+        await reservation.add(sum(len(variant.data) for variant in processed.variants.values()))
+        image, created = await store.save_image(
+            db,
+            bucket,
+            owner_id=owner["_id"],
+            original_path=spooled.path,
+            sha256=spooled.sha256,
+            size=spooled.size,
+            filename=spooled.filename,
+            processed=processed,
+            fields=fields,
+            now=now,
+        )
+    except BaseException:
+        await reservation.give_back()
+        raise
+    if not created:  # the same bytes arrived twice at once: the first one counts
+        await reservation.give_back()
+    return image, created

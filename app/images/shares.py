@@ -1,8 +1,11 @@
 """Share links: `/s/<token>` opens one image or album to whoever holds the link, signed in
 or not, until it expires or its owner revokes it.
 
-The token (256 random bits) exists only in the link; the database keeps its sha256 as the
-share's id, so a database leak reveals no working link.
+The token (256 bits, an HMAC of a random nonce under the share key: see `share_keys`) exists
+only in the link; the database keeps its sha256 as the share's id, and the nonce, so a
+database leak reveals no working link while the owner can still copy a live one again.
+Links made before nonces existed have none and cannot be shown again. Revocation and
+expiry are decided by the database alone.
 """
 
 import datetime
@@ -12,23 +15,31 @@ from pymongo.asynchronous.database import AsyncDatabase
 from app.errors import Invalid, NotFound
 from app.ids import new_token, token_digest
 from app.images.pagination import NEWEST_FIRST
+from app.images.share_keys import ShareKeys
 
 KINDS = ("image", "album")
 MAX_LABEL = 100
 MAX_EXPIRES_IN = 10 * 365 * 24 * 3600
 # The choices offered on pages; the API takes any number of seconds up to MAX_EXPIRES_IN.
 EXPIRY_CHOICES = (
-    ("", "Never"),
     ("3600", "1 hour"),
     ("86400", "1 day"),
     ("604800", "7 days"),
     ("2592000", "30 days"),
+    ("", "Never"),
 )
+# A link lives a week unless its owner says otherwise (forms and the API alike).
+DEFAULT_EXPIRES_IN = 7 * 24 * 3600
 
 
 def share_path(token: str) -> str:
     """The path of a share link."""
     return f"/s/{token}"
+
+
+def anchor(share: dict) -> str:
+    """The HTML id of a link's row in its owner's list (a prefix of the public share id)."""
+    return f"share-{share['_id'][:16]}"
 
 
 def is_live(share: dict, now: datetime.datetime) -> bool:
@@ -38,6 +49,7 @@ def is_live(share: dict, now: datetime.datetime) -> bool:
 
 async def create_share(
     db: AsyncDatabase,
+    keys: ShareKeys,
     *,
     owner_id: str,
     kind: str,
@@ -57,9 +69,12 @@ async def create_share(
     label = label.strip()
     if len(label) > MAX_LABEL:
         raise Invalid(f"Label must be at most {MAX_LABEL} characters.")
-    token = new_token()
+    nonce = new_token()
+    token = keys.token(nonce, keys.current_id)
     share = {
         "_id": token_digest(token),
+        "nonce": nonce,
+        "key_id": keys.current_id,
         "kind": kind,
         "target_id": target_id,
         "owner_id": owner_id,
@@ -73,10 +88,28 @@ async def create_share(
     return share, token
 
 
+def link_path(keys: ShareKeys, share: dict, now: datetime.datetime) -> str | None:
+    """The path of a live link, rebuilt for its owner; None for a revoked or expired link,
+    one made before nonces existed, or one whose key is no longer configured."""
+    if not is_live(share, now) or "nonce" not in share:
+        return None
+    token = keys.token(share["nonce"], share["key_id"])
+    # Never show a link that would not open (a nonce or key id altered in the database).
+    return share_path(token) if token and token_digest(token) == share["_id"] else None
+
+
 async def list_shares(db: AsyncDatabase, owner_id: str, target_id: str) -> list[dict]:
     """The owner's share links to one image or album, newest first."""
     return await (db.shares.find({"owner_id": owner_id, "target_id": target_id})
                   .sort(NEWEST_FIRST).to_list(None))
+
+
+async def find_share(db: AsyncDatabase, owner_id: str, share_id: str) -> dict:
+    """One of the owner's links; `NotFound` for anyone else's or an unknown id."""
+    share = await db.shares.find_one({"_id": share_id, "owner_id": owner_id})
+    if share is None:
+        raise NotFound()
+    return share
 
 
 async def revoke_share(

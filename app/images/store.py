@@ -21,7 +21,8 @@ from pymongo.errors import DuplicateKeyError
 
 from app.errors import NotFound
 from app.ids import is_id, new_id
-from app.images.fields import validate_changes
+from app.images.fields import check_visibility, validate_changes
+from app.images.search import image_terms
 
 if TYPE_CHECKING:  # the pipeline loads Pillow; documents need only its result's shape
     from app.images.processing.pipeline import ProcessedImage
@@ -35,6 +36,12 @@ async def find_image(db: AsyncDatabase, image_id: str) -> dict | None:
     if not is_id(image_id):
         return None
     return await db.images.find_one({"_id": image_id})
+
+
+async def find_images(db: AsyncDatabase, image_ids: list[str]) -> dict[str, dict]:
+    """The image documents with these ids, by id (missing and junk ids are left out)."""
+    wanted = [image_id for image_id in image_ids if is_id(image_id)]
+    return {image["_id"]: image async for image in db.images.find({"_id": {"$in": wanted}})}
 
 
 async def find_duplicate(db: AsyncDatabase, owner_id: str, sha256: str) -> dict | None:
@@ -58,7 +65,8 @@ async def save_image(
     """Store the original and every derivative, then the image document.
 
     Returns `(image, created)`; `created` is False when the owner already had these exact
-    bytes (the existing image is returned and nothing new is kept).
+    bytes (the existing image is returned and nothing new is kept). The owner's
+    `used_bytes` is the caller's to count: `app.images.quota` reserves it beforehand.
     """
     fields = validate_changes(fields)
     image_id = new_id()
@@ -111,6 +119,7 @@ async def save_image(
         "album_ids": [],
         "created": now,
     }
+    image["terms"] = image_terms(image)
     try:
         await db.images.insert_one(image)
     except DuplicateKeyError:
@@ -120,16 +129,24 @@ async def save_image(
     except BaseException:
         await delete_files(bucket, files)
         raise
-    await db.users.update_one({"_id": owner_id}, {"$inc": {"used_bytes": _stored_bytes(image)}})
     return image, True
 
 
 async def update_image(db: AsyncDatabase, image: dict, changes: dict) -> dict:
     """Apply validated edits and return the updated document."""
     clean = validate_changes(changes)
+    if "title" in clean or "description" in clean:
+        clean["terms"] = image_terms({**image, **clean})
     if clean:
         await db.images.update_one({"_id": image["_id"]}, {"$set": clean})
     return {**image, **clean}
+
+
+async def set_visibility(db: AsyncDatabase, images: list[dict], visibility: str) -> None:
+    """Give every one of `images` (checked by the caller) the same visibility at once."""
+    visibility = check_visibility(visibility)
+    await db.images.update_many({"_id": {"$in": [image["_id"] for image in images]}},
+                                {"$set": {"visibility": visibility}})
 
 
 async def delete_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict, *,

@@ -30,5 +30,6 @@ PAGE_TYPES = {
     "account": PageType("/account", "owner"),
     "admin": PageType("/admin", "admin"),
     "api-guide": PageType("/api"),
+    "confirm-delete": PageType("/i/{image_id}/delete", "owner"),
     "not-found": PageType("/no-such-page", status=404),
 }

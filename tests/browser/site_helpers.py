@@ -116,14 +116,16 @@ class Site:
 
     def share_image(self, page, image_id: str, label: str = "") -> str:
         """Make a share link with the form on the image page; return its path (/s/<token>),
-        read from the message that shows it once."""
+        read from the field of the new link's row, where the page opens."""
         page.goto(f"/i/{image_id}")
         form = page.locator("form[action$='/shares']")
         form.locator("[name=label]").fill(label)
         with page.expect_navigation():
             form.locator("button[type=submit]").click()
-        found = re.search(r"/s/[A-Za-z0-9_-]+", page.locator(".flash").inner_text())
-        assert found, "no share link in the page's message"
+        row = urlsplit(page.url).fragment
+        assert row.startswith("share-"), f"the page did not open at the new link: {page.url}"
+        found = re.search(r"/s/[A-Za-z0-9_-]+", page.locator(f"#{row}").input_value())
+        assert found, "no share link in the new link's field"
         return found.group(0)
 
 

@@ -5,6 +5,7 @@ for it in the raw bytes as well as parse each container independently of the app
 Reused by upload and HTTP tests: each factory returns the file's bytes.
 """
 
+import functools
 import io
 import random
 import struct
@@ -198,6 +199,18 @@ def gradient(size=(2000, 500), fmt="PNG") -> bytes:
 def bomb_png(width=50_000, height=50_000) -> bytes:
     """A tiny PNG declaring huge dimensions (a decompression bomb)."""
     return _png(width, height, 8, 2, b"\x00" * 64)
+
+
+@functools.cache
+def grey16_bomb(width=10_000, height=10_000) -> bytes:
+    """A real 16-bit greyscale PNG of zeros: 850 KB at 10 000 x 10 000 (194 KB compressed
+    harder, which takes seconds), 200 MB decoded."""
+    compressor = zlib.compressobj(1)
+    row = b"\x00" * (1 + width * 2)
+    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 16, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat)
+            + _png_chunk(b"IEND", b""))
 
 
 def animated_gif(frames=3, size=(32, 24), loop=0) -> bytes:

@@ -106,8 +106,8 @@ async def test_feed_is_keyset_paginated(alice, client, clock, monkeypatch):
         ids.append(image["id"])
     first = text(await client.get("/"))
     assert ids[2] in first and ids[1] in first and ids[0] not in first
-    cursor = first.split('href="?before=', 1)[1].split('"', 1)[0]
-    second = text(await client.get(f"/?before={cursor}"))
+    cursor = first.split('href="?after=', 1)[1].split('"', 1)[0]
+    second = text(await client.get(f"/?after={cursor}"))
     assert ids[0] in second and ids[1] not in second
 
 

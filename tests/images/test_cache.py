@@ -47,5 +47,5 @@ async def test_cached_bytes_still_obey_access(alice, client):
     assert (await client.get(f"/i/{image['id']}/thumb")).code == 200
     await alice.post(f"/i/{image['id']}/edit", {"visibility": "private"})
     assert (await client.get(f"/i/{image['id']}/thumb")).code == 404
-    await alice.post(f"/i/{image['id']}/delete")
+    await alice.post(f"/i/{image['id']}/delete", {"confirm": "1"})
     assert (await alice.get(f"/i/{image['id']}/thumb")).code == 404

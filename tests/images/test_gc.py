@@ -60,8 +60,8 @@ async def test_sweep_finishes_an_interrupted_image_and_album_deletion(alice, cli
         raise AutoReconnect("connection lost")
     monkeypatch.setattr(store, "delete_files", fail)
     monkeypatch.setattr(albums, "purge_album", fail)
-    assert (await alice.post(f"/i/{image['id']}/delete")).code == 503
-    assert (await alice.post(f"{album}/delete")).code == 503
+    assert (await alice.post(f"/i/{image['id']}/delete", {"confirm": "1"})).code == 503
+    assert (await alice.post(f"{album}/delete", {"confirm": "1"})).code == 503
     for path in (f"/i/{image['id']}", f"/i/{image['id']}/thumb", album):
         assert (await client.get(path)).code == 404, path
         assert (await alice.get(path)).code == 404, path
@@ -84,7 +84,7 @@ async def test_uploading_the_bytes_of_an_interrupted_deletion_again_makes_a_new_
     async def fail(*args, **kwargs):
         raise AutoReconnect("connection lost")
     monkeypatch.setattr(store, "delete_files", fail)
-    assert (await alice.post(f"/i/{image['id']}/delete")).code == 503
+    assert (await alice.post(f"/i/{image['id']}/delete", {"confirm": "1"})).code == 503
     monkeypatch.undo()
     again = await upload_one(alice, data, visibility="public")
     assert again["id"] != image["id"]

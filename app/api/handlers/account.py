@@ -4,6 +4,7 @@ from app.api.handlers.base import ApiHandler
 from app.auth import tokens
 from app.errors import Forbidden
 from app.images import fields
+from app.images.quota import quota_of
 
 
 def token_json(token: dict) -> dict:
@@ -19,7 +20,7 @@ class ApiMeHandler(ApiHandler):
             "id": user["_id"], "username": user["username"], "role": user["role"],
             "created": user["created"],
             "default_visibility": fields.default_visibility(user),
-            "used_bytes": user.get("used_bytes", 0), "quota_bytes": user.get("quota_bytes"),
+            "used_bytes": user.get("used_bytes", 0), "quota_bytes": quota_of(user, self.settings),
         })
 
 

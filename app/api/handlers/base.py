@@ -78,10 +78,10 @@ class ApiHandler(BaseHandler):
         """Answer one keyset page of `collection` as `{"items", "next_cursor"}`, reading
         `limit` and `cursor` from the query string unless `args` already holds them."""
         args = args if args is not None else self.query("limit", "cursor")
-        items, next_cursor = await pagination.page(collection, query, args.get("cursor"),
-                                                   args["limit"], index)
-        self.write_json({"items": [to_json(item) for item in items],
-                         "next_cursor": next_cursor})
+        found = await pagination.page(collection, query, args.get("cursor"), args["limit"],
+                                      index)
+        self.write_json({"items": [to_json(item) for item in found.items],
+                         "next_cursor": found.next_cursor})
 
     def image_json(self, image: dict, duplicate: bool | None = None) -> dict:
         """The image object for this requester, with absolute URLs (and, answering an

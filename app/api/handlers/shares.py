@@ -1,7 +1,8 @@
 """`/api/v1/.../shares`: share links to an image or album, listing mine, revoking one.
 
-A link's secret token appears once, in the `url` of the creation answer; afterwards the link
-is known by its id (the token's sha256) only.
+A live link's `url` is rebuilt for its owner from its nonce and the share key (see
+`app.images.shares`); links made before that have no `url` after their creation. Answers
+holding a link are `no-store`.
 """
 
 from app.api.handlers.base import ApiHandler
@@ -9,14 +10,26 @@ from app.db import OWNER_NEWEST
 from app.images import access, shares
 
 
-def share_json(share: dict) -> dict:
-    """The JSON form of a share link (without its secret URL)."""
+def share_json(share: dict, url: str | None = None) -> dict:
+    """The JSON form of a share link, with its `url` when it can be shown."""
     return {"id": share["_id"], "kind": share["kind"], "target_id": share["target_id"],
             "label": share["label"], "created": share["created"], "expires": share["expires"],
-            "revoked": share["revoked"], "views": share["views"]}
+            "revoked": share["revoked"], "views": share["views"], **({"url": url} if url else {})}
 
 
-class ApiCreateShareHandler(ApiHandler):
+class ApiShareLinks(ApiHandler):
+    """Answers that may hold share links."""
+
+    def link_json(self, share: dict) -> dict:
+        """`share_json` with the link when it can be shown; that makes the answer no-store."""
+        path = shares.link_path(self.application.share_keys, share, self.now())
+        if path is None:
+            return share_json(share)
+        self.set_header("Cache-Control", "no-store")
+        return share_json(share, self.absolute_url(path))
+
+
+class ApiCreateShareHandler(ApiShareLinks):
     """`POST /api/v1/images/{id}/shares` (and albums, see subclass): 201 with the link."""
 
     kind = "image"
@@ -25,18 +38,19 @@ class ApiCreateShareHandler(ApiHandler):
     async def post(self, target_id: str) -> None:
         target = await access.shareable(self.db, self.kind, target_id, self.current_user)
         body = self.json_body("ShareCreate")
-        share, token = await shares.create_share(
-            self.db, owner_id=target["owner_id"], kind=self.kind, target_id=target["_id"],
-            expires_in=body.get("expires_in"), label=body.get("label", ""), now=self.now())
-        self.write_json({**share_json(share),
-                         "url": self.absolute_url(shares.share_path(token))}, 201)
+        share, _ = await shares.create_share(
+            self.db, self.application.share_keys, owner_id=target["owner_id"], kind=self.kind,
+            target_id=target["_id"], label=body.get("label", ""), now=self.now(),
+            # Absent: a week; null: never.
+            expires_in=body.get("expires_in", shares.DEFAULT_EXPIRES_IN))
+        self.write_json(self.link_json(share), 201)
 
 
 class ApiCreateAlbumShareHandler(ApiCreateShareHandler):
     kind = "album"
 
 
-class ApiSharesHandler(ApiHandler):
+class ApiSharesHandler(ApiShareLinks):
     """`GET /api/v1/shares`: my links, newest first, optionally of one target."""
 
     async def get(self) -> None:
@@ -44,7 +58,7 @@ class ApiSharesHandler(ApiHandler):
         query = {"owner_id": self.current_user["_id"]}
         if args.get("target_id"):
             query["target_id"] = args["target_id"]
-        await self.write_page(self.db.shares, query, OWNER_NEWEST, share_json, args)
+        await self.write_page(self.db.shares, query, OWNER_NEWEST, self.link_json, args)
 
 
 class ApiShareHandler(ApiHandler):

@@ -1,8 +1,13 @@
-"""The `/account` page and its forms: password, sessions, API tokens, default visibility,
-the ShareX uploader, and deleting the account.
+"""The `/account` page and its forms: password, sessions, API tokens, storage used and
+default visibility, the ShareX uploader, and deleting the account.
 
 The ShareX config embeds a new token, so downloading it changes state: it is a POST form
 (with its XSRF field) answered with the file, never a GET a third-party page could trigger.
+
+A new API token is shown once, after a redirect (POST, 303, GET), so reloading the page
+neither creates another nor shows it again: the POST hands the secret to the next GET in a
+signed, HttpOnly cookie limited to /account that lives a few minutes and is cleared by the
+page that shows it. It never goes in a URL, and the database keeps only its digest.
 """
 
 import json
@@ -11,9 +16,13 @@ import tornado.web
 
 from app.auth import accounts, sessions, tokens
 from app.auth.sharex import sharex_config
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.ids import token_digest
+from app.images.quota import quota_of
 from app.web import SESSION_COOKIE, BaseHandler
+
+NEW_TOKEN_COOKIE = "new_token"  # noqa: S105 - a cookie's name
+NEW_TOKEN_MINUTES = 5  # time to follow the redirect; the page then clears it
 
 
 class AccountPageHandler(BaseHandler):
@@ -33,6 +42,7 @@ class AccountPageHandler(BaseHandler):
                                                   self.session_lifetime),
             current_session=current, lifetime=self.session_lifetime,
             tokens=await tokens.list_tokens(self.db, user["_id"]),
+            used_bytes=user.get("used_bytes", 0), quota_bytes=quota_of(user, self.settings),
             api_base=self.absolute_url("/api/v1"))
 
 
@@ -45,7 +55,19 @@ class AccountPageHandler(BaseHandler):
 class AccountHandler(AccountPageHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
-        await self.render_account()
+        await self.render_account(new_token=await self.take_new_token())
+
+    async def take_new_token(self) -> tuple[dict, str] | None:
+        """The token created just before this page, once: its cookie is cleared here."""
+        raw = self.get_signed_cookie(NEW_TOKEN_COOKIE, min_version=2,
+                                     max_age_days=NEW_TOKEN_MINUTES / (24 * 60))
+        if self.get_cookie(NEW_TOKEN_COOKIE) is not None:
+            self.clear_cookie(NEW_TOKEN_COOKIE, path="/account")
+        secret = raw.decode("ascii", "replace") if raw else ""
+        # The digest names the token: a stale or foreign cookie matches none of the user's.
+        doc = await tokens.find_token(self.db, self.current_user["_id"],
+                                      token_digest(secret)) if secret else None
+        return (doc, secret) if doc else None
 
 
 class PasswordHandler(AccountPageHandler):
@@ -80,23 +102,46 @@ class EndSessionHandler(AccountPageHandler):
 
 
 class AccountTokensHandler(AccountPageHandler):
-    """Creating a token answers with the page itself, the one place its secret appears."""
+    """Creating a token leads to the account page, which shows its secret once."""
 
     @tornado.web.authenticated
     async def post(self) -> None:
         try:
-            created = await tokens.create_token(self.db, self.current_user["_id"],
-                                                self.get_body_argument("name", ""),
-                                                now=self.now())
+            _, secret = await tokens.create_token(self.db, self.current_user["_id"],
+                                                  self.get_body_argument("name", ""),
+                                                  now=self.now())
         except DomainError as error:
             await self.render_account(error=error)
             return
-        await self.render_account(new_token=created)
+        self.set_signed_cookie(NEW_TOKEN_COOKIE, secret, version=2, path="/account",
+                               expires_days=NEW_TOKEN_MINUTES / (24 * 60), httponly=True,
+                               samesite="Strict", secure=self.request.protocol == "https")
+        self.redirect("/account#new-token", status=303)
 
 
 class RevokeTokenHandler(AccountPageHandler):
+    """`POST /account/tokens/<id>/revoke` with `confirm=1`; without it, and on `GET`, the
+    page that asks first."""
+
+    async def own_token(self, token_id: str) -> dict:
+        """The user's token with this id, else `NotFound`."""
+        for token in await tokens.list_tokens(self.db, self.current_user["_id"]):
+            if token["_id"] == token_id:
+                return token
+        raise NotFound()
+
+    @tornado.web.authenticated
+    async def get(self, token_id: str) -> None:
+        token = await self.own_token(token_id)
+        self.ask_confirmation(f"Revoke the token {token['name']}?",
+                              "Scripts and apps using it stop working at once. "
+                              "This cannot be undone.", "Revoke token", "/account#tokens")
+
     @tornado.web.authenticated
     async def post(self, token_id: str) -> None:
+        await self.own_token(token_id)
+        if not self.confirmed():
+            return
         await tokens.revoke_token(self.db, self.current_user["_id"], token_id)
         self.back("Token revoked.", "tokens")
 

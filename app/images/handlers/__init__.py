@@ -1,9 +1,10 @@
 """The image pages, forms and byte URLs (Tornado handlers) and their routes."""
 
-from app.images.handlers import albums, gallery, shares, upload, variants
+from app.images.handlers import albums, bulk, gallery, shares, upload, variants
 
 ROUTES = [
     *gallery.ROUTES,
+    *bulk.ROUTES,
     *variants.ROUTES,
     *albums.ROUTES,
     *shares.ROUTES,

@@ -4,12 +4,21 @@ images in or take them out."""
 import tornado.web
 
 from app.db import ALBUM_NEWEST
-from app.errors import Invalid
-from app.images import access, albums, pagination, shares
+from app.images import access, albums, bulk, shares
+from app.images.handlers.listing import newest_images
 from app.images.urls import page_path, variant_path
+from app.text import plural
 from app.web import BaseHandler, safe_next
 
-MAX_ADD = 500
+
+def visitor_note(album: dict, shown: int, total: int) -> str:
+    """What visitors without a share link see of the album, for its owner."""
+    if album["visibility"] == "private":
+        return f"Only you see this album; a share link opens it with {plural(total, 'image')}."
+    if shown == total:
+        return f"Visitors see {'all ' if total > 1 else ''}{plural(total, 'image')}."
+    hidden = "private ones" if album["visibility"] == "unlisted" else "private and unlisted ones"
+    return f"Visitors see {shown} of {plural(total, 'image')}: the {hidden} need a share link."
 
 
 async def covers(db, album_list: list[dict], user: dict | None) -> dict[str, dict]:
@@ -49,23 +58,23 @@ class AlbumsHandler(BaseHandler):
 class AlbumPageHandler(BaseHandler):
     async def get(self, album_id: str) -> None:
         album = await access.visible_album(self.db, album_id, self.current_user)
-        images, next_cursor = await pagination.page(
-            self.db.images,
-            access.album_images_query(album, self.current_user),
-            self.get_query_argument("before", None),
-            pagination.PAGE_SIZE,
-            ALBUM_NEWEST,
-        )
+        found = await newest_images(
+            self, access.album_images_query(album, self.current_user), ALBUM_NEWEST)
         owner = await self.db.users.find_one({"_id": album["owner_id"]}, {"username": 1})
         is_owner = access.is_owner(album, self.current_user)
         cover = (await covers(self.db, [album], self.current_user)).get(album["_id"])
         self.render(
             "album.html",
             album=album,
-            images=images,
-            next_cursor=next_cursor,
+            images=found.items,
+            pager=found,
             owner=owner,
             is_owner=is_owner,
+            cover=cover,
+            show_visibility=is_owner,
+            album_tools=album if access.can_change(album, self.current_user) else None,
+            reach=visitor_note(album, *await access.album_reach(self.db, album))
+            if is_owner else "",
             can_change=access.can_change(album, self.current_user),
             can_delete=access.can_delete(album, self.current_user),
             share_list=await shares.list_shares(self.db, album["owner_id"], album["_id"])
@@ -93,34 +102,37 @@ class AlbumEditHandler(BaseHandler):
 
 
 class AlbumDeleteHandler(BaseHandler):
+    """`POST /a/<id>/delete` with `confirm=1`; without it, and on `GET`, the page that asks
+    first."""
+
+    @tornado.web.authenticated
+    async def get(self, album_id: str) -> None:
+        album = await access.deletable_album(self.db, album_id, self.current_user)
+        self.ask_confirmation(f"Delete the album {album['title']}?",
+                              "Its images stay in your gallery; its share links stop working. "
+                              "This cannot be undone.", "Delete album", f"/a/{album['_id']}")
+
     @tornado.web.authenticated
     async def post(self, album_id: str) -> None:
         album = await access.deletable_album(self.db, album_id, self.current_user)
+        if not self.confirmed():
+            return
         await albums.delete_album(self.db, album, now=self.now())
         self.flash("Album deleted; its images are still in your gallery.")
         self.redirect("/albums")
 
 
 class AlbumAddImagesHandler(BaseHandler):
-    """`POST /albums/add` (`album_id`, one or more `image_id`): from the gallery's selection
-    or an image page."""
+    """`POST /albums/add` (`album_id`, one or more `image_id`): from an image page."""
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        album = await access.changeable_album(
-            self.db, self.get_body_argument("album_id", ""), self.current_user
-        )
-        image_ids = self.get_body_arguments("image_id")
-        if not 1 <= len(image_ids) <= MAX_ADD:
-            raise Invalid(f"Select between 1 and {MAX_ADD} images to add.")
-        # Every image is checked before any is added: a bad id leaves the album unchanged.
-        images = [await access.changeable_image(self.db, image_id, self.current_user)
-                  for image_id in image_ids]
-        for image in images:
-            await albums.add_image(self.db, album, image)
-        self.flash(f"Added {len(images)} image{'s' if len(images) != 1 else ''} "
-                   f"to {album['title']}.")
-        self.redirect(safe_next(self.get_body_argument("return", ""), f"/a/{album['_id']}"))
+        album_id = self.get_body_argument("album_id", "")
+        message = await bulk.apply(self.db, self.application.bucket, self.current_user,
+                                   "album_add", self.get_body_arguments("image_id"),
+                                   album_id=album_id, now=self.now())
+        self.flash(message)
+        self.redirect(safe_next(self.get_body_argument("return", ""), f"/a/{album_id}"))
 
 
 class AlbumRemoveImageHandler(BaseHandler):

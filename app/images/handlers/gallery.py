@@ -6,48 +6,52 @@ import tornado.web
 from app.auth import users
 from app.db import OWNER_NEWEST, VISIBILITY_NEWEST
 from app.errors import NotFound
-from app.images import access, albums, fields, pagination, shares, store
+from app.images import access, albums, bulk, fields, search, shares, store
 from app.images.handlers.albums import covers
+from app.images.handlers.listing import newest_images, position
 from app.images.urls import page_path, variant_path
 from app.web import BaseHandler, safe_next
+
+DELETE_CONSEQUENCE = ("Its share links stop working and it leaves every album. "
+                      "This cannot be undone.")
 
 
 class HomeHandler(BaseHandler):
     """The public feed: everyone's newest public images."""
 
     async def get(self) -> None:
-        images, next_cursor = await pagination.page(
-            self.db.images,
-            access.LISTED,
-            self.get_query_argument("before", None),
-            pagination.PAGE_SIZE,
-            VISIBILITY_NEWEST,
-        )
-        self.render(
-            "home.html", images=images, next_cursor=next_cursor, href=page_path, src=variant_path
-        )
+        found = await newest_images(self, access.LISTED, VISIBILITY_NEWEST)
+        self.render("home.html", images=found.items, pager=found, href=page_path,
+                    src=variant_path)
 
 
 class GalleryHandler(BaseHandler):
+    """`/gallery`: the owner's images. `q` searches their titles, descriptions and file
+    names, `sort` orders them (newest, oldest, title, size), `visibility` keeps one kind,
+    and `after`/`before` page through; the selection goes to `/images/bulk`."""
+
     @tornado.web.authenticated
     async def get(self) -> None:
-        images, next_cursor = await pagination.page(
-            self.db.images,
-            access.owned(self.current_user["_id"]),
-            self.get_query_argument("before", None),
-            pagination.PAGE_SIZE,
-            OWNER_NEWEST,
-        )
-        mine = await albums.owner_albums(self.db, access.owned(self.current_user["_id"]))
+        cursor, backward = position(self)
+        search_for = {name: self.get_query_argument(name, default)
+                      for name, default in (("q", ""), ("sort", "newest"), ("visibility", ""))}
+        found = await search.gallery_page(
+            self.db, access.owned(self.current_user["_id"]), text=search_for["q"],
+            sort=search_for["sort"], visibility=search_for["visibility"], cursor=cursor,
+            backward=backward)
         self.render(
             "gallery.html",
-            images=images,
-            next_cursor=next_cursor,
+            images=found.items,
+            pager=found,
+            search_for=search_for,
+            sort=search_for["sort"],
             href=page_path,
             src=variant_path,
-            albums=mine,
-            selectable=bool(mine),
+            albums=await albums.owner_albums(self.db, access.owned(self.current_user["_id"])),
+            selectable=True,
             show_visibility=True,
+            here=self.request.uri,
+            max_selected=bulk.MAX_IMAGES,
         )
 
 
@@ -58,19 +62,13 @@ class ProfileHandler(BaseHandler):
         user = await users.find_by_username(self.db, username) if len(username) <= 32 else None
         if not users.is_active(user):
             raise NotFound()
-        images, next_cursor = await pagination.page(
-            self.db.images,
-            access.listed_by(user["_id"]),
-            self.get_query_argument("before", None),
-            pagination.PAGE_SIZE,
-            OWNER_NEWEST,
-        )
+        found = await newest_images(self, access.listed_by(user["_id"]), OWNER_NEWEST)
         public_albums = await albums.owner_albums(self.db, access.listed_by(user["_id"]))
         self.render(
             "profile.html",
             profile=user,
-            images=images,
-            next_cursor=next_cursor,
+            images=found.items,
+            pager=found,
             albums=public_albums,
             href=page_path,
             src=variant_path,
@@ -116,9 +114,20 @@ class ImageEditHandler(BaseHandler):
 
 
 class ImageDeleteHandler(BaseHandler):
+    """`POST /i/<id>/delete` with `confirm=1`; without it, and on `GET`, the page that asks
+    first."""
+
+    @tornado.web.authenticated
+    async def get(self, image_id: str) -> None:
+        image = await access.deletable_image(self.db, image_id, self.current_user)
+        self.ask_confirmation("Delete this image?", DELETE_CONSEQUENCE, "Delete image",
+                              page_path(image), [image])
+
     @tornado.web.authenticated
     async def post(self, image_id: str) -> None:
         image = await access.deletable_image(self.db, image_id, self.current_user)
+        if not self.confirmed():
+            return
         await store.delete_image(self.db, self.application.bucket, image, now=self.now())
         self.flash("Image deleted.")
         self.redirect(safe_next(self.get_body_argument("return", ""), "/gallery"))

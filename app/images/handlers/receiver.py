@@ -2,18 +2,20 @@
 (`POST /upload` and the JSON API's `POST /api/v1/images`).
 
 The body is never buffered: each chunk goes to an `Intake` that spools files to disk and
-enforces the per-file limit as bytes arrive. Scripts get their 413 before the rest of an
-oversized body is read; a browser's plain form gets its answer once the body is in (see
-`data_received`).
+enforces the per-file and per-form limits as bytes arrive, answering 413 or 400 before the
+rest of a body over them is read. Storing waits for one of the uploader's turns
+(`app.images.slots`), then ingests each file against the uploader's quota and the
+process's decode memory budget.
 """
 
 import sys
 
 from app.errors import DomainError, Forbidden, Invalid, TooLarge, Unauthorized
-from app.images import access, albums
+from app.images import access, albums, slots
 from app.images.ingest import MIB, decode_limits, ingest, max_upload_bytes
 from app.images.intake.remote import FetchPolicy, fetch_url
 from app.images.intake.spool import Intake, clean_filename
+from app.images.quota import quota_of
 from app.text import size_text
 from app.web import BaseHandler
 
@@ -116,30 +118,28 @@ class UploadReceiver(BaseHandler):
         if not self.intake.files:
             raise Invalid("Choose at least one image to upload.")
         stored, errors, last_error = [], [], None
-        limits = decode_limits(self.settings)
-        for spooled in self.intake.files:
-            try:
-                image, created = await ingest(
-                    self.db,
-                    self.application.bucket,
-                    self.application.image_executor,
-                    owner=self.current_user,
-                    spooled=spooled,
-                    fields=self.intake.fields if fields is None else fields,
-                    limits=limits,
-                    now=self.now(),
-                )
-                if album:
-                    await albums.add_image(self.db, album, image)
-                    # As $addToSet left it, without reading the document again.
-                    ids = image.get("album_ids", [])
-                    image = {**image, "album_ids": ids + [album["_id"]] * (album["_id"] not in ids)}
-                stored.append((image, created))
-            except DomainError as error:
-                last_error = error
-                errors.append(
-                    {"filename": spooled.filename, "code": error.code, "message": error.message}
-                )
+        owner = self.current_user
+        limits, quota = decode_limits(self.settings), quota_of(owner, self.settings)
+        async with slots.upload_turn(self.db, owner["_id"], self.application.clock):
+            for spooled in self.intake.files:
+                try:
+                    image, created = await ingest(
+                        self.db, self.application.bucket, self.application.image_executor,
+                        owner=owner, spooled=spooled,
+                        fields=self.intake.fields if fields is None else fields,
+                        limits=limits, quota=quota, now=self.now(),
+                        budget=self.application.decode_budget)
+                    if album:
+                        await albums.add_image(self.db, album, image)
+                        # As $addToSet left it, without reading the document again.
+                        ids = image.get("album_ids", [])
+                        image = {**image,
+                                 "album_ids": ids + [album["_id"]] * (album["_id"] not in ids)}
+                    stored.append((image, created))
+                except DomainError as error:
+                    last_error = error
+                    errors.append({"filename": spooled.filename, "code": error.code,
+                                   "message": error.message})
         if not stored:
             raise last_error
         return stored, errors

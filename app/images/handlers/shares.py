@@ -12,7 +12,8 @@ import tornado.web
 
 from app.db import ALBUM_NEWEST
 from app.errors import Invalid, NotFound
-from app.images import access, pagination, shares
+from app.images import access, shares
+from app.images.handlers.listing import newest_images
 from app.images.handlers.variants import VariantSender
 from app.images.urls import VARIANT_SUFFIX, variant_path
 from app.web import BaseHandler, safe_next
@@ -46,13 +47,8 @@ class SharePageHandler(ShareLinkHandler):
             self.render_image(token, share, image)
             return
         album = await access.shared_album(self.db, share)
-        images, next_cursor = await pagination.page(
-            self.db.images,
-            access.shared_album_query(album),
-            self.get_query_argument("before", None),
-            pagination.PAGE_SIZE,
-            ALBUM_NEWEST,
-        )
+        found = await newest_images(self, access.shared_album_query(album), ALBUM_NEWEST)
+        images = found.items
         await self.count_view(share)
         def under_link(image: dict) -> str:
             return self.prefix(token, share, image)
@@ -62,7 +58,7 @@ class SharePageHandler(ShareLinkHandler):
             "share_album.html",
             album=album,
             images=images,
-            next_cursor=next_cursor,
+            pager=found,
             og_image=self.absolute_url(variant_path(cover, "large", under_link(cover)))
             if cover else "",
             page_url=self.absolute_url(shares.share_path(token)),
@@ -114,7 +110,8 @@ class ShareBytesHandler(ShareLinkHandler):
 
 
 class CreateShareHandler(BaseHandler):
-    """`POST /i/<id>/shares` and `POST /a/<id>/shares`: the owner makes a link."""
+    """`POST /i/<id>/shares` and `POST /a/<id>/shares`: the owner makes a link, then sees
+    it at once in its row of the list (the page opens at that row, whose field has it)."""
 
     kind = "image"
 
@@ -124,8 +121,9 @@ class CreateShareHandler(BaseHandler):
         expires_in = self.get_body_argument("expires_in", "")
         if expires_in and not re.fullmatch(r"[0-9]{1,12}", expires_in):
             raise Invalid("Expiry must be a number of seconds.")
-        _, token = await shares.create_share(
+        share, _ = await shares.create_share(
             self.db,
+            self.application.share_keys,
             owner_id=target["owner_id"],
             kind=self.kind,
             target_id=target["_id"],
@@ -133,12 +131,9 @@ class CreateShareHandler(BaseHandler):
             label=self.get_body_argument("label", ""),
             now=self.now(),
         )
-        self.flash(
-            f"New share link (copy it now, it is shown only once): "
-            f"{self.absolute_url(shares.share_path(token))}",
-            secret=True,
-        )
-        self.redirect(f"/{'i' if self.kind == 'image' else 'a'}/{target['_id']}#shares")
+        self.flash("Share link created: copy it from the list below.")
+        page = f"/{'i' if self.kind == 'image' else 'a'}/{target['_id']}"
+        self.redirect(f"{page}#{shares.anchor(share)}", status=303)
 
 
 class CreateAlbumShareHandler(CreateShareHandler):
@@ -146,8 +141,20 @@ class CreateAlbumShareHandler(CreateShareHandler):
 
 
 class RevokeShareHandler(BaseHandler):
+    """`POST /shares/<id>/revoke` with `confirm=1`; without it, and on `GET`, the page
+    that asks first."""
+
+    @tornado.web.authenticated
+    async def get(self, share_id: str) -> None:
+        await shares.find_share(self.db, self.current_user["_id"], share_id)
+        self.ask_confirmation("Revoke this share link?", "Anyone holding it loses access at "
+                              "once. This cannot be undone.", "Revoke link", "/gallery")
+
     @tornado.web.authenticated
     async def post(self, share_id: str) -> None:
+        await shares.find_share(self.db, self.current_user["_id"], share_id)
+        if not self.confirmed():
+            return
         await shares.revoke_share(self.db, self.current_user["_id"], share_id, self.now())
         self.flash("Share link revoked.")
         self.redirect(safe_next(self.get_body_argument("return", ""), "/gallery"))

@@ -4,7 +4,9 @@ Each receives the rendering handler first, so helpers that depend on the viewer 
 only the owner may see) decide it here rather than in every template.
 """
 
-from app.images import fields, shares, urls
+from urllib.parse import urlencode
+
+from app.images import embed, fields, shares, urls
 from app.text import size_text as _size_text
 
 
@@ -44,6 +46,54 @@ def expiry_choices(handler) -> tuple[tuple[str, str], ...]:
     return shares.EXPIRY_CHOICES
 
 
+def embed_codes(handler, page_url: str, text: str, image_url: str = "") -> list:
+    """Markdown, BBCode and HTML codes for a page and its picture (see `embed.embed_codes`)."""
+    return embed.embed_codes(page_url, text, image_url)
+
+
+def default_expiry(handler) -> str:
+    """The expiry choice selected at first (a week)."""
+    return str(shares.DEFAULT_EXPIRES_IN)
+
+
+def share_url(handler, share: dict) -> str:
+    """A live link rebuilt for its owner's list, or "" when it cannot be shown again.
+
+    Showing one makes the whole answer `no-store` (and so never compressed): no cache may
+    keep a page holding a usable link.
+    """
+    path = shares.link_path(handler.application.share_keys, share, handler.now())
+    if path is None:
+        return ""
+    handler.set_header("Cache-Control", "no-store")
+    return handler.absolute_url(path)
+
+
+def share_live(handler, share: dict) -> bool:
+    """Neither revoked nor expired (see `shares.is_live`)."""
+    return shares.is_live(share, handler.now())
+
+
+def share_anchor(handler, share: dict) -> str:
+    """The HTML id of a share link's row (see `shares.anchor`)."""
+    return shares.anchor(share)
+
+
+def page_link(handler, name: str, cursor: str) -> str:
+    """This page's address with `name` (`after` or `before`) set to `cursor`, keeping its
+    other query fields (a gallery's search and order)."""
+    kept = [(key, value.decode("utf-8", "replace"))
+            for key, values in handler.request.query_arguments.items()
+            if key not in ("after", "before") for value in values]
+    return "?" + urlencode([*kept, (name, cursor)])
+
+
+def pager_words(handler, sort: str) -> tuple[str, str]:
+    """The labels of the links to the previous and the next page of a listing in `sort`."""
+    return {"newest": ("Newer", "Older"), "oldest": ("Older", "Newer")}.get(
+        sort, ("Previous", "Next"))
+
+
 UI_METHODS = {
     "image_title": image_title,
     "image_alt": image_alt,
@@ -52,4 +102,11 @@ UI_METHODS = {
     "size_text": size_text,
     "default_visibility": default_visibility,
     "expiry_choices": expiry_choices,
+    "embed_codes": embed_codes,
+    "share_url": share_url,
+    "share_anchor": share_anchor,
+    "share_live": share_live,
+    "default_expiry": default_expiry,
+    "page_link": page_link,
+    "pager_words": pager_words,
 }

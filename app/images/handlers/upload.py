@@ -9,7 +9,7 @@ error page sits at `/upload?_xsrf=...` and reloading never posts again.
 import tornado.web
 
 from app.errors import DomainError
-from app.images import albums
+from app.images import access, albums
 from app.images.handlers.receiver import UploadReceiver
 from app.images.ingest import max_upload_bytes
 from app.images.processing.formats import BROWSER_ACCEPT
@@ -26,7 +26,8 @@ class UploadHandler(UploadReceiver):
     async def get(self) -> None:
         self.render("upload.html", max_upload_mb=self.settings["max_upload_mb"],
                     max_upload_bytes=max_upload_bytes(self.settings), accept=BROWSER_ACCEPT,
-                    albums=await albums.owner_albums(self.db, self.current_user["_id"]))
+                    albums=await albums.owner_albums(
+                        self.db, access.owned(self.current_user["_id"])))
 
     async def handle_upload(self) -> None:
         self.intake.finish()

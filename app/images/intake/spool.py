@@ -13,11 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from streaming_form_data import StreamingFormDataParser
-from streaming_form_data.parser import ParseFailedException, UnexpectedPartException
+from streaming_form_data.parser import (
+    ParseFailedException,
+    UnexpectedPartException,
+    parse_content_boundary,
+)
 from streaming_form_data.targets import BaseTarget, ValueTarget
 from streaming_form_data.validators import MaxSizeValidator, ValidationError
 
 from app.errors import Invalid, TooLarge
+from app.images.intake.parts import PartGuard
 from app.text import size_text
 
 FORM_FIELDS = ("title", "alt", "visibility", "album", "url", "description")
@@ -83,6 +88,21 @@ class _FilesTarget(BaseTarget):
         self.intake.end_file()
 
 
+class _FieldTarget(ValueTarget):
+    """One small text field, which may come once: the parser would append a repeat to it."""
+
+    def __init__(self, name: str):
+        # Small text fields only: a megabyte "title" is an attack, not a title.
+        super().__init__(validator=MaxSizeValidator(MAX_FIELD_BYTES))
+        self.name = name
+        self.parts = 0
+
+    def on_start(self) -> None:
+        self.parts += 1
+        if self.parts > 1:
+            raise Invalid(f"The form field {self.name!r} came more than once.")
+
+
 class Intake:
     """Collects the files (and small fields) of one request body as it streams in.
 
@@ -107,12 +127,11 @@ class Intake:
                 raise Invalid(f"Malformed multipart body: {error}") from None
             except ValueError:  # the email parser reads \x85 and the like as line breaks
                 raise Invalid("The Content-Type header is malformed.") from None
+            # Files and fields are capped apart as they start (`start_file`, `_FieldTarget`);
+            # the guard caps all parts, nameless ones too, before the parser sees them.
+            self._guard = PartGuard(parse_content_boundary(headers), max_files + len(FORM_FIELDS))
             self._parser.register("file", _FilesTarget(self))
-            # Small text fields only: a megabyte "title" is an attack, not a title.
-            self._fields = {
-                name: ValueTarget(validator=MaxSizeValidator(MAX_FIELD_BYTES))
-                for name in FORM_FIELDS
-            }
+            self._fields = {name: _FieldTarget(name) for name in FORM_FIELDS}
             for name, target in self._fields.items():
                 self._parser.register(name, target)
         else:
@@ -146,6 +165,7 @@ class Intake:
         if self._parser is None:
             self.write(chunk)
             return
+        self._guard.check(chunk)
         try:
             self._parser.data_received(chunk)
         except UnexpectedPartException as error:

@@ -17,37 +17,36 @@ Animations (GIF, APNG, animated WebP/AVIF) keep their animation in `full` and `l
 EXIF orientation is ignored for them: it is rare there, and honouring it would mean
 re-encoding the whole `full` animation.
 
-Limits: declared sizes are checked before any pixel is decoded; Pillow's bomb check is set to
-`Limits.max_pixels` and its warning is an error while opening. `max_animation_pixels` (frames x
-canvas pixels) bounds an animation's work (~11 ns/pixel to decode, ~60 ns/pixel to encode
-animated WebP, one core). Frames are decoded, resized and encoded one at a time, so memory
-stays at a few frames.
+Limits (`app.images.processing.decoding`): declared sizes and the memory a decode takes are
+checked before any pixel is decoded. `max_animation_pixels` (frames x canvas pixels) bounds
+an animation's work (~11 ns/pixel to decode, ~60 ns/pixel to encode animated WebP, one
+core). Frames are decoded, resized and encoded one at a time, so memory stays at a few
+frames; a still's mode conversions for the derivatives happen after downscaling where the
+mode allows it (`pixels.downscale`).
 """
 
 import io
-import struct
-import threading
-import warnings
-import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from app.errors import Invalid, Unsupported
+from app.errors import Invalid
 from app.images.processing import encode, metadata
-from app.images.processing.formats import (
-    ACCEPTED_FORMATS,
-    CONTENT_TYPES,
-    FORMAT_NAMES,
-    heif_content_type,
-    looks_like_accepted,
-    unsupported_message,
+from app.images.processing.decoding import (
+    ANIMATED_FORMATS,
+    LARGE,
+    Limits,
+    check_memory,
+    check_pixels,
+    decoding,
+    open_image,
 )
+from app.images.processing.formats import CONTENT_TYPES, FORMAT_NAMES, heif_content_type
 from app.images.processing.full import full_animated, full_still
 from app.images.processing.pixels import (
     average_color,
     display_size,
+    downscale,
     fit,
     icc_space,
     normalize,
@@ -57,16 +56,8 @@ from app.images.processing.pixels import (
     upright,
 )
 
-LARGE, THUMB2X, THUMB = 1600, 640, 320
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Decoding limits; the defaults suit a public host on a small machine."""
-
-    max_pixels: int = 100_000_000  # per frame
-    max_frames: int = 1000
-    max_animation_pixels: int = 150_000_000  # frames x canvas pixels: ~10 s of work at most
+THUMB2X, THUMB = 640, 320
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -97,7 +88,7 @@ class ProcessedImage:
     color: str  # average colour "#rrggbb" of the thumbnail; "" if it is fully transparent
 
 
-def process_image(path: str, limits: Limits = Limits()) -> ProcessedImage:
+def process_image(path: str, limits: Limits = DEFAULT_LIMITS) -> ProcessedImage:
     """Identify, validate and decode the image at `path`, and build its variants.
 
     Raises `Unsupported` when the bytes are not one of the accepted formats and `Invalid`
@@ -108,74 +99,20 @@ def process_image(path: str, limits: Limits = Limits()) -> ProcessedImage:
         data = fp.read()
     if not data:
         raise Invalid("The file is empty")
-    with _decoding(), _open(data, limits) as im:
+    with decoding(), open_image(io.BytesIO(data), data[:1024], limits) as im:
         return _process(im, data, limits)
-
-
-_TOO_MANY_PIXELS = "The image is too large: too many pixels to decode safely"
-# `warnings.catch_warnings` swaps process-wide state and is not thread-safe; without this lock
-# concurrent uploads could restore each other's filters and leave them changed for good.
-_OPEN_LOCK = threading.Lock()
-
-
-@contextmanager
-def _decoding():
-    """Turn decoder failures (damaged, truncated, decompression bomb) into `Invalid`."""
-    try:
-        yield
-    except Image.DecompressionBombError as exc:
-        raise Invalid(_TOO_MANY_PIXELS) from exc
-    # Pillow's AVIF decoder reports damaged data as RuntimeError.
-    except (
-        OSError,
-        SyntaxError,
-        EOFError,
-        ValueError,
-        RuntimeError,
-        struct.error,
-        zlib.error,
-    ) as exc:
-        raise Invalid("The image is damaged or truncated and cannot be read") from exc
-
-
-def _open(data: bytes, limits: Limits) -> Image.Image:
-    """Open (headers only) with the accepted decoders; bomb warnings count as errors here."""
-    try:
-        with _OPEN_LOCK, warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            # Pillow's own bomb check (89.5 MP by default) follows the configured limit.
-            Image.MAX_IMAGE_PIXELS = limits.max_pixels
-            return Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise Invalid(_TOO_MANY_PIXELS) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, EOFError, ValueError, struct.error):
-        # A failure while reading headers means "not an image we know", unless the bytes
-        # carry the signature of an accepted format, which is then damaged.
-        kind = looks_like_accepted(data[:32])
-        if kind:
-            raise Invalid(f"This {kind} file is damaged and cannot be read") from None
-        raise Unsupported(unsupported_message(data[:1024])) from None
-
-
-def _check_pixels(size: tuple[int, int], limits: Limits) -> None:
-    width, height = size
-    if width < 1 or height < 1:
-        raise Invalid("The image has no pixels")
-    if width * height > limits.max_pixels:
-        raise Invalid(
-            f"The image is too large: {width}x{height} pixels "
-            f"(at most {limits.max_pixels:,} pixels per frame)"
-        )
 
 
 def _process(im: Image.Image, data: bytes, limits: Limits) -> ProcessedImage:
     fmt = FORMAT_NAMES[im.format]
     content_type = heif_content_type(data) if fmt == "heif" else CONTENT_TYPES[fmt]
-    _check_pixels(im.size, limits)
+    check_pixels(im.size, limits)
     frames = _frame_count(im, fmt, data, limits)
+    stored = im.size
+    check_memory(im, fmt, frames > 1, len(data), limits)  # a JPEG now decodes reduced
     if frames > 1:
         return _animated(im, fmt, content_type, data, frames, limits)
-    return _still(im, fmt, content_type, data)
+    return _still(im, fmt, content_type, data, stored)
 
 
 def _frame_count(im: Image.Image, fmt: str, data: bytes, limits: Limits) -> int:
@@ -184,12 +121,12 @@ def _frame_count(im: Image.Image, fmt: str, data: bytes, limits: Limits) -> int:
     # Pillow counts GIF frames by walking the whole file; bound that walk first.
     if fmt == "gif" and metadata.gif_frame_count(data, limits.max_frames) > limits.max_frames:
         raise Invalid(f"The animation has too many frames (at most {limits.max_frames})")
-    if fmt not in ("gif", "png", "webp", "avif"):
+    if fmt not in ANIMATED_FORMATS:
         return 1
     frames = getattr(im, "n_frames", 1)
     if frames > limits.max_frames:
         raise Invalid(f"The animation has too many frames (at most {limits.max_frames})")
-    _check_pixels(im.size, limits)  # a GIF's canvas may have grown while counting
+    check_pixels(im.size, limits)  # a GIF's canvas may have grown while counting
     if frames > 1 and frames * im.width * im.height > limits.max_animation_pixels:
         raise Invalid(
             f"The animation is too large: {frames} frames of {im.width}x{im.height} pixels"
@@ -197,18 +134,16 @@ def _frame_count(im: Image.Image, fmt: str, data: bytes, limits: Limits) -> int:
     return frames
 
 
-def _still(im: Image.Image, fmt: str, content_type: str, data: bytes) -> ProcessedImage:
-    stored = im.size
-    if fmt == "jpeg":
-        # Let libjpeg's DCT scaling do most of the downscale; `full` never needs these pixels.
-        im.draft(im.mode, fit(stored, LARGE))
+def _still(im: Image.Image, fmt: str, content_type: str, data: bytes,
+           stored: tuple[int, int]) -> ProcessedImage:
+    """A still; `stored` is its size in the file (a JPEG's `im` may be a reduced draft)."""
     im.load()
     # Read after load(): Pillow's TIFF reader applies the orientation itself while loading
     # (and then drops the tag); other formats keep it for us to apply.
     orientation = orientation_of(im)
     shown = display_size(stored, orientation)
     full, full_type = full_still(im, fmt, data, orientation)
-    large = upright(shrink(normalize(im), fit(stored, LARGE)), orientation)
+    large = upright(downscale(im, fit(stored, LARGE)), orientation)
     variants, color = _derivatives(*to_rgb(large, im.info.get("icc_profile")), shown,
                                    with_avif=True)
     variants["full"] = Variant(full, full_type, *shown)
@@ -243,7 +178,7 @@ def _animated(im, fmt: str, content_type: str, data: bytes, frames: int, limits:
     def resized_frames():
         for index in range(frames):
             im.seek(index)
-            _check_pixels(im.size, limits)
+            check_pixels(im.size, limits)
             im.load()
             frame = normalize(im).convert("RGBA")
             if frame.size != canvas:  # a GIF frame reaching past the screen is clipped

@@ -18,6 +18,12 @@ _TRANSPOSE = {
 }
 # Pillow's thumbnail() default: reduce() by an integer factor first, then resample the rest.
 _REDUCING_GAP = 2.0
+# Modes Pillow resamples with a real filter (1 and P fall back to nearest neighbour, 16-bit
+# greys are refused): pictures in these are shrunk before any mode conversion.
+_RESAMPLED = frozenset({"L", "LA", "La", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB",
+                        "HSV", "I", "F"})
+# Wide greys are brought to 8 bits this many rows at a time: the 32-bit copies stay small.
+_STRIP_ROWS = 256
 
 
 def orientation_of(im: Image.Image) -> int:
@@ -54,6 +60,16 @@ def shrink(img: Image.Image, size: tuple[int, int]) -> Image.Image:
     return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=_REDUCING_GAP)
 
 
+def downscale(im: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """`im` shrunk to `size` and normalised. Modes Pillow resamples are converted after
+    shrinking, so the conversion works on the small picture; a colour key (`transparency`)
+    must become alpha first, or resampling would blend the keyed colour into its
+    neighbours."""
+    if im.mode in _RESAMPLED and "transparency" not in im.info:
+        return normalize(shrink(im, size))
+    return shrink(normalize(im), size)
+
+
 def normalize(im: Image.Image) -> Image.Image:
     """Bring any decoded mode to L, LA, RGB, RGBA or CMYK, which resize handles directly.
 
@@ -80,17 +96,25 @@ def normalize(im: Image.Image) -> Image.Image:
 
 
 def _grey_to_8bit(im: Image.Image) -> Image.Image:
-    img = im if im.mode == "F" else im.convert("I")
-    high = img.getextrema()[1]
+    wide = "F" if im.mode == "F" else "I"
+
+    def strips():
+        for top in range(0, im.height, _STRIP_ROWS):
+            box = (0, top, im.width, min(top + _STRIP_ROWS, im.height))
+            yield box, im.crop(box).convert(wide)
+
+    high = max(strip.getextrema()[1] for _, strip in strips())
     if im.mode == "F" and high <= 1.0:
         scale = 255.0  # floating-point greys are usually 0..1
     elif high <= 255:
         scale = 1.0
     else:
         scale = 255 / 65535 if high <= 65535 else 255 / high
-    if scale != 1.0:
-        img = img.point(lambda value: value * scale)
-    return img.convert("L")
+    grey = Image.new("L", im.size)
+    for box, strip in strips():
+        grey.paste((strip if scale == 1.0 else strip.point(lambda v: v * scale)).convert("L"),
+                   box)
+    return grey
 
 
 @cache

@@ -1,5 +1,7 @@
 """Share links and albums through the API, and `/api/v1/me`."""
 
+import datetime
+
 from tests.api.handlers.test_images import api_upload
 from tests.client import json_body, text
 from tests.images.images import jpeg, png
@@ -21,7 +23,7 @@ async def test_share_a_private_image_then_revoke(api, client, db, clock):
     assert (await client.get(share["url"].removeprefix(api.base_url))).code == 200
     listed = json_body(await api.get("/api/v1/shares"))["items"]
     assert [s["id"] for s in listed] == [share["id"]]
-    assert "url" not in listed[0]
+    assert listed[0]["url"] == share["url"]  # the owner can copy it again
     assert json_body(await api.get(f"/api/v1/shares?target_id={image['id']}"))["items"]
     assert (await api.delete(f"/api/v1/shares/{share['id']}")).code == 204
     assert (await client.get(share["url"].removeprefix(api.base_url))).code == 404
@@ -96,7 +98,25 @@ async def test_me(api, db):
     assert me["used_bytes"] > 0
 
 
+async def test_me_reports_the_quota_in_force(app, api, db):
+    app.settings["default_quota_mb"] = 5
+    assert json_body(await api.get("/api/v1/me"))["quota_bytes"] == 5 * 1024 * 1024
+    await db.users.update_one({"username": "alice"}, {"$set": {"quota_bytes": 12345}})
+    assert json_body(await api.get("/api/v1/me"))["quota_bytes"] == 12345
+
+
 async def test_api_guide_page(client):
     page = text(await client.get("/api"))
     assert "curl -H \"Authorization: Bearer $PIXVAULT_TOKEN\"" in page
     assert "/api/v1/openapi.json" in page
+
+
+async def test_share_expiry_defaults_to_a_week_and_null_is_never(api, clock):
+    image = json_body(await api_upload(api, jpeg()))
+    path = f"/api/v1/images/{image['id']}/shares"
+    default = json_body(await api.post(path, json_data={}))
+    assert default["expires"] == (clock.now + datetime.timedelta(days=7)).isoformat().replace(
+        "+00:00", "Z")
+    assert json_body(await api.post(path, json_data={"expires_in": None}))["expires"] is None
+    listing = await api.get("/api/v1/shares")
+    assert listing.headers["Cache-Control"] == "no-store"  # it holds live links

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from app.text import size_text
 from tests.api.conftest import Api, create_token
 from tests.client import PASSWORD, json_body, multipart, text, upload_one, visible_text
 from tests.images.images import jpeg, png
@@ -28,6 +29,19 @@ async def test_page_lists_sessions_and_tokens(alice, make_client):
     assert "this one" in page
     assert "backup script" in page
     assert "never" in page  # last used
+
+
+async def test_page_shows_storage_used_and_the_quota(app, alice, db):
+    assert " ".join(visible_text(await alice.get("/account")).split()).count(
+        "Storage: 0 bytes used (no limit)") == 1
+    await upload_one(alice, jpeg())
+    used = (await db.users.find_one({"username": "alice"}))["used_bytes"]
+    app.settings["default_quota_mb"] = 2
+    page = " ".join(visible_text(await alice.get("/account")).split())
+    assert f"Storage: {size_text(used)} used of 2 MB, {size_text(2 * 1024 * 1024 - used)} free" \
+        in page
+    assert f'<meter min="0" max="{2 * 1024 * 1024}" value="{used}"' in text(
+        await alice.get("/account"))
 
 
 async def test_change_password_ends_other_sessions(alice, make_client, db):
@@ -119,22 +133,41 @@ async def test_cannot_end_another_users_session(alice, make_client, db):
     assert (await bob.get("/account")).code == 200
 
 
-async def test_create_token_shows_it_once(alice, make_client, db):
+async def test_create_token_shows_it_once_after_a_redirect(alice, make_client, db, clock):
     response = await alice.post("/account/tokens", {"name": "phone"})
-    assert response.code == 200
-    assert response.headers["Cache-Control"] == "no-store"
-    secret = re.search(r'class="secret" readonly value="([^"]+)"', text(response)).group(1)
+    assert response.code == 303
+    assert response.headers["Location"] == "/account#new-token"
+    assert "Location" in response.headers and "token=" not in response.headers["Location"]
+    page = await alice.get("/account")
+    assert page.headers["Cache-Control"] == "no-store"
+    secret = re.search(r'id="new-token" class="secret" readonly value="([^"]+)"',
+                       text(page)).group(1)
     stored = await db.api_tokens.find_one({})
     assert stored["_id"] == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret not in str(stored)
     assert (await Api(make_client(), secret).get("/api/v1/me")).code == 200
-    assert secret not in text(await alice.get("/account"))
+    reloaded = text(await alice.get("/account"))
+    assert secret not in reloaded and "New API token" not in reloaded
+    assert await db.api_tokens.count_documents({}) == 1
     blank = await alice.post("/account/tokens", {"name": " "})
     assert blank.code == 400
 
 
+async def test_a_new_token_is_shown_only_to_its_owner(alice, make_client, db):
+    await alice.post("/account/tokens", {"name": "phone"})
+    carried = dict(alice.cookies)
+    bob = make_client()
+    await bob.register("bob")
+    bob.cookies["new_token"] = carried["new_token"]  # a stolen or mixed-up cookie
+    assert "New API token" not in text(await bob.get("/account"))
+    await alice.post("/account/tokens", {"name": "moved"})
+    await db.api_tokens.update_many({}, {"$set": {"user_id": "someone else"}})
+    assert "New API token" not in text(await alice.get("/account"))
+
+
 async def test_revoke_token_from_the_page(alice, make_client, db):
     created = await create_token(alice)
-    response = await alice.post(f"/account/tokens/{created['id']}/revoke")
+    response = await alice.post(f"/account/tokens/{created['id']}/revoke", {"confirm": "1"})
     assert response.code == 302
     assert await db.api_tokens.count_documents({}) == 0
     assert (await Api(make_client(), created["token"]).get("/api/v1/me")).code == 401
@@ -144,8 +177,25 @@ async def test_cannot_revoke_another_users_token(alice, make_client, db):
     bob = make_client()
     await bob.register("bob")
     created = await create_token(bob)
-    assert (await alice.post(f"/account/tokens/{created['id']}/revoke")).code == 404
+    for confirm in ("1", ""):
+        response = await alice.post(f"/account/tokens/{created['id']}/revoke",
+                                    {"confirm": confirm})
+        assert response.code == 404
+    assert (await alice.get(f"/account/tokens/{created['id']}/revoke")).code == 404
     assert await db.api_tokens.count_documents({}) == 1
+
+
+async def test_revoking_a_token_asks_first_without_javascript(alice, db):
+    created = await create_token(alice)
+    path = f"/account/tokens/{created['id']}/revoke"
+    response = await alice.post(path)
+    assert response.code == 303 and response.headers["Location"] == path
+    assert await db.api_tokens.count_documents({}) == 1
+    page = text(await alice.get(path))
+    assert f"<h1>Revoke the token {created['name']}?</h1>" in page
+    assert '<input type="hidden" name="confirm" value="1">' in page
+    assert 'href="/account#tokens">Cancel</a>' in page
+    assert 'data-confirm="Revoke the token' in text(await alice.get("/account"))
 
 
 async def test_default_visibility_setting(alice, db):
@@ -244,4 +294,5 @@ def test_forms_carry_xsrf_and_page_has_no_inline_script():
     from app.application import ROOT
     page = (ROOT / "templates" / "account.html").read_text()
     assert page.count("<form") == page.count("xsrf_form_html()")
-    assert "<script" not in page and "style=" not in page
+    assert "style=" not in page
+    assert all("src=" in tag.split(">")[0] for tag in page.split("<script")[1:])

@@ -35,7 +35,8 @@ async def test_add_from_gallery_selection_and_image_page(alice, db):
     first, second, third = [await upload_one(alice, jpeg(color=(i * 80, 0, 0)))
                             for i in range(3)]
     gallery = text(await alice.get("/gallery"))
-    assert 'name="image_id"' in gallery and 'action="/albums/add"' in gallery
+    assert 'name="image_id"' in gallery and 'action="/images/bulk"' in gallery
+    assert f'<option value="{album_id}">Holiday</option>' in gallery
     response = await alice.request(
         "POST", "/albums/add", headers={"Content-Type": "application/x-www-form-urlencoded"},
         body=f"_xsrf={await alice.xsrf_token()}&album_id={album_id}&image_id={first['id']}"
@@ -83,7 +84,7 @@ async def test_delete_album_keeps_images_and_kills_links(alice, db):
     await alice.post("/albums/add", {"album_id": album_id, "image_id": image["id"]})
     await alice.post(f"/a/{album_id}/shares", {"expires_in": ""})
     assert await db.shares.count_documents({}) == 1
-    response = await alice.post(f"/a/{album_id}/delete")
+    response = await alice.post(f"/a/{album_id}/delete", {"confirm": "1"})
     assert response.headers["Location"] == "/albums"
     assert await db.albums.count_documents({}) == 0
     assert (await db.images.find_one({}))["album_ids"] == []
@@ -122,5 +123,55 @@ async def test_album_pages_paginate(alice, clock, monkeypatch):
     first = text(await alice.get(f"/a/{album_id}"))
     assert ids[2] in first and ids[1] in first
     assert f'href="/i/{ids[0]}"' not in first
-    cursor = first.split('href="?before=', 1)[1].split('"', 1)[0]
-    assert f'href="/i/{ids[0]}"' in text(await alice.get(f"/a/{album_id}?before={cursor}"))
+    cursor = first.split('href="?after=', 1)[1].split('"', 1)[0]
+    assert f'href="/i/{ids[0]}"' in text(await alice.get(f"/a/{album_id}?after={cursor}"))
+
+
+async def test_delete_album_asks_first_without_javascript(alice, db):
+    album_id = await create_album(alice, title="Summer")
+    assert 'data-confirm="Delete the album Summer?' in text(await alice.get(f"/a/{album_id}"))
+    response = await alice.post(f"/a/{album_id}/delete")
+    assert response.code == 303
+    assert await db.albums.count_documents({}) == 1
+    page = text(await alice.get(response.headers["Location"]))
+    assert "<h1>Delete the album Summer?</h1>" in page
+    assert f'href="/a/{album_id}">Cancel</a>' in page
+
+
+@pytest.mark.parametrize(("album_visibility", "note"), [
+    ("public", "Visitors see 1 of 3 images: the private and unlisted ones need a share link."),
+    ("unlisted", "Visitors see 2 of 3 images: the private ones need a share link."),
+    ("private", "Only you see this album; a share link opens it with 3 images."),
+])
+async def test_owner_sees_what_visitors_see(alice, client, album_visibility, note):
+    album_id = await create_album(alice, visibility=album_visibility)
+    for visibility in ("private", "unlisted", "public"):
+        image = await upload_one(alice, jpeg(color=(len(visibility) * 20, 0, 0)),
+                                 visibility=visibility)
+        await alice.post("/albums/add", {"album_id": album_id, "image_id": image["id"]})
+    page = text(await alice.get(f"/a/{album_id}"))
+    assert note in page
+    assert '<span class="badge">private</span>' in page
+    assert '<span class="badge">unlisted</span>' in page
+    if album_visibility != "private":
+        visitor = text(await client.get(f"/a/{album_id}"))
+        assert "Visitors see" not in visitor and 'class="badge"' not in visitor
+
+
+async def test_cover_and_removal_from_the_album_page(alice, client, db):
+    album_id = await create_album(alice, visibility="public")
+    first, second = [await upload_one(alice, jpeg(color=(i * 90, 0, 0)), visibility="public")
+                     for i in range(2)]
+    for image in (first, second):
+        await alice.post("/albums/add", {"album_id": album_id, "image_id": image["id"]})
+    page = text(await alice.get(f"/a/{album_id}"))
+    assert page.count('<span class="badge">cover</span>') == 1
+    assert f'name="cover" value="{second["id"]}"' in page
+    assert f'name="cover" value="{first["id"]}"' not in page  # already the cover
+    assert f'action="/a/{album_id}/images/{first["id"]}/remove"' in page
+    visitor = text(await client.get(f"/a/{album_id}"))
+    assert "/remove" not in visitor and 'name="cover"' not in visitor
+    await alice.post(f"/a/{album_id}/edit", {"cover": second["id"]})
+    assert (await db.albums.find_one({}))["cover"] == second["id"]
+    await alice.post(f"/a/{album_id}/images/{second['id']}/remove")
+    assert (await db.images.find_one({"_id": second["id"]}))["album_ids"] == []

@@ -15,6 +15,7 @@ import zlib
 
 import pytest
 
+from app.config import DEFAULTS
 from app.errors import DomainError
 from app.images.ingest import decode_limits
 from app.images.processing.pipeline import process_image
@@ -23,7 +24,7 @@ from tests.images import samples as s
 
 # Pillow warns about the damage it reads past (corrupt EXIF, tags past the end): expected here.
 pytestmark = pytest.mark.filterwarnings(r"ignore::UserWarning:PIL\.\w+")
-LIMITS = decode_limits({"max_image_mpx": 100, "max_frames": 1000})  # the defaults
+LIMITS = decode_limits(DEFAULTS)
 # CPU seconds: the worst files here declare tens of megapixels (within the limits) and take
 # a few seconds; a runaway loop or an unbounded allocation takes far longer.
 RUNAWAY = 10.0

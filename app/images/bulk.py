@@ -1,0 +1,75 @@
+"""Changing many images at once, as the gallery's selection does: delete them, set their
+visibility, or put them in or take them out of an album.
+
+Every image is checked through `access` before anything changes: one id the requester may
+not change (or delete) fails the whole request, and nothing is changed.
+"""
+
+import datetime
+
+from gridfs import AsyncGridFSBucket
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app.errors import Invalid
+from app.images import access, albums, store
+from app.images.fields import check_visibility
+from app.text import plural
+
+ACTIONS = ("delete", "visibility", "album_add", "album_remove")
+MAX_IMAGES = 500
+
+
+def check_request(action: str, image_ids: list[str]) -> list[str]:
+    """The distinct ids of a request for `action`; `Invalid` for an unknown action or a
+    selection of none or more than `MAX_IMAGES`."""
+    if action not in ACTIONS:
+        raise Invalid("Choose what to do with the selected images.")
+    ids = list(dict.fromkeys(image_ids))
+    if not 1 <= len(ids) <= MAX_IMAGES:
+        raise Invalid(f"Select between 1 and {MAX_IMAGES} images.")
+    return ids
+
+
+async def selected_images(db: AsyncDatabase, user: dict, action: str,
+                          image_ids: list[str]) -> list[dict]:
+    """The images a request names, once `user` may do `action` to every one of them."""
+    ids = check_request(action, image_ids)
+    if action == "delete":
+        return await access.deletable_images(db, ids, user)
+    return await access.changeable_images(db, ids, user)
+
+
+async def apply(
+    db: AsyncDatabase,
+    bucket: AsyncGridFSBucket,
+    user: dict,
+    action: str,
+    image_ids: list[str],
+    *,
+    visibility: str = "",
+    album_id: str = "",
+    now: datetime.datetime,
+) -> str:
+    """Do `action` to the images with these ids and say what was done, for people; `now`
+    marks deletions.
+
+    Everything named (the images, the visibility, the album) is checked first.
+    """
+    if action == "visibility":
+        check_visibility(visibility)
+    album = (await access.changeable_album(db, album_id, user)
+             if action in ("album_add", "album_remove") else None)
+    images = await selected_images(db, user, action, image_ids)
+    count = plural(len(images), "image")
+    if action == "delete":
+        for image in images:
+            await store.delete_image(db, bucket, image, now=now)
+        return f"Deleted {count}."
+    if action == "visibility":
+        await store.set_visibility(db, images, visibility)
+        return f"Made {count} {visibility}."
+    if action == "album_add":
+        await albums.add_images(db, album, images)
+        return f"Added {count} to {album['title']}."
+    await albums.remove_images(db, album, images)
+    return f"Removed {count} from {album['title']}."

@@ -1,0 +1,43 @@
+"""`/images/bulk`: the gallery's selection form. `POST` with `action` (delete, visibility,
+album_add, album_remove), `image_id` repeated, and `visibility` or `album_id` as the action
+needs; it redirects back to `return` with a message. Deleting asks first: the page's
+script in a dialog, or else the confirmation page this handler's `GET` shows."""
+
+import tornado.web
+
+from app.errors import Invalid
+from app.images import bulk
+from app.text import plural
+from app.web import BaseHandler, safe_next
+
+
+class BulkHandler(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        if self.get_query_argument("action", "") != "delete":
+            raise Invalid("Only deleting asks first.")
+        images = await bulk.selected_images(self.db, self.current_user, "delete",
+                                            self.get_query_arguments("image_id"))
+        self.ask_confirmation(
+            f"Delete {plural(len(images), 'image')}?",
+            "Their share links stop working and they leave every album. This cannot be undone.",
+            "Delete", "/gallery", images)
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        action = self.get_body_argument("action", "")
+        image_ids = self.get_body_arguments("image_id")
+        if action == "delete":
+            # Checked before asking: a bad selection is refused at once, not after "OK".
+            await bulk.selected_images(self.db, self.current_user, action, image_ids)
+            if not self.confirmed():
+                return
+        message = await bulk.apply(
+            self.db, self.application.bucket, self.current_user, action, image_ids,
+            visibility=self.get_body_argument("visibility", ""),
+            album_id=self.get_body_argument("album_id", ""), now=self.now())
+        self.flash(message)
+        self.redirect(safe_next(self.get_body_argument("return", ""), "/gallery"), status=303)
+
+
+ROUTES = [(r"/images/bulk", BulkHandler)]

@@ -1,0 +1,60 @@
+"""Storage quotas: what a user may store, and reserving it for an upload.
+
+`users.used_bytes` counts every stored byte of the user's images, originals and
+derivatives. A user's quota is `users.quota_bytes`, or when that is None the site's
+`default_quota_mb` (0: unlimited). An upload reserves its bytes with one conditional update
+on the user's document before storing them, so concurrent uploads can never together pass
+the quota; a failed or duplicate upload gives its reservation back.
+"""
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app.errors import TooLarge
+from app.text import size_text
+
+MIB = 1024 * 1024
+
+
+def quota_of(user: dict, settings) -> int | None:
+    """The user's quota in bytes, or None for unlimited."""
+    own = user.get("quota_bytes")
+    if own is not None:
+        return own
+    return settings["default_quota_mb"] * MIB or None
+
+
+class Reservation:
+    """Bytes of `user`'s quota set aside for one upload in progress. `add` more as the
+    upload grows; `give_back` what was reserved unless the upload was stored."""
+
+    def __init__(self, db: AsyncDatabase, user: dict, quota: int | None):
+        self.db, self.user_id, self.quota = db, user["_id"], quota
+        self.bytes = 0
+
+    async def add(self, amount: int) -> None:
+        """Reserve `amount` more bytes; `TooLarge` (413) with the space left if they do not
+        fit the quota."""
+        query: dict = {"_id": self.user_id}
+        if self.quota is not None:
+            if amount > self.quota:
+                raise TooLarge(await self._no_room(self.bytes + amount))
+            # Accounts from before `used_bytes` existed have used nothing.
+            query["$or"] = [{"used_bytes": {"$lte": self.quota - amount}},
+                            {"used_bytes": {"$exists": False}}]
+        result = await self.db.users.update_one(query, {"$inc": {"used_bytes": amount}})
+        if not result.matched_count:
+            raise TooLarge(await self._no_room(self.bytes + amount))
+        self.bytes += amount
+
+    async def give_back(self) -> None:
+        """Return everything reserved so far (the upload was not stored)."""
+        if self.bytes:
+            await self.db.users.update_one({"_id": self.user_id},
+                                           {"$inc": {"used_bytes": -self.bytes}})
+            self.bytes = 0
+
+    async def _no_room(self, needed: int) -> str:
+        user = await self.db.users.find_one({"_id": self.user_id}, {"used_bytes": 1}) or {}
+        left = max(0, self.quota - user.get("used_bytes", 0) + self.bytes)
+        return (f"Not enough storage left: {size_text(left)} of your "
+                f"{size_text(self.quota)} is free, and this image needs {size_text(needed)}.")

@@ -1,0 +1,84 @@
+"""What decoding an upload may cost, judged from its header before any pixel is decoded, and
+the memory the pipeline really takes for a compression bomb within the pixel limit."""
+
+import io
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.errors import TooLarge
+from app.images.processing.decoding import Limits, memory_needed, probe_image
+from app.images.processing.pipeline import process_image
+from tests.images import samples as s
+
+ROOT = Path(__file__).resolve().parents[3]
+MIB = 1024 * 1024
+BOMB_PIXELS = 10_000 * 10_000
+
+
+def write(tmp_path, data: bytes, name: str = "upload") -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_a_16_bit_bomb_over_the_memory_limit_is_refused_from_its_header(tmp_path):
+    path = write(tmp_path, s.grey16_bomb())
+    tight = Limits(max_decode_bytes=64 * MIB)
+    with pytest.raises(TooLarge, match=r"10000x10000 pixels in mode I;16 need .* of memory"):
+        probe_image(path, tight)
+    with pytest.raises(TooLarge, match="at most 64 MB"):
+        process_image(path, tight)  # the pipeline checks too, before decoding
+
+
+def test_the_estimate_counts_the_decoded_picture_and_its_conversions(tmp_path):
+    grey16 = probe_image(write(tmp_path, s.grey16_bomb()), Limits())
+    assert grey16 >= BOMB_PIXELS * (2 + 1)  # 16-bit picture, then its 8-bit copy
+    with Image.open(io.BytesIO(s.palette_png_transparent())) as palette:
+        # A palette with transparency becomes RGBA, premultiplied again to be resampled.
+        keyed = memory_needed(palette, False, 0)
+        palette.info.pop("transparency")
+        assert keyed - memory_needed(palette, False, 0) == 32 * 32 * 4
+
+
+def test_a_jpeg_is_judged_at_the_reduced_size_it_decodes_at(tmp_path):
+    photo = s.jpeg(size=(3200, 2400))
+    needed = probe_image(write(tmp_path, photo), Limits())
+    assert needed < 3200 * 2400 * 4 / 4 + 3 * len(photo) + 64 * MIB  # draft: a quarter
+
+
+@pytest.mark.parametrize("mode", ["I;16", "I", "F"])
+def test_wide_greys_are_scaled_to_8_bits_across_strips(tmp_path, mode):
+    """16-bit and 32-bit greys are brought to 8 bits a band of rows at a time."""
+    ramp = Image.linear_gradient("L").resize((64, 700))  # 0 at the top, 255 at the bottom
+    wide = ramp.convert("I").point(lambda v: v * 257)  # 0..65535
+    if mode == "F":
+        wide = wide.convert("F").point(lambda v: v / 65535)  # 0..1
+    buffer = io.BytesIO()
+    (wide.convert("I;16") if mode == "I;16" else wide).save(buffer, "TIFF")
+    large = Image.open(io.BytesIO(process_image(write(tmp_path, buffer.getvalue()))
+                                  .variants["large.webp"].data)).convert("L")
+    top, middle, bottom = (large.getpixel((32, y)) for y in (5, 350, 694))
+    assert top < 10 and 110 < middle < 150 and bottom > 245
+
+
+def test_a_16_bit_bomb_is_converted_without_wide_full_size_copies(tmp_path):
+    """10 000 x 10 000 16-bit pixels are 200 MB decoded; converting them at full size to
+    32-bit and back took another 500 MB (1.2 GB peaks under concurrent uploads)."""
+    path = write(tmp_path, s.grey16_bomb())
+    script = textwrap.dedent(f"""
+        import resource
+        from app.images.processing.pipeline import process_image
+        process_image({write(tmp_path, s.png16(), "warm-up")!r})  # load the codecs first
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        process_image({path!r})
+        print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+    """)
+    grew = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True, timeout=300, cwd=ROOT).stdout)
+    # ~310 MiB now, ~670 MiB before: a generous bound between, 2.5 decoded pictures.
+    assert grew < BOMB_PIXELS * 2 * 2.5

@@ -1,0 +1,89 @@
+"""The one path of every upload: cheap checks before any decoding, the decode memory budget,
+and the quota reservation given back whenever nothing is stored."""
+
+import asyncio
+
+import pytest
+
+from app.errors import TooLarge
+from app.ids import new_id
+from app.images.budget import MemoryBudget
+from app.images.ingest import ingest
+from app.images.intake.spool import Spool
+from app.images.processing.decoding import Limits
+from tests.images import samples
+from tests.images.images import jpeg
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture
+async def owner(db) -> dict:
+    user = {"_id": new_id(), "username": "owner", "quota_bytes": None, "used_bytes": 0,
+            "settings": {"default_visibility": "private"}}
+    await db.users.insert_one(user)
+    return user
+
+
+def spooled(tmp_path, data: bytes):
+    spool = Spool(str(tmp_path), 64 * MIB, "upload.png")
+    with spool.handle:
+        spool.write(data)
+    return spool.file
+
+
+def upload(app, db, owner, file, **options):
+    options = {"limits": Limits(), "quota": None, **options}
+    return ingest(db, app.bucket, app.image_executor, owner=owner, spooled=file, fields={},
+                  now=app.clock(), **options)
+
+
+async def used_bytes(db, owner) -> int:
+    return (await db.users.find_one({"_id": owner["_id"]}))["used_bytes"]
+
+
+async def test_the_decode_waits_for_room_in_the_memory_budget(app, db, owner, tmp_path):
+    budget, others_done = MemoryBudget(100 * MIB), asyncio.Event()
+
+    async def another_decode():
+        async with budget.hold(100 * MIB):
+            await others_done.wait()
+
+    other = asyncio.ensure_future(another_decode())
+    ingesting = asyncio.ensure_future(upload(app, db, owner, spooled(tmp_path, jpeg()),
+                                             budget=budget))
+    await asyncio.sleep(0.5)
+    assert not ingesting.done()  # checked and reserved, then waiting for the decode
+    assert await db.images.count_documents({}) == 0
+    others_done.set()
+    image, created = await asyncio.wait_for(ingesting, 30)
+    await other
+    assert created and await db.images.count_documents({"_id": image["_id"]}) == 1
+    assert budget.used == 0
+
+
+async def test_a_file_over_the_memory_limit_is_refused_before_the_budget(app, db, owner,
+                                                                       tmp_path):
+    budget = MemoryBudget(1)  # a decode would wait forever: the header answers first
+    with pytest.raises(TooLarge, match="of memory to decode"):
+        await asyncio.wait_for(upload(app, db, owner, spooled(tmp_path, samples.grey16_bomb()),
+                                      limits=Limits(max_decode_bytes=64 * MIB), budget=budget),
+                               30)
+    assert await used_bytes(db, owner) == 0  # the file's reservation was given back
+
+
+async def test_usage_counts_the_original_and_every_variant(app, db, owner, tmp_path):
+    image, _ = await upload(app, db, owner, spooled(tmp_path, jpeg(size=(800, 600))),
+                            quota=10 * MIB)
+    assert await used_bytes(db, owner) == sum(f["bytes"] for f in image["files"].values())
+    again, created = await upload(app, db, owner, spooled(tmp_path, jpeg(size=(800, 600))),
+                                  quota=10 * MIB)
+    assert not created and again["_id"] == image["_id"]
+    assert await used_bytes(db, owner) == sum(f["bytes"] for f in image["files"].values())
+
+
+async def test_an_account_without_usage_yet_gets_one(app, db, owner, tmp_path):
+    """Accounts whose document has no `used_bytes` have used nothing."""
+    await db.users.update_one({"_id": owner["_id"]}, {"$unset": {"used_bytes": ""}})
+    image, _ = await upload(app, db, owner, spooled(tmp_path, jpeg()), quota=10 * MIB)
+    assert await used_bytes(db, owner) == sum(f["bytes"] for f in image["files"].values())
