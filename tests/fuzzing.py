@@ -10,7 +10,7 @@ not saved (`database=None`): hypothesis prints them, and a regression gets an `@
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-PURE = settings(max_examples=300, deadline=None, database=None)
+PURE = settings(max_examples=200, deadline=None, database=None)
 APP = settings(max_examples=60, deadline=None, database=None,
                suppress_health_check=[HealthCheck.function_scoped_fixture])
 

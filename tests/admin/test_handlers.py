@@ -60,7 +60,8 @@ async def test_admin_sees_totals_and_users(root, alice, make_client, db, clock):
                                 "Live share links": "1"}
     assert f'title="{stored} bytes"' in text(response)
     rows = {row[0]: row[1:] for row in re.findall(
-        r"<tr>\s*<td><a href=\"/u/(\w+)\">.*?</td>\s*<td>(\w+)</td>.*?<td>(\d+)</td>",
+        r"<tr>\s*<td[^>]*><a href=\"/u/(\w+)\">.*?</td>\s*<td[^>]*>(\w+)</td>.*?"
+        r"<td data-label=\"Images\">(\d+)</td>",
         text(response), re.S)}
     assert rows == {"alice": ("user", "2"), "bob": ("user", "1"), "root": ("admin", "0")}
     assert 'href="/admin"' in text(response)  # the admin's navigation

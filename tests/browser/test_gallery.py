@@ -10,17 +10,22 @@ from tests.browser.site_helpers import png_bytes
 
 
 def upload_many(page, count: int, title: str, visibility: str = "private") -> None:
-    """`count` distinct PNGs in one submission of the upload form."""
+    """`count` distinct PNGs through the upload page's queue, each titled `title`."""
     page.goto("/upload")
     form = page.locator("#upload-form")
     form.locator("input[type=file][name=file]").set_input_files([
         {"name": f"shot-{i}.png", "mimeType": "image/png",
          "buffer": png_bytes((40, 30), (i * 7 % 256, i * 13 % 256, 100))}
         for i in range(count)])
-    form.locator("[name=title]").fill(title)
+    items = form.locator(".queue-item")
+    expect(items).to_have_count(count)
+    for index in range(count):
+        items.nth(index).get_by_label("Title").fill(title)
     form.locator("[name=visibility]").select_option(visibility)
-    with page.expect_navigation(timeout=60_000):
-        form.locator("button[type=submit]").click()
+    form.locator("button[type=submit]").click()
+    for index in range(count):
+        expect(items.nth(index)).to_have_attribute("data-state", re.compile("done|duplicate"),
+                                                   timeout=120_000)
 
 
 def thumbnail_titles(page) -> list[str]:
@@ -77,13 +82,14 @@ def test_bulk_delete_asks_in_a_dialog(open_page, site):
 
 def test_delete_without_javascript_confirms_on_a_page(open_page, browser, site, watch):
     # open_page keeps Playwright usable for this test; its factory cannot turn scripts off.
+    user = site.create_user()
+    image_id = site.upload(open_page(user), png_bytes(), title="Old scan")  # with scripts
     context = browser.new_context(base_url=site.base_url, java_script_enabled=False,
                                   viewport=DESKTOP)
     watch.attach(context)
     try:
         page = context.new_page()
-        site.sign_in(page, site.create_user())
-        image_id = site.upload(page, png_bytes(), title="Old scan")
+        site.sign_in(page, user)
         page.goto("/gallery")
         page.get_by_label("Select Old scan").check()
         page.get_by_role("button", name="Delete").click()

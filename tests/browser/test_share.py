@@ -48,6 +48,7 @@ def test_share_link_shown_copied_again_opened_and_revoked(open_page, site):
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Only for Sam")
 
     page.get_by_role("button", name="Revoke “Sam”").click()
+    page.locator("dialog.confirm-dialog").get_by_role("button", name="Revoke link").click()
     expect(page.get_by_role("textbox", name="Share link Sam")).to_have_count(0)
     assert visitor.goto(link).status == 404
 

@@ -3,6 +3,7 @@ image page, moved with keys, buttons and swipes, zoomed, closed with Escape or B
 at the image's own address while open."""
 
 import re
+from urllib.parse import urlsplit
 
 from tests.browser.harness import axe_violations, describe_violations, expect
 from tests.browser.screenshots import shoot
@@ -178,7 +179,8 @@ def test_viewer_on_a_shared_album(open_page, site):
     form = page.locator("form[action$='/shares']")
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
-    link = re.search(r"/s/[A-Za-z0-9_-]+", page.locator(".flash").inner_text()).group(0)
+    row = urlsplit(page.url).fragment  # the page opens at the new link's field
+    link = re.search(r"/s/[A-Za-z0-9_-]+", page.locator(f"#{row}").input_value()).group(0)
     visitor = open_page()
     visitor.goto(link)
     visitor.get_by_role("link", name="Secret cove").click()

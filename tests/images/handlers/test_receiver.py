@@ -145,7 +145,7 @@ async def test_a_file_larger_than_the_space_left_is_refused_before_decoding(alic
 async def test_deleting_an_image_frees_its_bytes(alice, db):
     image = await upload_one(alice, jpeg())
     assert await stored_bytes(db, "alice") > 0
-    assert (await alice.post(f"/i/{image['id']}/delete")).code == 302
+    assert (await alice.post(f"/i/{image['id']}/delete", {"confirm": "1"})).code == 302
     assert (await db.users.find_one({"username": "alice"}))["used_bytes"] == 0
 
 
@@ -183,7 +183,7 @@ async def test_a_full_queue_is_a_429_with_retry_after(alice, db, clock):
 async def test_a_wait_that_runs_out_is_a_429(alice, db, clock, monkeypatch):
     monkeypatch.setattr(slots, "MAX_WAIT", 1.0)
     await hold_slots(db, "alice", range(slots.RUNNING), clock.now + slots.LEASE)
-    response = await upload(alice, [("a.jpg", jpeg())], as_json=False)
+    response = await upload(alice, [("a.jpg", jpeg())])
     assert response.code == 429 and "Retry-After" in response.headers
     assert "taking a long time" in text(response)
     assert await db.upload_slots.count_documents({"holder": {"$ne": "elsewhere"}}) == 0

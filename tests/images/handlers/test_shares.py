@@ -197,7 +197,7 @@ async def test_owner_copies_a_live_link_again_and_the_page_is_not_stored(
 
 async def test_a_revoked_link_is_not_shown_again(alice, private_image, db):
     link = await create_link(alice, f"/i/{private_image['id']}")
-    await alice.post(f"/shares/{(await db.shares.find_one({}))['_id']}/revoke")
+    await alice.post(f"/shares/{(await db.shares.find_one({}))['_id']}/revoke", {"confirm": "1"})
     assert link not in text(await alice.get(f"/i/{private_image['id']}"))
 
 

@@ -89,7 +89,8 @@ async def test_private_bytes_are_revalidated_so_signing_out_takes_effect(alice):
     first = await alice.get(path(image, "thumb"))
     assert first.code == 200
     assert first.headers["Cache-Control"] == "private, no-cache"
-    assert first.headers["Vary"] == "Authorization, Cookie, Accept"
+    vary = first.headers["Vary"].removesuffix(", Accept-Encoding")
+    assert vary == "Authorization, Cookie, Accept"
     etag = first.headers["ETag"]
     assert (await alice.get(path(image, "thumb"), headers={"If-None-Match": etag})).code == 304
     since = {"If-Modified-Since": first.headers["Last-Modified"]}
@@ -151,7 +152,7 @@ async def test_head_mirrors_get_without_body(client, public_image):
 async def test_avif_or_webp_by_accept(client, public_image):
     webp = await client.get(path(public_image, "large"), headers={"Accept": "image/webp"})
     assert webp.headers["Content-Type"] == "image/webp"
-    assert webp.headers["Vary"] == "Accept"
+    assert webp.headers["Vary"].removesuffix(", Accept-Encoding") == "Accept"
     avif = await client.get(path(public_image, "large"),
                             headers={"Accept": "image/avif,image/webp,*/*"})
     assert avif.headers["Content-Type"] in ("image/avif", "image/webp")

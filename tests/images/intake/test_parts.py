@@ -83,7 +83,7 @@ def test_parts_beyond_the_cap_are_refused_before_the_parser_sees_them(headers):
     that starts part 56 (50 files + 5 fields) is refused as a whole."""
     received = intake()
     try:
-        with pytest.raises(Invalid, match="Too many parts in one form: at most 55"):
+        with pytest.raises(Invalid, match="Too many parts in one form: at most 56"):
             received.feed(part(headers) * 10_000)
     finally:
         received.discard()
@@ -94,9 +94,9 @@ def test_parts_are_counted_across_chunks():
     try:
         for _ in range(50):
             received.feed(part('Content-Disposition: form-data; name="file"; filename="x"'))
-        for name in ("title", "visibility", "album", "url", "description"):
+        for name in ("title", "alt", "visibility", "album", "url", "description"):
             received.feed(part(f'Content-Disposition: form-data; name="{name}"'))
-        with pytest.raises(Invalid, match="at most 55"):
+        with pytest.raises(Invalid, match="at most 56"):
             received.feed(part("Content-Disposition: form-data"))
     finally:
         received.discard()
