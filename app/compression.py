@@ -14,10 +14,18 @@ from tornado.web import GZipContentEncoding
 
 
 class GzipUnlessNoStore(GZipContentEncoding):
-    """Tornado's `compress_response` transform, skipping no-store and 206 answers."""
+    """Tornado's `compress_response` transform, skipping no-store and 206 answers.
+
+    Answers it never compresses (those, and types such as images) are left exactly as they
+    are, without the `Vary: Accept-Encoding` Tornado would add: a cache in front of the site
+    would otherwise keep one copy of an image per Accept-Encoding its visitors send.
+    """
 
     def transform_first_chunk(self, status_code: int, headers: HTTPHeaders, chunk: bytes,
                               finishing: bool) -> tuple[int, HTTPHeaders, bytes]:
-        if status_code == 206 or "no-store" in headers.get("Cache-Control", ""):
+        content_type = headers.get("Content-Type", "").split(";")[0]
+        if (status_code == 206 or "no-store" in headers.get("Cache-Control", "")
+                or not self._compressible_type(content_type)):
             self._gzipping = False
+            return status_code, headers, chunk
         return super().transform_first_chunk(status_code, headers, chunk, finishing)

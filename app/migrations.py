@@ -9,14 +9,18 @@ two servers starting at once may both run it, and a step interrupted midway runs
 full next time, since it is recorded only once it has finished.
 """
 
+import asyncio
 import datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import pymongo
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.images import access, search
+from app.db import images_bucket
+from app.errors import NotFound
+from app.images import access, search, store
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,31 @@ async def _image_search_terms(db: AsyncDatabase) -> None:
     await search.backfill_terms(db)
 
 
+async def _backfill_colors(db: AsyncDatabase) -> None:
+    # Imported here: Pillow is loaded only by a server that has this step to run.
+    from app.images.processing.pixels import thumbnail_color
+
+    bucket = images_bucket(db)
+
+    async def color_of(image: dict) -> UpdateOne | None:
+        entry = image.get("files", {}).get("thumb_webp")
+        try:
+            data = await store.read_file(bucket, entry) if entry else b""
+        except NotFound:
+            return None  # deleted meanwhile
+        # Decoding is CPU work: in a thread, so the event loop stays free.
+        color = await asyncio.to_thread(thumbnail_color, data) if data else ""
+        return UpdateOne({"_id": image["_id"], "color": {"$exists": False}},
+                         {"$set": {"color": color}})
+
+    # A hundred at a time: reads and decodes overlap, and one journaled write per batch.
+    cursor = db.images.find({"color": {"$exists": False}}, {"files.thumb_webp": 1})
+    while batch := await cursor.to_list(100):
+        updates = [update for update in await asyncio.gather(*map(color_of, batch)) if update]
+        if updates:
+            await db.images.bulk_write(updates, ordered=False)
+
+
 STEPS: tuple[Step, ...] = (
     Step("0001-hide-disabled-accounts",
          "Mark the images and albums of accounts disabled before `owner_hidden` existed",
@@ -42,6 +71,9 @@ STEPS: tuple[Step, ...] = (
     Step("0002-image-search-terms",
          "Give images stored before search existed their `terms` (title, description and "
          "file name words)", _image_search_terms),
+    Step("0003-backfill-image-colors",
+         "Give images uploaded before `color` existed their thumbnail's average colour",
+         _backfill_colors),
 )
 
 

@@ -161,12 +161,11 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # ----- flash messages: one signed cookie that lives until the next page renders -----
 
-    def flash(self, message: str, kind: str = "success", *, secret: bool = False) -> None:
-        """Show `message` on the next rendered page (survives one redirect); `secret`: it
-        shows a secret, so that page is answered as `keep_secret()` says."""
+    def flash(self, message: str, kind: str = "success") -> None:
+        """Show `message` on the next rendered page (survives one redirect)."""
         # Browsers drop cookies over 4 KB: a very long message is cut rather than lost.
         message = message if len(message) <= 1000 else message[:999] + "…"
-        self.set_signed_cookie(FLASH_COOKIE, json.dumps([kind, message, secret]), version=2,
+        self.set_signed_cookie(FLASH_COOKIE, json.dumps([kind, message]), version=2,
                                httponly=True, samesite="Lax", expires_days=None,
                                secure=self.request.protocol == "https")
 
@@ -176,11 +175,9 @@ class BaseHandler(tornado.web.RequestHandler):
             return None
         self.clear_cookie(FLASH_COOKIE)
         try:
-            kind, message, *secret = json.loads(raw)
+            kind, message = json.loads(raw)
         except (ValueError, TypeError):
             return None
-        if secret and secret[0]:
-            self.keep_secret()
         return str(kind), str(message)
 
     def get_template_namespace(self) -> dict[str, Any]:

@@ -48,9 +48,12 @@ async def test_a_new_api_token_is_never_compressed_nor_stored(alice):
                                "X-XSRFToken": await alice.xsrf_token()})
     assert api.code == 201 and encoding(api) == "identity"
     assert api.headers["Cache-Control"] == "no-store"
+    # Listing tokens shows no secret: private like any API answer, not no-store.
+    listed = await fetch(alice, "/api/v1/tokens")
+    assert listed.headers["Cache-Control"] == "private, no-cache"
 
 
-async def test_the_page_showing_a_new_share_link_is_never_compressed(alice):
+async def test_a_page_showing_a_usable_share_link_is_never_compressed(alice):
     image = await upload_one(alice, jpeg())
     page = f"/i/{image['id']}"
     assert encoding(await fetch(alice, page)) == "gzip"

@@ -1,8 +1,13 @@
 """Migrations: each step on documents of the shape before it, applied twice; the record of
 applied steps; and `migrate` applying only what is pending."""
 
+import io
+
+from bson import ObjectId
+from PIL import Image
+
 from app import migrations
-from app.db import utcnow
+from app.db import images_bucket, utcnow
 from app.ids import new_id
 
 STEP_TESTS = {}
@@ -56,6 +61,25 @@ async def check_image_search_terms(db, step) -> None:
         assert terms == {old["_id"]: ["cafe", "au", "lait", "img", "0042", "jpg"],
                          untitled["_id"]: ["harbour"],
                          current["_id"]: current["terms"]}
+
+
+@step_test("0003-backfill-image-colors")
+async def check_backfill_image_colors(db, step) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (40, 120, 200)).save(buffer, "WEBP", lossless=True)
+    thumb_id = await images_bucket(db).upload_from_stream("thumb", buffer.getvalue())
+    before_colors = {"files": {"thumb_webp": {"id": thumb_id}}}
+    no_thumbnail = {"files": {}}
+    gone = {"files": {"thumb_webp": {"id": ObjectId()}}}
+    has_one = {"files": {}, "color": "#ffffff"}
+    for image in (before_colors, no_thumbnail, gone, has_one):
+        image.update(_id=new_id(), owner_id="someone", sha256=new_id())
+    await db.images.insert_many([before_colors, no_thumbnail, gone, has_one])
+    for _ in range(2):  # idempotent: a second run changes nothing
+        await step.apply(db)
+        colors = {doc["_id"]: doc.get("color") async for doc in db.images.find({})}
+        assert colors == {before_colors["_id"]: "#2878c8", no_thumbnail["_id"]: "",
+                          gone["_id"]: None, has_one["_id"]: "#ffffff"}
 
 
 async def test_every_step_on_documents_of_the_old_shape(db):

@@ -193,6 +193,15 @@ async def open_file(bucket: AsyncGridFSBucket, entry: dict) -> AsyncGridOut:
         raise NotFound() from None
 
 
+async def read_file(bucket: AsyncGridFSBucket, entry: dict) -> bytes:
+    """The whole of one small stored file (a thumbnail); `NotFound` if it is gone."""
+    grid_out = await open_file(bucket, entry)
+    try:
+        return await grid_out.read()
+    finally:
+        await grid_out.close()
+
+
 def _file_key(variant_key: str) -> str:
     # "large.webp" -> "large_webp": dots in field names trip up MongoDB queries.
     return variant_key.replace(".", "_")

@@ -27,8 +27,6 @@ class ApiMeHandler(ApiHandler):
 class ApiTokensHandler(ApiHandler):
     """`GET` my tokens (newest first); `POST` a new one, from a browser session only."""
 
-    shows_secrets = True  # the new token
-
     async def get(self) -> None:
         items = await tokens.list_tokens(self.db, self.current_user["_id"])
         self.write_json({"items": [token_json(token) for token in items]})
@@ -41,6 +39,7 @@ class ApiTokensHandler(ApiHandler):
         body = self.json_body("TokenCreate")
         token, secret = await tokens.create_token(self.db, self.current_user["_id"],
                                                   body["name"], now=self.now())
+        self.keep_secret()
         self.write_json({**token_json(token), "token": secret}, 201)
 
 

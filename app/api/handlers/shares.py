@@ -25,7 +25,7 @@ class ApiShareLinks(ApiHandler):
         path = shares.link_path(self.application.share_keys, share, self.now())
         if path is None:
             return share_json(share)
-        self.set_header("Cache-Control", "no-store")
+        self.keep_secret()
         return share_json(share, self.absolute_url(path))
 
 
@@ -33,7 +33,6 @@ class ApiCreateShareHandler(ApiShareLinks):
     """`POST /api/v1/images/{id}/shares` (and albums, see subclass): 201 with the link."""
 
     kind = "image"
-    shows_secrets = True  # the link
 
     async def post(self, target_id: str) -> None:
         target = await access.shareable(self.db, self.kind, target_id, self.current_user)

@@ -65,7 +65,7 @@ def share_url(handler, share: dict) -> str:
     path = shares.link_path(handler.application.share_keys, share, handler.now())
     if path is None:
         return ""
-    handler.set_header("Cache-Control", "no-store")
+    handler.keep_secret()
     return handler.absolute_url(path)
 
 

@@ -131,7 +131,8 @@ class VariantSender(BaseHandler):
             return
         cache = self.application.variant_cache
         if cache.accepts(length):
-            data = cache.get(entry["id"]) or await self._read_whole(entry)
+            data = cache.get(entry["id"]) or await store.read_file(self.application.bucket,
+                                                                     entry)
             cache.put(entry["id"], data)
             self.write(data[first:last + 1])
             return
@@ -149,13 +150,6 @@ class VariantSender(BaseHandler):
             except (TypeError, ValueError, OverflowError):  # e.g. a year of 20 digits
                 return False
         return False
-
-    async def _read_whole(self, entry: dict) -> bytes:
-        grid_out = await store.open_file(self.application.bucket, entry)
-        try:
-            return await grid_out.read()
-        finally:
-            await grid_out.close()
 
     async def _stream(self, entry: dict, first: int, last: int) -> None:
         grid_out = await store.open_file(self.application.bucket, entry)

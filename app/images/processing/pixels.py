@@ -152,6 +152,15 @@ def to_rgb(img: Image.Image, icc: bytes | None) -> tuple[Image.Image, bytes | No
     return rgb, None
 
 
+def thumbnail_color(data: bytes) -> str:
+    """`average_color` of a stored WebP thumbnail; "" if it cannot be read."""
+    try:
+        with Image.open(io.BytesIO(data), formats=("WEBP",)) as img:
+            return average_color(img.convert("RGBA"))
+    except (OSError, ValueError, SyntaxError):
+        return ""
+
+
 def average_color(img: Image.Image) -> str:
     """The average colour of an RGB or RGBA picture as "#rrggbb", counting only pixels that
     are at least partly opaque; "" when there are none. Pages paint it where the picture will
