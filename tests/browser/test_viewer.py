@@ -3,7 +3,6 @@ image page, moved with keys, buttons and swipes, zoomed, closed with Escape or B
 at the image's own address while open."""
 
 import re
-from urllib.parse import urlsplit
 
 from tests.browser.harness import axe_violations, describe_violations, expect
 from tests.browser.screenshots import shoot
