@@ -70,6 +70,20 @@ class Metrics:
         self.totals = {name: Gauge(f"pixvault_{name}", text, registry=self.registry,
                                    multiprocess_mode="mostrecent")
                        for name, text in TOTALS.items()}
+        self.uploads = Counter("pixvault_uploads", "Files uploaded, by result: stored, "
+                               "duplicate (already the owner's), refused", ("result",),
+                               registry=self.registry)
+        self.upload_bytes = Counter("pixvault_upload_bytes", "Bytes of the files stored",
+                                    registry=self.registry)
+        self.processing = Histogram("pixvault_processing_seconds", "Time to decode, derive "
+                                    "and store one new image, by format", ("format",),
+                                    buckets=DURATION_BUCKETS, registry=self.registry)
+        self.cache = Counter("pixvault_variant_cache_lookups", "Small variants looked up in "
+                             "the memory cache, by result: hit or miss", ("result",),
+                             registry=self.registry)
+        self.database_errors = Counter("pixvault_database_errors", "Requests answered 503 "
+                                       "because the database did not answer",
+                                       registry=self.registry)
         self._routes: dict[type, list[tuple[re.Pattern, str]]] | None = None
 
     def observe(self, handler: RequestHandler) -> None:
@@ -77,6 +91,16 @@ class Metrics:
         method, route = self.method(handler), self.route(handler)
         self.requests.labels(method, route, f"{handler.get_status() // 100}xx").inc()
         self.duration.labels(method, route).observe(handler.request.request_time())
+
+    def uploaded(self, image: dict, created: bool, size: int, seconds: float) -> None:
+        """Count one uploaded file the upload answered with: a new image of `size` bytes
+        made in `seconds`, or a duplicate (refused ones count `uploads{result="refused"}`)."""
+        if not created:
+            self.uploads.labels("duplicate").inc()
+        else:
+            self.uploads.labels("stored").inc()
+            self.upload_bytes.inc(size)
+            self.processing.labels(image["format"]).observe(seconds)
 
     @staticmethod
     def method(handler: RequestHandler) -> str:
