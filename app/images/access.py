@@ -248,14 +248,13 @@ def share_needs_password(share: dict, unlocked: bool) -> bool:
 
 
 def share_opens_beyond_page(share: dict, granted: bool) -> bool:
-    """Whether a link opens what lies under its page (album image pages, bytes): a link
-    with a view limit only to a visitor whose counted view granted it, so nobody reads a
-    limited link's bytes without spending a view, and its last visitor's page still loads
-    its images once it is used up; any other link to anyone holding it."""
+    """Whether a link opens what lies under its page (album image pages, bytes). With a
+    view limit, only for a visitor a counted view granted it: nobody reads the bytes without
+    spending a view, and the last visitor's page still loads its images once used up."""
     return share.get("max_views") is None or granted
 
 
 def share_previews(share: dict) -> bool:
-    """Whether a link's pages describe their content to link previewers (og:image, the
-    title): not with a password or a view limit, since a user agent can be faked."""
+    """Whether a link's pages describe their content to previewers (og:image, the title):
+    not with a password or a view limit, since a user agent can be faked."""
     return not share.get("password_hash") and share.get("max_views") is None
