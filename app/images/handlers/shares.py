@@ -23,6 +23,7 @@ from app.images.handlers.variants import VariantSender
 from app.images.urls import VARIANT_SUFFIX, variant_path
 
 GENERIC_TITLE = "Shared on Pixvault"
+MAX_AGENT = 512
 
 
 class ShareLinkHandler(VariantSender):
@@ -77,7 +78,8 @@ class SharePageHandler(ShareLinkHandler):
             self.render_gate(ask_password=True)
             return
         # People load pages with GET; HEAD (link checkers) and previewers are not views.
-        user_agent = self.request.headers.get("User-Agent", "")
+        # Real agents are far shorter; a header of 60 KB must not cost the loop any time.
+        user_agent = self.request.headers.get("User-Agent", "")[:MAX_AGENT]
         if self.request.method != "GET" or devices.is_link_previewer(user_agent):
             if not access.share_previews(share):
                 self.render_gate(ask_password=False)
