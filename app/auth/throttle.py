@@ -6,6 +6,8 @@ Counting before checking (rather than recording failures afterwards) keeps the l
 under parallel guesses: each attempt takes its number atomically. A correct password gives
 it back; a registration never does (each one costs a bcrypt hash and makes an account).
 
+Share-link passwords are counted likewise, per (link, address), per link and per address.
+
 Sign-in is counted per (username, address) and per address: per username alone, an attacker
 elsewhere could lock the real owner out by failing on purpose. IPv6 addresses count per /64,
 the block one subscriber usually holds.

@@ -244,6 +244,9 @@ async def test_views_are_logged_with_a_device_and_no_address(alice, client, phot
     assert "127.0.0.1" not in str(share)
     page = text(await alice.get(f"/i/{photo['id']}"))
     assert "View log (1)" in page and "Firefox 128 on Linux" in page
+    await client.get(link, headers={"User-Agent": "<i>odd</i>"})  # shown as sent, escaped
+    page = text(await alice.get(f"/i/{photo['id']}"))
+    assert "&lt;i&gt;odd&lt;/i&gt;" in page and "<i>odd" not in page
 
 
 async def test_the_log_keeps_the_newest_200_views(alice, client, photo, db, clock):
@@ -289,6 +292,7 @@ async def test_protected_links_give_previews_nothing(alice, make_client, photo, 
         page = await make_client().get(link, headers={"User-Agent": agent})
         assert page.code == 200
         assert "og:image" not in text(page) and "Harbour" not in text(page), agent
+    assert (await make_client().request("HEAD", link)).code == 200
     assert (await share_of(db, link))["views"] == 0
     if "password" in form:
         return
