@@ -72,7 +72,10 @@ class SharePageHandler(ShareLinkHandler):
 
     async def get(self, token: str) -> None:
         share = await shares.live_share(self.db, token, self.now())
-        if shares.used_up(share):
+        # Paging through an album is part of the visit whose view granted it.
+        paging = (bool(self.get_query_argument("after", "") or
+                       self.get_query_argument("before", "")) and self.granted(share))
+        if shares.used_up(share) and not paging:
             raise NotFound()
         if access.share_needs_password(share, self.unlocked(share)):
             self.render_gate(ask_password=True)
@@ -84,18 +87,23 @@ class SharePageHandler(ShareLinkHandler):
             if not access.share_previews(share):
                 self.render_gate(ask_password=False)
                 return
-        else:
-            if not await shares.count_view(self.db, share, now=self.now(),
-                                           device=devices.describe(user_agent)):
-                raise NotFound()  # another visitor took the last view meanwhile
-            if share.get("max_views") is not None:
-                self._set_cookie(token, share_passes.GRANT_COOKIE,
-                                 share_passes.grant_value(share, self.now()), expires_days=None,
-                                 max_age=int(share_passes.GRANT_LIFETIME.total_seconds()))
+        elif not paging:
+            await self.take_view(token, share, user_agent)
         if share["kind"] == "image":
             self.render_image(token, share, await access.shared_image(self.db, share, None))
             return
         await self.render_album(token, share)
+
+    async def take_view(self, token: str, share: dict, user_agent: str) -> None:
+        """Count and log this view, and grant a limited link's contents to its visitor;
+        `NotFound` if another visitor took the last view meanwhile."""
+        if not await shares.count_view(self.db, share, now=self.now(),
+                                       device=devices.describe(user_agent)):
+            raise NotFound()
+        if share.get("max_views") is not None:
+            self._set_cookie(token, share_passes.GRANT_COOKIE,
+                             share_passes.grant_value(share, self.now()), expires_days=None,
+                             max_age=int(share_passes.GRANT_LIFETIME.total_seconds()))
 
     async def post(self, token: str, *rest: str) -> None:
         """The password form of any page under the link posts here (to that page's path)."""

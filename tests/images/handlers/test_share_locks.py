@@ -1,6 +1,7 @@
 """Share links people can trust: passwords, view limits, the view log, link previewers."""
 
 import asyncio
+import re
 
 import pytest
 from tornado.web import create_signed_value
@@ -218,6 +219,24 @@ async def test_concurrent_visitors_never_overshoot_the_limit(alice, make_client,
     assert sorted(answer.code for answer in answers) == [200] * 5 + [404] * 11
     share = await share_of(db, link)
     assert share["views"] == 5 and len(share["log"]) == 5
+
+
+async def test_paging_through_a_limited_album_spends_one_view(alice, client, make_client,
+                                                              db, monkeypatch):
+    monkeypatch.setattr("app.images.pagination.PAGE_SIZE", 1)
+    album = (await alice.post("/albums", {"title": "Trip", "visibility": "private"})
+             ).headers["Location"]
+    for shade in (40, 200):
+        image = await upload_one(alice, jpeg(color=(shade, 0, 0)))
+        await alice.post("/albums/add", {"album_id": album.rsplit("/", 1)[1],
+                                         "image_id": image["id"]})
+    link = await create_link(alice, album, max_views="1")
+    first = text(await client.get(link))
+    older = re.search(r'href="(\?after=[^"]+)"', first).group(1).replace("&amp;", "&")
+    page_two = await client.get(link + older)
+    assert page_two.code == 200 and image["id"] not in text(page_two)
+    assert (await share_of(db, link))["views"] == 1
+    assert (await make_client().get(link + older)).code == 404  # no grant
 
 
 @pytest.mark.parametrize("value", ["0", "abc", "-1", "1000001", "1.5"])
