@@ -13,7 +13,6 @@ A protected link (see `app.images.share_passes` and the share rules in `access`)
 Neither gives link previewers anything: its pages carry no og:image nor the content's title.
 """
 
-
 from app.auth import devices, link_passwords
 from app.db import ALBUM_NEWEST
 from app.errors import Invalid, NotFound
