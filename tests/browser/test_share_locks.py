@@ -1,7 +1,7 @@
 """Protected share links in a real browser: the owner makes one with a password and a view
 limit, a visitor unlocks it, and the owner sees the view counted and logged."""
 
-from tests.browser.harness import expect
+from tests.browser.harness import axe_violations, describe_violations, expect
 from tests.browser.screenshots import shoot
 
 PASSWORD = "harbour lights"
@@ -27,6 +27,8 @@ def test_unlocking_a_password_link(open_page, site):
     assert visitor.goto(link).status == 200
     expect(visitor.get_by_role("heading", level=1)).to_have_text("This link has a password")
     assert visitor.locator("meta[property='og:image']").count() == 0
+    violations = axe_violations(visitor)
+    assert not violations, describe_violations(violations)
     shoot(visitor, "share-password")
     visitor.get_by_label("Password").fill("not the password")
     visitor.get_by_role("button", name="Open").click()
