@@ -64,6 +64,12 @@ async def _backfill_colors(db: AsyncDatabase) -> None:
             await db.images.bulk_write(updates, ordered=False)
 
 
+async def _token_scopes(db: AsyncDatabase) -> None:
+    # Tokens made before scopes could do anything, and never expired.
+    await db.api_tokens.update_many({"scope": {"$exists": False}},
+                                    {"$set": {"scope": "full", "expires": None}})
+
+
 STEPS: tuple[Step, ...] = (
     Step("0001-hide-disabled-accounts",
          "Mark the images and albums of accounts disabled before `owner_hidden` existed",
@@ -74,6 +80,8 @@ STEPS: tuple[Step, ...] = (
     Step("0003-backfill-image-colors",
          "Give images uploaded before `color` existed their thumbnail's average colour",
          _backfill_colors),
+    Step("0004-token-scopes",
+         "Give API tokens made before scopes the scope `full` and no expiry", _token_scopes),
 )
 
 

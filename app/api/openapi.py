@@ -1,20 +1,25 @@
 """The OpenAPI 3.1 description of the JSON API, served at `GET /api/v1/openapi.json`.
 
-Schemas come from `app.api.schemas`, the same objects the server validates input with; a test
-checks that every route of `app.api.ROUTES` and each of its methods is described here.
+Schemas come from `app.api.schemas`, the same objects the server validates input with, and
+each operation's token scopes from the declaration on the handler method serving it
+(`app.auth.scopes.needs`); a test checks that every route of `app.api.ROUTES` and each of its
+methods is described here.
 """
 
 import copy
 import functools
+import re
 
 from app.api.schemas import PARAMETERS, SCHEMAS, UPLOAD_QUERY, ref
+from app.auth.scopes import accepted, scopes_of
 from app.images import slots
 
 BEARER = [{"bearer": []}, {"session": []}]
 _ERRORS = {
     "400": "The input is not valid: malformed JSON, wrong types, unknown fields, bad values.",
     "401": "No valid credentials.",
-    "403": "Not allowed: the item is someone else's, or the feature is turned off.",
+    "403": "Not allowed: the item is someone else's, the feature is turned off, or the "
+           "token's scope does not cover the operation (the message names the scope needed).",
     "404": "No such item, or not visible to you (the two look the same).",
     "413": "The body or file is too large.",
     "415": "Wrong Content-Type.",
@@ -42,12 +47,12 @@ def _json(description: str, schema: str, links: tuple[str, ...] = (),
 
 
 def _op(summary: str, op_id: str, tag: str, ok: dict, *, errors: str = "",
-        body: str | None = None, params: tuple[str, ...] = (), security=None,
-        description: str = "") -> dict:
+        body: str | None = None, params: tuple[str, ...] = (), description: str = "") -> dict:
     """One operation. `ok` maps success statuses to responses; `errors` lists the 4xx codes
-    it can answer besides 401 (given whenever the operation needs credentials)."""
+    it can answer besides 401 and 403 (a token whose scope does not cover it, see
+    `_with_scopes`)."""
     responses = dict(ok)
-    codes = errors.split() + (["401"] if security is not False else [])
+    codes = [*errors.split(), "401", "403"]
     for code in sorted(set(codes)):
         responses[code] = {"$ref": f"#/components/responses/{code}"}
     responses["default"] = {"$ref": "#/components/responses/default"}
@@ -60,10 +65,6 @@ def _op(summary: str, op_id: str, tag: str, ok: dict, *, errors: str = "",
     if body:
         operation["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": ref(body)}}}
-    if security is False:
-        operation["security"] = []
-    elif security is not None:
-        operation["security"] = security
     return operation
 
 
@@ -114,9 +115,9 @@ PATHS = {
         "post": _op("Create an API token", "createToken", "account",
                     {"201": _json("The token; its secret is shown this once.", "TokenCreated",
                                   ("revokeToken",), "token_id")},
-                    errors="400 403 415", body="TokenCreate", security=[{"session": []}],
-                    description="Needs a browser session (with `X-XSRFToken`): a token "
-                                "cannot create tokens (403)."),
+                    errors="400 403 415", body="TokenCreate",
+                    description="A token made with a token never expires later than it, "
+                                "and revoking a token also revokes the tokens made with it."),
     },
     "/tokens/{token_id}": {
         "parameters": [_id_param("token_id", "The token's id (sha256 of its secret).",
@@ -214,8 +215,32 @@ def _error_response(description: str, headers: dict | None = None) -> dict:
     return response
 
 
+def _route_pattern(path: str) -> str:
+    """The route pattern (as in `app.api.handlers.ROUTES`) serving the documented `path`."""
+    return "/api/v1" + re.sub(r"\{\w+\}", "([^/]+)", path).replace(".", "\\.")
+
+
+def _with_scopes(paths: dict, operations: tuple) -> dict:
+    """`paths` with each operation's security requirements: a token of one of the scopes its
+    handler method declares, or a browser session; its description says so too."""
+    handlers = {pattern: handler for pattern, handler, *_ in operations}
+    paths = copy.deepcopy(paths)
+    for path, item in paths.items():
+        handler = handlers.get(_route_pattern(path))
+        for method, operation in item.items():
+            if handler is None or method == "parameters":
+                continue  # this document: open to all
+            names = accepted(scopes_of(handler, method))
+            operation["security"] = [*({"bearer": [name]} for name in names), {"session": []}]
+            listed = " or ".join(f"`{name}`" for name in names)
+            sentence = f"Token scope: {listed} (403 with another)."
+            operation["description"] = "\n\n".join(
+                filter(None, (operation.get("description"), sentence)))
+    return paths
+
+
 @functools.cache
-def _document() -> dict:
+def _document(operations: tuple) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Pixvault API", "version": "1",
@@ -223,7 +248,7 @@ def _document() -> dict:
                                 "Every error is JSON: `{\"error\": {\"code\", \"message\"}}`. "
                                 "Human-readable guide: `/api`."},
         "security": BEARER,
-        "paths": PATHS,
+        "paths": _with_scopes(PATHS, operations),
         "components": {
             "schemas": SCHEMAS,
             "parameters": PARAMETERS,
@@ -233,7 +258,10 @@ def _document() -> dict:
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description":
                            "An API token from the account page, `manage.py createtoken` or "
-                           "`POST /tokens`."},
+                           "`POST /tokens`. Its scope limits what it may do: `upload` "
+                           "uploads images and reads `GET /me` (the ShareX token), `read` "
+                           "makes every `GET`, `full` does anything; each operation's "
+                           "security lists the scopes it accepts."},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session",
                             "description": "The site's sign-in cookie; writes also need the "
                                            "`X-XSRFToken` header (the `_xsrf` cookie's value)."},
@@ -242,8 +270,9 @@ def _document() -> dict:
     }
 
 
-def document(server_url: str) -> dict:
-    """The OpenAPI document, its server set to `server_url` (this site's `/api/v1`)."""
-    doc = copy.copy(_document())
+def document(server_url: str, operations: tuple) -> dict:
+    """The OpenAPI document of the routes `operations`, its server set to `server_url` (this
+    site's `/api/v1`)."""
+    doc = copy.copy(_document(operations))
     doc["servers"] = [{"url": server_url}]
     return doc

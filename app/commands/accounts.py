@@ -31,7 +31,7 @@ def run_createtoken(options, name: str, token_name: str) -> int:
         async with open_database(options) as db:
             await ensure_indexes(db)
             _, secret = await tokens.create_token(db, (await find_user(db, name))["_id"],
-                                                  token_name, now=utcnow())
+                                                  token_name, now=utcnow(), address=None)
             return secret
 
     print(asyncio.run(create()))

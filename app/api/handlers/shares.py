@@ -6,6 +6,7 @@ holding a link are `no-store`.
 """
 
 from app.api.handlers.base import ApiHandler
+from app.auth.scopes import needs
 from app.db import OWNER_NEWEST
 from app.images import access, shares
 
@@ -34,6 +35,7 @@ class ApiCreateShareHandler(ApiShareLinks):
 
     kind = "image"
 
+    @needs("full")
     async def post(self, target_id: str) -> None:
         target = await access.shareable(self.db, self.kind, target_id, self.current_user)
         body = self.json_body("ShareCreate")
@@ -52,6 +54,7 @@ class ApiCreateAlbumShareHandler(ApiCreateShareHandler):
 class ApiSharesHandler(ApiShareLinks):
     """`GET /api/v1/shares`: my links, newest first, optionally of one target."""
 
+    @needs("read")
     async def get(self) -> None:
         args = self.query("target_id", "limit", "cursor")
         query = {"owner_id": self.current_user["_id"]}
@@ -63,6 +66,7 @@ class ApiSharesHandler(ApiShareLinks):
 class ApiShareHandler(ApiHandler):
     """`DELETE /api/v1/shares/{id}`: revoke one of my links (204)."""
 
+    @needs("full")
     async def delete(self, share_id: str) -> None:
         await shares.revoke_share(self.db, self.current_user["_id"], share_id, self.now())
         self.no_content()
