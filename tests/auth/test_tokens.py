@@ -1,5 +1,6 @@
 """API tokens: shown once, stored hashed, revocable; bearer auth and its XSRF rules."""
 
+import datetime
 import hashlib
 import json
 import subprocess
@@ -130,7 +131,13 @@ def test_manage_createtoken_prints_a_working_token(mongodb_uri):
         secret = result.stdout.strip()
         stored = client[name].api_tokens.find_one({})
         assert stored["_id"] == hashlib.sha256(secret.encode()).hexdigest()
-        assert stored["name"] == "deploy"
+        assert (stored["name"], stored["scope"], stored["expires"]) == ("deploy", "full", None)
+        result = manage("createtoken", "carol", "uploads", "--scope", "upload",
+                        "--expires-days", "30")
+        assert result.returncode == 0, result.stderr
+        stored = client[name].api_tokens.find_one({"name": "uploads"})
+        assert stored["scope"] == "upload"
+        assert stored["expires"] - stored["created"] == datetime.timedelta(days=30)
         missing = manage("createtoken", "nobody", "deploy")
         assert missing.returncode == 1
         assert "no user named 'nobody'" in missing.stderr
