@@ -162,9 +162,11 @@ async def test_create_token_with_a_scope_and_an_expiry(alice, db, clock):
     assert (stored["scope"], stored["expires"]) == ("read",
                                                     clock.now + datetime.timedelta(days=30))
     page = text(await alice.get("/account"))
+    expires = stored["expires"].strftime("%Y-%m-%d %H:%M UTC")
+    assert f"Scope: <strong>read</strong>; expires: {expires}." in page  # the new token
     row = re.search(r">backup</td>(.*?)</tr>", page, re.S).group(1)
     assert '<td data-label="Scope">read</td>' in row
-    assert stored["expires"].strftime("%Y-%m-%d %H:%M UTC") in row
+    assert expires in row
     for bad in ({"scope": "admin"}, {"expires_days": "10"}, {"expires_days": "-7"}):
         refused = await alice.post("/account/tokens", {"name": "x", **bad})
         assert refused.code == 400
