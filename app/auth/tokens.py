@@ -98,9 +98,10 @@ async def find_token(db: AsyncDatabase, user_id: str, token_id: str) -> dict | N
     return await db.api_tokens.find_one({"_id": token_id, "user_id": user_id})
 
 
-async def list_tokens(db: AsyncDatabase, user_id: str) -> list[dict]:
-    """The user's tokens, newest first."""
-    return await (db.api_tokens.find({"user_id": user_id})
+async def list_tokens(db: AsyncDatabase, user_id: str, now: datetime.datetime) -> list[dict]:
+    """The user's tokens that have not expired, newest first."""
+    live = {"$or": [{"expires": None}, {"expires": {"$gt": now}}]}
+    return await (db.api_tokens.find({"user_id": user_id, **live})
                   .sort([("created", DESCENDING), ("_id", DESCENDING)]).to_list())
 
 

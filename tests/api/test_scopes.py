@@ -13,7 +13,7 @@ from app.auth.scopes import UNDECLARED, scopes_of
 from app.ids import new_token, token_digest
 from app.web import BaseHandler
 from tests.api.conftest import Api, create_token
-from tests.client import json_body, multipart, visible_text
+from tests.client import json_body, multipart, text, visible_text
 from tests.images.images import png
 
 # What the scopes mean, written independently of the handlers' declarations: `upload`
@@ -134,6 +134,7 @@ async def test_an_expired_token_is_401_and_a_ttl_index_removes_it(alice, make_cl
     assert listed[0]["expires"] == created["expires"] is not None
     api = Api(make_client(), created["token"])
     assert (await api.get("/api/v1/me")).code == 200
+    assert '<td data-label="Name">script</td>' in text(await alice.get("/account"))
     clock.advance(days=7, seconds=-1)
     assert (await api.get("/api/v1/me")).code == 200
     clock.advance(seconds=1)
@@ -141,6 +142,9 @@ async def test_an_expired_token_is_401_and_a_ttl_index_removes_it(alice, make_cl
     assert expired.code == 401
     assert expired.headers["WWW-Authenticate"] == \
         'Bearer realm="pixvault", error="invalid_token"'
+    # Until the TTL monitor deletes it, it is no longer listed either.
+    assert json_body(await alice.get("/api/v1/tokens"))["items"] == []
+    assert '<td data-label="Name">script</td>' not in text(await alice.get("/account"))
     indexes = await db.api_tokens.index_information()
     assert any(index["key"] == [("expires", 1)] and index.get("expireAfterSeconds") == 0
                for index in indexes.values())

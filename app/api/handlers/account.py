@@ -32,7 +32,7 @@ class ApiTokensHandler(ApiHandler):
 
     @needs("read")
     async def get(self) -> None:
-        items = await tokens.list_tokens(self.db, self.current_user["_id"])
+        items = await tokens.list_tokens(self.db, self.current_user["_id"], self.now())
         self.write_json({"items": [token_json(token) for token in items]})
 
     @needs("full")

@@ -41,7 +41,7 @@ class AccountPageHandler(BaseHandler):
             sessions=await sessions.list_sessions(self.db, user["_id"], self.now(),
                                                   self.session_lifetime),
             current_session=current, lifetime=self.session_lifetime,
-            tokens=await tokens.list_tokens(self.db, user["_id"]),
+            tokens=await tokens.list_tokens(self.db, user["_id"], self.now()),
             expiry_days=tokens.EXPIRY_DAYS,
             used_bytes=user.get("used_bytes", 0), quota_bytes=quota_of(user, self.settings),
             api_base=self.absolute_url("/api/v1"))
@@ -129,10 +129,10 @@ class RevokeTokenHandler(AccountPageHandler):
 
     async def own_token(self, token_id: str) -> dict:
         """The user's token with this id, else `NotFound`."""
-        for token in await tokens.list_tokens(self.db, self.current_user["_id"]):
-            if token["_id"] == token_id:
-                return token
-        raise NotFound()
+        token = await tokens.find_token(self.db, self.current_user["_id"], token_id)
+        if token is None:
+            raise NotFound()
+        return token
 
     @tornado.web.authenticated
     async def get(self, token_id: str) -> None:
