@@ -1,6 +1,7 @@
 """`BaseHandler`: what every page and API handler shares.
 
-It loads the signed-in user once per request, maps domain errors to HTTP statuses, renders
+It loads the signed-in user once per request (refusing an API token whose scope does not
+cover the method called, see `app.auth.scopes`), maps domain errors to HTTP statuses, renders
 errors as HTML or JSON, carries flash messages across one redirect, and validates `next`
 targets so no redirect can leave the site.
 
