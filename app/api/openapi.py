@@ -1,20 +1,18 @@
 """The OpenAPI 3.1 description of the JSON API, served at `GET /api/v1/openapi.json`.
 
 Schemas come from `app.api.schemas`, the same objects the server validates input with, and
-each operation's token scopes from the declaration on the handler method serving it
-(`app.auth.scopes.needs`); a test checks that every route of `app.api.ROUTES` and each of its
+each operation's token scopes from the declaration on the handler method serving it (see
+`app.api.security`); a test checks that every route of `app.api.ROUTES` and each of its
 methods is described here.
 """
 
 import copy
 import functools
-import re
 
 from app.api.schemas import PARAMETERS, SCHEMAS, UPLOAD_QUERY, ref
-from app.auth.scopes import accepted, scopes_of
+from app.api.security import DEFAULT_SECURITY, SECURITY_SCHEMES, with_scopes
 from app.images import slots
 
-BEARER = [{"bearer": []}, {"session": []}]
 _ERRORS = {
     "400": "The input is not valid: malformed JSON, wrong types, unknown fields, bad values.",
     "401": "No valid credentials.",
@@ -50,7 +48,7 @@ def _op(summary: str, op_id: str, tag: str, ok: dict, *, errors: str = "",
         body: str | None = None, params: tuple[str, ...] = (), description: str = "") -> dict:
     """One operation. `ok` maps success statuses to responses; `errors` lists the 4xx codes
     it can answer besides 401 and 403 (a token whose scope does not cover it, see
-    `_with_scopes`)."""
+    `app.api.security`)."""
     responses = dict(ok)
     codes = [*errors.split(), "401", "403"]
     for code in sorted(set(codes)):
@@ -215,30 +213,6 @@ def _error_response(description: str, headers: dict | None = None) -> dict:
     return response
 
 
-def _route_pattern(path: str) -> str:
-    """The route pattern (as in `app.api.handlers.ROUTES`) serving the documented `path`."""
-    return "/api/v1" + re.sub(r"\{\w+\}", "([^/]+)", path).replace(".", "\\.")
-
-
-def _with_scopes(paths: dict, operations: tuple) -> dict:
-    """`paths` with each operation's security requirements: a token of one of the scopes its
-    handler method declares, or a browser session; its description says so too."""
-    handlers = {pattern: handler for pattern, handler, *_ in operations}
-    paths = copy.deepcopy(paths)
-    for path, item in paths.items():
-        handler = handlers.get(_route_pattern(path))
-        for method, operation in item.items():
-            if handler is None or method == "parameters":
-                continue  # this document: open to all
-            names = accepted(scopes_of(handler, method))
-            operation["security"] = [*({"bearer": [name]} for name in names), {"session": []}]
-            listed = " or ".join(f"`{name}`" for name in names)
-            sentence = f"Token scope: {listed} (403 with another)."
-            operation["description"] = "\n\n".join(
-                filter(None, (operation.get("description"), sentence)))
-    return paths
-
-
 @functools.cache
 def _document(operations: tuple) -> dict:
     return {
@@ -247,25 +221,15 @@ def _document(operations: tuple) -> dict:
                  "description": "Upload, list, edit, share and organise your images. "
                                 "Every error is JSON: `{\"error\": {\"code\", \"message\"}}`. "
                                 "Human-readable guide: `/api`."},
-        "security": BEARER,
-        "paths": _with_scopes(PATHS, operations),
+        "security": DEFAULT_SECURITY,
+        "paths": with_scopes(PATHS, operations),
         "components": {
             "schemas": SCHEMAS,
             "parameters": PARAMETERS,
             "responses": {**{code: _error_response(text, _ERROR_HEADERS.get(code))
                              for code, text in _ERRORS.items()},
                           "default": _error_response("Any other error (405, 503, 500...).")},
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "description":
-                           "An API token from the account page, `manage.py createtoken` or "
-                           "`POST /tokens`. Its scope limits what it may do: `upload` "
-                           "uploads images and reads `GET /me` (the ShareX token), `read` "
-                           "makes every `GET`, `full` does anything; each operation's "
-                           "security lists the scopes it accepts."},
-                "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                            "description": "The site's sign-in cookie; writes also need the "
-                                           "`X-XSRFToken` header (the `_xsrf` cookie's value)."},
-            },
+            "securitySchemes": SECURITY_SCHEMES,
         },
     }
 
