@@ -65,7 +65,10 @@ def build_argparser() -> argparse.ArgumentParser:
                             "(default: full)")
     token.add_argument("--expires-days", type=int, choices=EXPIRY_DAYS,
                        help="days until it stops working (default: never)")
-    command("check", "Check configuration, database connection, indexes and migrations")
+    check = command("check", "Check configuration, database connection, indexes, "
+                             "migrations and every user's storage use")
+    check.add_argument("--fix", action="store_true",
+                       help="set storage use that differs from the user's images right")
     command("migrate", "Bring the database up to this version: create missing indexes and "
                        "apply pending migrations (serve does this at start)")
     gc = command("gc", "Finish interrupted deletions (accounts, images, albums) and delete "
@@ -103,7 +106,7 @@ def run(command: str, options, args: dict) -> int:
     if command in ("check", "migrate", "gc"):
         from app.commands import maintenance
         if command == "check":
-            return maintenance.run_check(options)
+            return maintenance.run_check(options, args["fix"])
         if command == "migrate":
             return maintenance.run_migrate(options)
         return maintenance.run_gc(options, args["grace"])
