@@ -54,13 +54,17 @@ def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) ->
     local = options.address in ("127.0.0.1", "0.0.0.0", "")  # noqa: S104 - display only
     host = "localhost" if local else options.address
     workers = max(1, options.workers)
-    print(f"Pixvault listening on http://{host}:{options.port}/ "
-          f"({plural(workers, 'worker')}; Ctrl-C to stop)", flush=True)
-    if workers == 1:
-        return asyncio.run(_serve(options, uri, secrets, sockets, database_alive))
-    with tempfile.TemporaryDirectory(prefix="pixvault-metrics-") as shared:
-        os.environ[SHARED_METRICS] = shared
-        importlib.import_module("app.application")  # once, before forking: workers share it
+    with (tempfile.TemporaryDirectory(prefix="pixvault-metrics-") if workers > 1
+          else contextlib.nullcontext()) as shared:
+        if shared:
+            os.environ[SHARED_METRICS] = shared
+        # Loaded once, before the banner and before forking (workers share it), and only
+        # now: prometheus-client decides where metrics live when it is first imported.
+        importlib.import_module("app.application")
+        print(f"Pixvault listening on http://{host}:{options.port}/ "
+              f"({plural(workers, 'worker')}; Ctrl-C to stop)", flush=True)
+        if workers == 1:
+            return asyncio.run(_serve(options, uri, secrets, sockets, database_alive))
         return _supervise(options, uri, secrets, sockets, workers, database_alive)
 
 
@@ -75,9 +79,7 @@ async def _upgrade(options, uri: str) -> None:
 
 async def _serve(options, uri: str, secrets: dict[str, str], sockets: list[socket.socket],
                  database_alive: Callable[[], bool]) -> int:
-    # Imported here, in the process that serves, never earlier: prometheus-client decides
-    # where metrics live (memory, or the shared folder of `--workers N`) when first loaded.
-    from app.application import MAX_BODY_BYTES, make_app
+    from app.application import MAX_BODY_BYTES, make_app  # loaded by `run` (see there)
     client = connect(uri, options.db_timeout_ms)
     try:
         db = client[options.database]
