@@ -57,6 +57,12 @@ def password_check_limits(user_id: str) -> list[Limit]:
     return [Limit(f"user:{user_id}", PER_USER)]
 
 
+def passkey_limits(address: str) -> list[Limit]:
+    """The counter a passkey sign-in from `address` draws on (its own: a success with one's
+    own passkey must not wipe the address's count of password guesses)."""
+    return [Limit(f"passkey:{client_block(address)}", PER_ADDRESS)]
+
+
 def registration_limits(address: str, per_hour: int) -> list[Limit]:
     """The counter a registration from `address` draws on: `per_hour` in an hour."""
     return [Limit(f"register:{client_block(address)}", per_hour, REGISTRATION_WINDOW)]

@@ -1,5 +1,6 @@
 """The `/account` page and its forms: password, sessions, API tokens, storage used and
-default visibility, the ShareX uploader, and deleting the account.
+default visibility, the ShareX uploader, and deleting the account (passkeys: their forms
+are in handlers/passkeys.py).
 
 The ShareX config embeds a new token, so downloading it changes state: it is a POST form
 (with its XSRF field) answered with the file, never a GET a third-party page could trigger.
@@ -14,7 +15,7 @@ import json
 
 import tornado.web
 
-from app.auth import accounts, sessions, tokens
+from app.auth import accounts, passkeys, sessions, tokens
 from app.auth.sharex import sharex_config
 from app.errors import DomainError, NotFound
 from app.ids import token_digest
@@ -42,6 +43,7 @@ class AccountPageHandler(BaseHandler):
                                                   self.session_lifetime),
             current_session=current, lifetime=self.session_lifetime,
             tokens=await tokens.list_tokens(self.db, user["_id"]),
+            passkeys=await passkeys.list_passkeys(self.db, user["_id"]),
             used_bytes=user.get("used_bytes", 0), quota_bytes=quota_of(user, self.settings),
             api_base=self.absolute_url("/api/v1"))
 

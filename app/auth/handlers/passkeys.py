@@ -1,0 +1,166 @@
+"""Passkey pages: adding and removing passkeys on /account, and signing in with one, with
+no password (/auth/login) or as the second step after it (/auth/second-factor).
+
+Every ceremony has two requests. The page's script posts the form to `.../options` (JSON,
+XSRF in `X-XSRFToken`), which stores a challenge server-side and names it in a signed,
+HttpOnly cookie bound to this browser; the script hands the options to the authenticator
+and posts its answer back in the form's `credential` field, as a plain form: the answer
+is a redirect or the page again with its error, like every other form of the site.
+"""
+
+import tornado.web
+
+from app import audit
+from app.auth import accounts, challenges, passkeys, throttle
+from app.auth.handlers.account import AccountPageHandler
+from app.auth.handlers.sign_in import AuthPageHandler
+from app.errors import DomainError, Invalid, NotFound
+from app.web import BaseHandler, safe_next
+
+CHALLENGE_COOKIE = "webauthn"
+COOKIE_DAYS = challenges.LIFETIME.total_seconds() / 86400
+NOT_STARTED = "The passkey request expired or was already used. Try again."
+
+
+class CeremonyHandler(BaseHandler):
+    """Starting and finishing a WebAuthn ceremony."""
+
+    @property
+    def relying_party(self) -> passkeys.RelyingParty:
+        """This site as WebAuthn names it, from `public_url` or the request."""
+        return passkeys.relying_party(self.settings.get("public_url"), self.request.protocol,
+                                      self.request.host)
+
+    async def start_ceremony(self, purpose: str, user_id: str | None = None, **details) -> bytes:
+        """A new challenge for `purpose`, named in this browser's challenge cookie."""
+        challenge_id, challenge = await challenges.begin(self.db, purpose, now=self.now(),
+                                                         user_id=user_id, **details)
+        self.set_signed_cookie(CHALLENGE_COOKIE, challenge_id, version=2,
+                               expires_days=COOKIE_DAYS, httponly=True, samesite="Strict",
+                               secure=self.request.protocol == "https")
+        return challenge
+
+    async def take_challenge(self, purpose: str, user_id: str | None = None) -> dict:
+        """The challenge this browser was given for `purpose` (used up now), else `Invalid`."""
+        raw = self.get_signed_cookie(CHALLENGE_COOKIE, min_version=2,
+                                     max_age_days=COOKIE_DAYS)
+        self.clear_cookie(CHALLENGE_COOKIE)
+        doc = await challenges.take(self.db, raw.decode("ascii", "replace") if raw else None,
+                                    purpose, now=self.now(), user_id=user_id)
+        if doc is None:
+            raise Invalid(NOT_STARTED)
+        return doc
+
+    def send_options(self, options_json: str) -> None:
+        """Answer the script with WebAuthn options (py_webauthn's JSON)."""
+        self.keep_secret()  # a challenge is for this browser only
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(options_json)
+
+    async def refused(self, error: passkeys.PasskeyRefused) -> None:
+        """Record a refused passkey in the audit log."""
+        await audit.record(self.db, action="passkey.sign_in_failed", actor=error.user_id,
+                           target=error.passkey_id, address=self.request.remote_ip,
+                           now=self.now(), details={"reason": error.reason})
+
+
+class AddOptionsHandler(CeremonyHandler):
+    """`POST /account/passkeys/options` (name, current_password): creation options."""
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        user = self.current_user
+        name = passkeys.check_name(self.get_body_argument("name", ""))
+        await accounts.check_password(
+            self.db, user, self.password_argument("current_password"),
+            rounds=self.settings["bcrypt_rounds"],
+            executor=self.application.password_executor, now=self.now())
+        challenge = await self.start_ceremony("register", user["_id"], name=name)
+        existing = await passkeys.list_passkeys(self.db, user["_id"])
+        self.send_options(passkeys.registration_options(self.relying_party, user, existing,
+                                                        challenge))
+
+
+class AddHandler(CeremonyHandler, AccountPageHandler):
+    """`POST /account/passkeys` (credential): store the authenticator's new passkey."""
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        user = self.current_user
+        try:
+            started = await self.take_challenge("register", user["_id"])
+            doc = await passkeys.register(
+                self.db, user, self.get_body_argument("credential", ""),
+                challenge=started["challenge"], rp=self.relying_party,
+                name=started["details"]["name"], now=self.now())
+        except DomainError as error:
+            await self.render_account(error=error)
+            return
+        await audit.record(self.db, action="passkey.added", actor=user["_id"],
+                           target=doc["_id"], address=self.request.remote_ip,
+                           now=self.now(), details={"name": doc["name"]})
+        self.back(f"Passkey “{doc['name']}” added.", "passkeys")
+
+
+class RemoveHandler(AccountPageHandler):
+    """`POST /account/passkeys/<id>/remove` (current_password)."""
+
+    @tornado.web.authenticated
+    async def post(self, passkey_id: str) -> None:
+        user = self.current_user
+        try:
+            await accounts.check_password(
+                self.db, user, self.password_argument("current_password"),
+                rounds=self.settings["bcrypt_rounds"],
+                executor=self.application.password_executor, now=self.now())
+        except DomainError as error:
+            await self.render_account(error=error)
+            return
+        removed = await passkeys.remove_passkey(self.db, user["_id"], passkey_id)
+        if removed is None:
+            raise NotFound()
+        await audit.record(self.db, action="passkey.removed", actor=user["_id"],
+                           target=passkey_id, address=self.request.remote_ip,
+                           now=self.now(), details={"name": removed["name"]})
+        self.back(f"Passkey “{removed['name']}” removed.", "passkeys")
+
+
+class SignInOptionsHandler(CeremonyHandler):
+    """`POST /auth/passkey/options`: request options any passkey of this site may answer."""
+
+    async def post(self) -> None:
+        challenge = await self.start_ceremony("sign_in")
+        self.send_options(passkeys.authentication_options(self.relying_party, challenge))
+
+
+class SignInHandler(CeremonyHandler, AuthPageHandler):
+    """`POST /auth/passkey` (credential, next): passwordless sign-in."""
+
+    template = "auth/login.html"
+
+    async def post(self) -> None:
+        next_url = safe_next(self.get_body_argument("next", ""), default="")
+        limits = throttle.passkey_limits(self.request.remote_ip or "")
+        try:
+            await throttle.attempt(self.db, limits, self.now())
+            started = await self.take_challenge("sign_in")
+            user = await passkeys.authenticate(
+                self.db, self.get_body_argument("credential", ""),
+                challenge=started["challenge"], rp=self.relying_party, now=self.now())
+        except DomainError as error:
+            if isinstance(error, passkeys.PasskeyRefused):
+                await self.refused(error)
+            self.set_error_headers(error)
+            self.render_form(error.message, error.status, next=next_url)
+            return
+        await throttle.succeeded(self.db, limits)
+        await self.finish_sign_in(user, next_url)
+
+
+ROUTES = [
+    (r"/account/passkeys/options", AddOptionsHandler),
+    (r"/account/passkeys", AddHandler),
+    (r"/account/passkeys/([A-Za-z0-9_-]{1,1400})/remove", RemoveHandler),
+    (r"/auth/passkey/options", SignInOptionsHandler),
+    (r"/auth/passkey", SignInHandler),
+]
