@@ -20,6 +20,7 @@ from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.auth import accounts, sessions
+from app.auth.second_factor import has_second_factor
 from app.errors import Invalid, NotFound
 from app.images import access
 
@@ -29,6 +30,12 @@ USERS_PER_PAGE = 50
 def is_admin(user: dict | None) -> bool:
     """True if `user` is a signed-in admin."""
     return user is not None and user.get("role") == "admin"
+
+
+async def must_enrol(db: AsyncDatabase, user: dict | None, required: bool) -> bool:
+    """True if `user` is an admin without a second factor while the `admins_require_2fa`
+    option (`required`) is on: sent to set one up, and kept out of /admin until then."""
+    return required and is_admin(user) and not await has_second_factor(db, user)
 
 
 async def site_totals(db: AsyncDatabase, now: datetime.datetime) -> dict[str, int]:

@@ -1,5 +1,5 @@
 """Sign-in, registration and account pages (Tornado handlers) and their routes."""
 
-from app.auth.handlers import account, passkeys, sign_in
+from app.auth.handlers import account, passkeys, second_factor, sign_in
 
-ROUTES = [*sign_in.ROUTES, *account.ROUTES, *passkeys.ROUTES]
+ROUTES = [*sign_in.ROUTES, *second_factor.ROUTES, *account.ROUTES, *passkeys.ROUTES]
