@@ -13,6 +13,7 @@ import tornado.web
 from app import audit
 from app.auth import accounts, challenges, passkeys, throttle
 from app.auth.handlers.account import AccountPageHandler
+from app.auth.handlers.second_factor import SecondFactorHandler
 from app.auth.handlers.sign_in import AuthPageHandler
 from app.errors import DomainError, Invalid, NotFound
 from app.web import BaseHandler, safe_next
@@ -20,6 +21,7 @@ from app.web import BaseHandler, safe_next
 CHALLENGE_COOKIE = "webauthn"
 COOKIE_DAYS = challenges.LIFETIME.total_seconds() / 86400
 NOT_STARTED = "The passkey request expired or was already used. Try again."
+RESTART = "Please sign in again: the password step has expired."
 
 
 class CeremonyHandler(BaseHandler):
@@ -157,10 +159,52 @@ class SignInHandler(CeremonyHandler, AuthPageHandler):
         await self.finish_sign_in(user, next_url)
 
 
+class SecondStepOptionsHandler(CeremonyHandler, SecondFactorHandler):
+    """`POST /auth/second-factor/passkey/options`: request options for the passkeys of the
+    user who passed the password step."""
+
+    async def post(self) -> None:
+        found = await self.pending_sign_in()
+        if found is None:
+            raise Invalid(RESTART)
+        user = found[1]
+        challenge = await self.start_ceremony("second_factor", user["_id"])
+        self.send_options(passkeys.authentication_options(
+            self.relying_party, challenge, await passkeys.list_passkeys(self.db, user["_id"])))
+
+
+class SecondStepHandler(CeremonyHandler, SecondFactorHandler):
+    """`POST /auth/second-factor/passkey` (credential): a passkey as the second step; only
+    a passkey of the user who passed the password counts."""
+
+    async def post(self) -> None:
+        found = await self.pending_or_restart()
+        if not found:
+            return
+        pending, user = found
+        limits = throttle.second_factor_limits(user["_id"], self.request.remote_ip or "")
+        try:
+            await throttle.attempt(self.db, limits, self.now())
+            started = await self.take_challenge("second_factor", user["_id"])
+            await passkeys.authenticate(
+                self.db, self.get_body_argument("credential", ""),
+                challenge=started["challenge"], rp=self.relying_party, now=self.now(),
+                user_id=user["_id"])
+        except DomainError as error:
+            if isinstance(error, passkeys.PasskeyRefused):
+                await self.refused(error)
+            await self.render_step(user, error)
+            return
+        await throttle.succeeded(self.db, limits)
+        await self.finish_sign_in(user, pending.next_url)
+
+
 ROUTES = [
     (r"/account/passkeys/options", AddOptionsHandler),
     (r"/account/passkeys", AddHandler),
     (r"/account/passkeys/([A-Za-z0-9_-]{1,1400})/remove", RemoveHandler),
     (r"/auth/passkey/options", SignInOptionsHandler),
     (r"/auth/passkey", SignInHandler),
+    (r"/auth/second-factor/passkey/options", SecondStepOptionsHandler),
+    (r"/auth/second-factor/passkey", SecondStepHandler),
 ]

@@ -227,3 +227,68 @@ async def test_deleting_the_account_removes_its_passkeys(alice, device, db):
     await add_passkey(alice, device)
     await alice.post("/account/delete", {"password": PASSWORD})
     assert await db.passkeys.count_documents({}) == 0
+
+
+async def password_step(browser, username="alice", next_url="/albums"):
+    """Sign in with the password of a user who has a passkey: on to the second step."""
+    response = await browser.login(username, next=next_url)
+    assert response.headers["Location"] == "/auth/second-factor"
+
+
+async def second_step_options(browser) -> dict:
+    response = await browser.post("/auth/second-factor/passkey/options",
+                                  headers={"Accept": "application/json"})
+    assert response.code == 200, response.body
+    return json_body(response)
+
+
+async def test_passkey_as_the_second_step(alice, device, make_client, db):
+    await add_passkey(alice, device)
+    browser = make_client()
+    await password_step(browser)
+    assert "Use a passkey" in visible_text(await browser.get("/auth/second-factor"))
+    options = await second_step_options(browser)
+    stored = await db.passkeys.find_one()
+    assert [allowed["id"] for allowed in options["allowCredentials"]] == [stored["_id"]]
+    response = await browser.post("/auth/second-factor/passkey",
+                                  {"credential": device.get(options)})
+    assert response.code == 302 and response.headers["Location"] == "/albums"
+    assert (await browser.get("/gallery")).code == 200
+
+
+async def test_second_step_refuses_a_passkey_of_another_user(alice, device, app, make_client,
+                                                             db):
+    await add_passkey(alice, device)
+    bob = make_client()
+    await bob.register("bob")
+    bobs_device = SoftAuthenticator(SITE)
+    await add_passkey(bob, bobs_device)
+    browser = make_client()
+    await password_step(browser)  # alice's password, then bob's passkey
+    options = await second_step_options(browser)
+    response = await browser.post("/auth/second-factor/passkey",
+                                  {"credential": bobs_device.get(options)})
+    assert response.code == 400 and "not accepted" in visible_text(response)
+    assert (await browser.get("/gallery")).code == 302
+    alice_id = (await db.users.find_one({"username": "alice"}))["_id"]
+    failure = await db.audit.find_one({"action": "passkey.sign_in_failed"})
+    assert failure["actor"] == alice_id and failure["details"]["reason"] == "unknown passkey"
+
+
+async def test_second_step_needs_the_password_step(client, device):
+    response = await client.post("/auth/second-factor/passkey/options",
+                                 headers={"Accept": "application/json"})
+    assert response.code == 400 and "sign in again" in json_body(response)["error"]["message"]
+    response = await client.post("/auth/second-factor/passkey", {"credential": "{}"})
+    assert response.code == 302 and response.headers["Location"] == "/auth/login"
+
+
+async def test_passwordless_challenge_does_not_pass_the_second_step(alice, device,
+                                                                    make_client):
+    await add_passkey(alice, device)
+    browser = make_client()
+    await password_step(browser)
+    options = await request_options(browser)  # the sign-in ceremony's challenge
+    response = await browser.post("/auth/second-factor/passkey",
+                                  {"credential": device.get(options)})
+    assert response.code == 400 and (await browser.get("/gallery")).code == 302
