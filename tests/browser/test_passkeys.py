@@ -46,8 +46,10 @@ def test_add_sign_in_with_and_remove_a_passkey(open_page, site):
 
     page.goto("/account#passkeys")
     expect(row.locator("td").nth(2)).not_to_have_text("never")
-    row.get_by_label("Current password to remove Laptop").fill(user.password)
-    row.get_by_role("button", name="Remove").click()
+    remove = page.locator("form[action='/account/passkeys/remove']")
+    remove.get_by_label("Passkey").select_option(label="Laptop")
+    remove.get_by_label("Current password").fill(user.password)
+    remove.get_by_role("button", name="Remove passkey").click()
     expect(page.get_by_role("status")).to_have_text("Passkey “Laptop” removed.")
     expect(page.get_by_text("No passkeys yet.")).to_be_visible()
 
@@ -61,12 +63,31 @@ def test_a_passkey_the_site_does_not_know_is_refused(open_page, site, watch):
     expect(page.get_by_role("alert")).to_contain_text("cancelled or timed out")
 
 
-def test_without_javascript_the_passkey_buttons_stay_hidden(browser, site):
-    context = browser.new_context(base_url=site.localhost_url, java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto("/auth/login")
-        expect(page.get_by_role("button", name="Sign in with a passkey")).to_be_hidden()
-        expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
-    finally:
-        context.close()
+def test_passkey_as_the_second_step(open_page, site):
+    user = site.create_user("twostep")
+    page = open_page(user, base_url=site.localhost_url)
+    add_virtual_authenticator(page)
+    add_passkey(page, user, "Phone")
+    page.get_by_role("button", name="Sign out", exact=True).click()
+
+    page.goto("/auth/login?next=/albums")
+    form = page.locator("form[action='/auth/login']")
+    form.get_by_label("Username").fill(user.name)
+    form.get_by_label("Password").fill(user.password)
+    form.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(site.localhost_url + "/auth/second-factor")
+    shoot(page, "second-factor-passkey")
+    page.get_by_role("button", name="Use a passkey").click()
+    expect(page).to_have_url(site.localhost_url + "/albums")
+
+
+def test_without_javascript_the_passkey_buttons_stay_hidden(browser_session, site):
+    with browser_session.active() as browser:
+        context = browser.new_context(base_url=site.localhost_url, java_script_enabled=False)
+        try:
+            page = context.new_page()
+            page.goto("/auth/login")
+            expect(page.get_by_role("button", name="Sign in with a passkey")).to_be_hidden()
+            expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+        finally:
+            context.close()

@@ -105,11 +105,11 @@ class AddHandler(CeremonyHandler, AccountPageHandler):
 
 
 class RemoveHandler(AccountPageHandler):
-    """`POST /account/passkeys/<id>/remove` (current_password)."""
+    """`POST /account/passkeys/remove` (passkey: its id, current_password)."""
 
     @tornado.web.authenticated
-    async def post(self, passkey_id: str) -> None:
-        user = self.current_user
+    async def post(self) -> None:
+        user, passkey_id = self.current_user, self.get_body_argument("passkey", "")
         try:
             await accounts.check_password(
                 self.db, user, self.password_argument("current_password"),
@@ -202,7 +202,7 @@ class SecondStepHandler(CeremonyHandler, SecondFactorHandler):
 ROUTES = [
     (r"/account/passkeys/options", AddOptionsHandler),
     (r"/account/passkeys", AddHandler),
-    (r"/account/passkeys/([A-Za-z0-9_-]{1,1400})/remove", RemoveHandler),
+    (r"/account/passkeys/remove", RemoveHandler),
     (r"/auth/passkey/options", SignInOptionsHandler),
     (r"/auth/passkey", SignInHandler),
     (r"/auth/second-factor/passkey/options", SecondStepOptionsHandler),

@@ -203,11 +203,11 @@ async def test_disabled_account_cannot_sign_in_with_a_passkey(alice, device, mak
 async def test_remove_needs_the_password_and_is_audited(alice, device, db):
     await add_passkey(alice, device)
     passkey_id = (await db.passkeys.find_one())["_id"]
-    wrong = await alice.post(f"/account/passkeys/{passkey_id}/remove",
-                             {"current_password": "nope nope"})
+    wrong = await alice.post("/account/passkeys/remove",
+                             {"passkey": passkey_id, "current_password": "nope nope"})
     assert wrong.code == 400 and await db.passkeys.count_documents({}) == 1
-    response = await alice.post(f"/account/passkeys/{passkey_id}/remove",
-                                {"current_password": PASSWORD})
+    response = await alice.post("/account/passkeys/remove",
+                                {"passkey": passkey_id, "current_password": PASSWORD})
     assert response.code == 302 and await db.passkeys.count_documents({}) == 0
     assert await audit_actions(db) == ["passkey.added", "passkey.removed"]
     assert "No passkeys yet" in visible_text(await alice.get("/account"))
@@ -218,8 +218,8 @@ async def test_someone_elses_passkey_cannot_be_removed(alice, device, make_clien
     passkey_id = (await db.passkeys.find_one())["_id"]
     bob = make_client()
     await bob.register("bob")
-    response = await bob.post(f"/account/passkeys/{passkey_id}/remove",
-                              {"current_password": PASSWORD})
+    response = await bob.post("/account/passkeys/remove",
+                              {"passkey": passkey_id, "current_password": PASSWORD})
     assert response.code == 404 and await db.passkeys.count_documents({}) == 1
 
 
