@@ -58,3 +58,8 @@ async def remaining(db: AsyncDatabase, user_id: str) -> int:
     """How many unused codes the user has."""
     user = await db.users.find_one({"_id": user_id}, {"recovery_codes": 1})
     return len((user or {}).get("recovery_codes") or [])
+
+
+async def clear(db: AsyncDatabase, user_id: str) -> None:
+    """Remove the user's codes (their last second factor went)."""
+    await db.users.update_one({"_id": user_id}, {"$unset": {"recovery_codes": ""}})

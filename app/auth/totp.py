@@ -37,7 +37,7 @@ def provisioning_uri(secret: str, username: str) -> str:
 def qr_svg(uri: str) -> str:
     """The URI as an inline SVG QR code: plain markup, no style attributes or script (the
     page's CSP allows neither inline)."""
-    return segno.make(uri, error="m").svg_inline(scale=4, border=4, light="#fff",
+    return segno.make(uri, error="m").svg_inline(scale=4, border=4, light="#fff", omitsize=True,
                                                  title="QR code for your authenticator app")
 
 

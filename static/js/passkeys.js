@@ -42,8 +42,10 @@ async function run(form, error) {
   try {
     const credential = await askAuthenticator(form, await fetchOptions(form));
     form.elements.credential.value = JSON.stringify(credential.toJSON());
-    // The password proved who asked for the options; the answer needs no copy of it.
-    if (form.elements.current_password) form.elements.current_password.value = "";
+    // The password or code proved who asked for the options; the answer needs no copy.
+    for (const name of ["current_password", "code"]) {
+      if (form.elements[name]) form.elements[name].value = "";
+    }
     form.submit();
   } catch (problem) {
     error.textContent = MESSAGES[problem.name] || problem.message;

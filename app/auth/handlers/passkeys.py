@@ -10,11 +10,11 @@ is a redirect or the page again with its error, like every other form of the sit
 
 import tornado.web
 
-from app import audit
-from app.auth import accounts, challenges, passkeys, throttle
-from app.auth.handlers.account import AccountPageHandler
+from app.auth import challenges, passkeys, recovery, second_factor, throttle
+from app.auth.handlers.account import NEW_CODES_COOKIE
 from app.auth.handlers.second_factor import SecondFactorHandler
 from app.auth.handlers.sign_in import AuthPageHandler
+from app.auth.handlers.two_factor import TwoFactorHandler
 from app.errors import DomainError, Invalid, NotFound
 from app.web import BaseHandler, safe_next
 
@@ -61,30 +61,27 @@ class CeremonyHandler(BaseHandler):
 
     async def refused(self, error: passkeys.PasskeyRefused) -> None:
         """Record a refused passkey in the audit log."""
-        await audit.record(self.db, action="passkey.sign_in_failed", actor=error.user_id,
-                           target=error.passkey_id, address=self.request.remote_ip,
-                           now=self.now(), details={"reason": error.reason})
+        await self.audit("passkey.sign_in_failed", error.passkey_id,
+                         {"reason": error.reason}, actor=error.user_id)
 
 
-class AddOptionsHandler(CeremonyHandler):
-    """`POST /account/passkeys/options` (name, current_password): creation options."""
+class AddOptionsHandler(CeremonyHandler, TwoFactorHandler):
+    """`POST /account/passkeys/options` (name; current_password or code): creation options."""
 
     @tornado.web.authenticated
     async def post(self) -> None:
         user = self.current_user
         name = passkeys.check_name(self.get_body_argument("name", ""))
-        await accounts.check_password(
-            self.db, user, self.password_argument("current_password"),
-            rounds=self.settings["bcrypt_rounds"],
-            executor=self.application.password_executor, now=self.now())
+        await self.prove_identity()
         challenge = await self.start_ceremony("register", user["_id"], name=name)
         existing = await passkeys.list_passkeys(self.db, user["_id"])
         self.send_options(passkeys.registration_options(self.relying_party, user, existing,
                                                         challenge))
 
 
-class AddHandler(CeremonyHandler, AccountPageHandler):
-    """`POST /account/passkeys` (credential): store the authenticator's new passkey."""
+class AddHandler(CeremonyHandler, TwoFactorHandler):
+    """`POST /account/passkeys` (credential): store the authenticator's new passkey. The
+    first second factor of an account comes with recovery codes, shown once."""
 
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -98,32 +95,34 @@ class AddHandler(CeremonyHandler, AccountPageHandler):
         except DomainError as error:
             await self.render_account(error=error)
             return
-        await audit.record(self.db, action="passkey.added", actor=user["_id"],
-                           target=doc["_id"], address=self.request.remote_ip,
-                           now=self.now(), details={"name": doc["name"]})
-        self.back(f"Passkey “{doc['name']}” added.", "passkeys")
+        await self.audit("passkey.added", doc["_id"], {"name": doc["name"]})
+        self.flash(f"Passkey “{doc['name']}” added.")
+        if user.get("recovery_codes"):
+            self.redirect("/account#passkeys")
+            return
+        codes = await recovery.replace(self.db, user["_id"])
+        self.hand_over(NEW_CODES_COOKIE, " ".join(codes), "recovery-codes")
 
 
-class RemoveHandler(AccountPageHandler):
-    """`POST /account/passkeys/remove` (passkey: its id, current_password)."""
+class RemoveHandler(TwoFactorHandler):
+    """`POST /account/passkeys/remove` (passkey: its id; current_password or code). Recovery
+    codes go with the last second factor."""
 
     @tornado.web.authenticated
     async def post(self) -> None:
-        user, passkey_id = self.current_user, self.get_body_argument("passkey", "")
+        user = self.current_user
         try:
-            await accounts.check_password(
-                self.db, user, self.password_argument("current_password"),
-                rounds=self.settings["bcrypt_rounds"],
-                executor=self.application.password_executor, now=self.now())
+            await self.prove_identity()
         except DomainError as error:
             await self.render_account(error=error)
             return
-        removed = await passkeys.remove_passkey(self.db, user["_id"], passkey_id)
+        removed = await passkeys.remove_passkey(self.db, user["_id"],
+                                                self.get_body_argument("passkey", ""))
         if removed is None:
             raise NotFound()
-        await audit.record(self.db, action="passkey.removed", actor=user["_id"],
-                           target=passkey_id, address=self.request.remote_ip,
-                           now=self.now(), details={"name": removed["name"]})
+        if not await second_factor.has_second_factor(self.db, user):
+            await recovery.clear(self.db, user["_id"])
+        await self.audit("passkey.removed", removed["_id"], {"name": removed["name"]})
         self.back(f"Passkey “{removed['name']}” removed.", "passkeys")
 
 

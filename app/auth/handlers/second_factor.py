@@ -6,7 +6,6 @@ own way on this page, `auth/_second_factor_passkey.html`), counted per user and 
 address, and only then is the session created.
 """
 
-from app import audit
 from app.auth import passkeys, recovery, second_factor, throttle
 from app.auth.handlers.sign_in import AuthPageHandler
 from app.errors import DomainError, Invalid
@@ -43,8 +42,7 @@ class SecondFactorHandler(AuthPageHandler):
         if not found:
             return
         pending, user = found
-        address = self.request.remote_ip or ""
-        limits = throttle.second_factor_limits(user["_id"], address)
+        limits = throttle.second_factor_limits(user["_id"], self.request.remote_ip or "")
         try:
             await throttle.attempt(self.db, limits, self.now())
             factor = await second_factor.check_code(
@@ -57,9 +55,8 @@ class SecondFactorHandler(AuthPageHandler):
         await throttle.succeeded(self.db, limits)
         if factor == "recovery":
             left = await recovery.remaining(self.db, user["_id"])
-            await audit.record(self.db, action="recovery_codes.used", actor=user["_id"],
-                               target=user["_id"], address=address, now=self.now(),
-                               details={"left": left})
+            await self.audit("recovery_codes.used", user["_id"], {"left": left},
+                             actor=user["_id"])
             self.flash(f"You used a recovery code: {plural(left, 'code')} left. You can make "
                        "new ones on your account page.")
         await self.finish_sign_in(user, pending.next_url)

@@ -55,9 +55,11 @@ async def test_added_passkey_is_stored_listed_and_audited(alice, device, db, clo
     assert options["authenticatorSelection"]["userVerification"] == "required"
 
     response = await alice.post("/account/passkeys", {"credential": device.create(options)})
-    assert response.code == 302
-    assert response.headers["Location"] == "/account#passkeys"
+    # The first second factor comes with recovery codes, shown once on the account page.
+    assert response.code == 303
+    assert response.headers["Location"] == "/account#recovery-codes"
     user = await db.users.find_one({"username": "alice"})
+    assert len(user["recovery_codes"]) == 10
     stored = await db.passkeys.find_one()
     assert set(stored) == {"_id", "user_id", "public_key", "sign_count", "transports", "name",
                            "created", "last_used"}
@@ -65,8 +67,12 @@ async def test_added_passkey_is_stored_listed_and_audited(alice, device, db, clo
                                                                          "My phone", 0)
     assert stored["transports"] == ["internal"] and stored["created"] == clock.now
     page = visible_text(await alice.get("/account"))
-    assert "My phone" in page and "never" in page
+    assert "My phone" in page and "never" in page and "Your recovery codes" in page
     assert await audit_actions(db) == ["passkey.added"]
+    second = await add_passkey(alice, SoftAuthenticator(SITE), name="Key")
+    assert second.code == 302 and second.headers["Location"] == "/account#passkeys"
+    assert (await db.users.find_one({"username": "alice"}))["recovery_codes"] == \
+        user["recovery_codes"]
 
 
 async def test_adding_needs_the_current_password(alice, device, db):
@@ -84,7 +90,7 @@ async def test_options_without_the_xsrf_header_or_field_are_refused(alice, devic
 async def test_a_registration_answers_one_challenge_once(alice, device, db):
     options = json_body(await creation_options(alice))
     credential = device.create(options)
-    assert (await alice.post("/account/passkeys", {"credential": credential})).code == 302
+    assert (await alice.post("/account/passkeys", {"credential": credential})).code == 303
     again = await alice.post("/account/passkeys", {"credential": credential})
     assert again.code == 400 and "expired or was already used" in visible_text(again)
     assert await db.passkeys.count_documents({}) == 1
@@ -211,6 +217,21 @@ async def test_remove_needs_the_password_and_is_audited(alice, device, db):
     assert response.code == 302 and await db.passkeys.count_documents({}) == 0
     assert await audit_actions(db) == ["passkey.added", "passkey.removed"]
     assert "No passkeys yet" in visible_text(await alice.get("/account"))
+    # The last second factor went, and the recovery codes standing in for it with it.
+    assert "recovery_codes" not in await db.users.find_one({"username": "alice"})
+
+
+async def test_a_recovery_code_proves_it_is_you_instead_of_the_password(alice, device, db):
+    await add_passkey(alice, device)
+    codes = visible_text(await alice.get("/account")).split("Your recovery codes")[1].split()
+    code = next(word for word in codes if "-" in word)
+    await add_passkey(alice, SoftAuthenticator(SITE), name="Key")
+    passkey_id = (await db.passkeys.find_one({"name": "Key"}))["_id"]
+    response = await alice.post("/account/passkeys/remove", {"passkey": passkey_id,
+                                                             "code": code})
+    assert response.code == 302 and await db.passkeys.count_documents({}) == 1
+    # A passkey remains: the other recovery codes stay.
+    assert len((await db.users.find_one({"username": "alice"}))["recovery_codes"]) == 9
 
 
 async def test_someone_elses_passkey_cannot_be_removed(alice, device, make_client, db):
