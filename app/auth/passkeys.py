@@ -60,7 +60,8 @@ def relying_party(public_url: str | None, protocol: str, host: str) -> RelyingPa
     """The relying party: the host of `public_url` when set, else of the request (`protocol`
     and `Host` header); WebAuthn refuses IP addresses, so a site reached by one has none."""
     parts = urlsplit(public_url) if public_url else urlsplit(f"{protocol}://{host}")
-    return RelyingParty(parts.hostname or "", f"{parts.scheme}://{parts.netloc}")
+    # Browsers report origins in lower case, whatever case the address was typed in.
+    return RelyingParty(parts.hostname or "", f"{parts.scheme}://{parts.netloc.lower()}")
 
 
 def check_name(name: str) -> str:

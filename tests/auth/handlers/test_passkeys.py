@@ -147,6 +147,20 @@ async def test_replayed_assertion_is_refused_and_audited(alice, device, make_cli
     assert "challenge" in failure["details"]["reason"]
 
 
+async def test_a_challenge_answers_one_sign_in(alice, app, make_client):
+    app.settings["public_url"] = SITE
+    synced = SoftAuthenticator(SITE, count_step=0)  # no sign count to catch a replay
+    await add_passkey(alice, synced)
+    browser = make_client()
+    options = await request_options(browser)
+    cookie, credential = browser.cookies["webauthn"], synced.get(options)
+    assert (await browser.post("/auth/passkey", {"credential": credential})).code == 302
+    replay = make_client()
+    replay.cookies["webauthn"] = cookie  # the same cookie and answer, copied
+    response = await replay.post("/auth/passkey", {"credential": credential})
+    assert response.code == 400 and "session" not in replay.cookies
+
+
 async def test_assertion_for_a_wrong_challenge_is_refused(alice, device, make_client):
     await add_passkey(alice, device)
     browser = make_client()
