@@ -8,7 +8,8 @@ are kept `audit_days` (a TTL index on `at`, see `app.db.ensure_indexes`); the in
 
 Actions recorded: "2fa.enabled", "2fa.disabled", "recovery_codes.regenerated",
 "recovery_codes.used", "admin.second_factors_removed", "admin.user_disabled",
-"admin.user_enabled", "admin.user_deleted".
+"admin.user_enabled", "admin.user_deleted", "passkey.added", "passkey.removed",
+"passkey.sign_in_failed" (target: the credential id; details: the reason).
 """
 
 import datetime
