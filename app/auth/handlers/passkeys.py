@@ -173,29 +173,21 @@ class SecondStepOptionsHandler(CeremonyHandler, SecondFactorHandler):
 
 
 class SecondStepHandler(CeremonyHandler, SecondFactorHandler):
-    """`POST /auth/second-factor/passkey` (credential): a passkey as the second step; only
-    a passkey of the user who passed the password counts."""
+    """`POST /auth/second-factor/passkey` (credential): a passkey as the second step, with
+    the code form's pending state, throttle and ending; only a passkey of the user who
+    passed the password counts."""
 
-    async def post(self) -> None:
-        found = await self.pending_or_restart()
-        if not found:
-            return
-        pending, user = found
-        limits = throttle.second_factor_limits(user["_id"], self.request.remote_ip or "")
+    async def prove_factor(self, user: dict) -> str:
+        started = await self.take_challenge("second_factor", user["_id"])
         try:
-            await throttle.attempt(self.db, limits, self.now())
-            started = await self.take_challenge("second_factor", user["_id"])
             await passkeys.authenticate(
                 self.db, self.get_body_argument("credential", ""),
                 challenge=started["challenge"], rp=self.relying_party, now=self.now(),
                 user_id=user["_id"])
-        except DomainError as error:
-            if isinstance(error, passkeys.PasskeyRefused):
-                await self.refused(error)
-            await self.render_step(user, error)
-            return
-        await throttle.succeeded(self.db, limits)
-        await self.finish_sign_in(user, pending.next_url)
+        except passkeys.PasskeyRefused as error:
+            await self.refused(error)
+            raise
+        return "passkey"
 
 
 ROUTES = [

@@ -37,6 +37,15 @@ class SecondFactorHandler(AuthPageHandler):
         if found:
             await self.render_step(found[1])
 
+    async def prove_factor(self, user: dict) -> str:
+        """Which factor the form proves ("totp", "recovery"; a passkey's handler says
+        "passkey"), else a `DomainError`."""
+        factor = await second_factor.check_code(
+            self.db, user, self.get_body_argument("code", ""), self.now())
+        if factor is None:
+            raise Invalid("That code is not right, or it was used already.")
+        return factor
+
     async def post(self) -> None:
         found = await self.pending_or_restart()
         if not found:
@@ -45,10 +54,7 @@ class SecondFactorHandler(AuthPageHandler):
         limits = throttle.second_factor_limits(user["_id"], self.request.remote_ip or "")
         try:
             await throttle.attempt(self.db, limits, self.now())
-            factor = await second_factor.check_code(
-                self.db, user, self.get_body_argument("code", ""), self.now())
-            if factor is None:
-                raise Invalid("That code is not right, or it was used already.")
+            factor = await self.prove_factor(user)
         except DomainError as error:
             await self.render_step(user, error)
             return
