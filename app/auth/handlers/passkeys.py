@@ -127,9 +127,14 @@ class RemoveHandler(TwoFactorHandler):
 
 
 class SignInOptionsHandler(CeremonyHandler):
-    """`POST /auth/passkey/options`: request options any passkey of this site may answer."""
+    """`POST /auth/passkey/options`: request options any passkey of this site may answer.
+    Each is an attempt counted against the address (a challenge answers one sign-in at
+    most, so this bounds both stored challenges and checked answers); a sign-in gives its
+    attempts back."""
 
     async def post(self) -> None:
+        await throttle.attempt(self.db, throttle.passkey_limits(self.request.remote_ip or ""),
+                               self.now(), "Too many passkey sign-ins.")
         challenge = await self.start_ceremony("sign_in")
         self.send_options(passkeys.authentication_options(self.relying_party, challenge))
 
@@ -141,9 +146,7 @@ class SignInHandler(CeremonyHandler, AuthPageHandler):
 
     async def post(self) -> None:
         next_url = safe_next(self.get_body_argument("next", ""), default="")
-        limits = throttle.passkey_limits(self.request.remote_ip or "")
         try:
-            await throttle.attempt(self.db, limits, self.now())
             started = await self.take_challenge("sign_in")
             user = await passkeys.authenticate(
                 self.db, self.get_body_argument("credential", ""),
@@ -154,7 +157,7 @@ class SignInHandler(CeremonyHandler, AuthPageHandler):
             self.set_error_headers(error)
             self.render_form(error.message, error.status, next=next_url)
             return
-        await throttle.succeeded(self.db, limits)
+        await throttle.succeeded(self.db, throttle.passkey_limits(self.request.remote_ip or ""))
         await self.finish_sign_in(user, next_url)
 
 

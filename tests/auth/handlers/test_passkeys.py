@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from app.auth import throttle
 from tests.auth.authenticator import SoftAuthenticator
 from tests.client import PASSWORD, json_body, visible_text
 
@@ -122,6 +123,14 @@ async def test_passwordless_sign_in(alice, device, make_client, db, clock):
     assert "alice" in visible_text(await browser.get("/account"))
     stored = await db.passkeys.find_one()
     assert stored["sign_count"] == 1 and stored["last_used"] == clock.now
+
+
+async def test_passkey_sign_ins_are_throttled_per_address(client, device):
+    for _ in range(throttle.PER_ADDRESS):
+        await request_options(client)
+    response = await client.post("/auth/passkey/options",
+                                 headers={"Accept": "application/json"})
+    assert response.code == 429 and int(response.headers["Retry-After"]) > 0
 
 
 async def test_options_ask_for_user_verification_and_any_passkey(client, device):
