@@ -51,7 +51,7 @@ async def consume(db: AsyncDatabase, user_id: str, code: str) -> bool:
     hashed = digest(code)
     result = await db.users.update_one({"_id": user_id, "recovery_codes": hashed},
                                        {"$pull": {"recovery_codes": hashed}})
-    return result.modified_count == 1
+    return result.matched_count == 1
 
 
 async def remaining(db: AsyncDatabase, user_id: str) -> int:

@@ -68,7 +68,7 @@ async def verify(db: AsyncDatabase, user: dict, code: str, now: datetime.datetim
     result = await db.users.update_one(
         {"_id": user["_id"], "totp.secret": totp["secret"], "totp.last_step": {"$lt": step}},
         {"$set": {"totp.last_step": step}})
-    return result.modified_count == 1
+    return result.matched_count == 1
 
 
 async def enable(db: AsyncDatabase, user_id: str, secret: str, code: str,
@@ -85,7 +85,7 @@ async def enable(db: AsyncDatabase, user_id: str, secret: str, code: str,
         {"_id": user_id, "totp": {"$exists": False}},
         {"$set": {"totp": {"secret": secret, "since": now, "last_step": step},
                   "recovery_codes": recovery_digests}})
-    if result.modified_count != 1:
+    if result.matched_count != 1:
         raise Conflict("An authenticator app is already set up for this account.")
 
 
@@ -93,4 +93,4 @@ async def disable(db: AsyncDatabase, user_id: str) -> bool:
     """Turn TOTP off; True if it was on."""
     result = await db.users.update_one({"_id": user_id, "totp": {"$exists": True}},
                                        {"$unset": {"totp": ""}})
-    return result.modified_count == 1
+    return result.matched_count == 1
