@@ -8,10 +8,10 @@ Two kinds of numbers:
   this process only: with `serve --workers N` each scrape reaches one worker and sees that
   worker's counters (keeping none in shared state is what keeps the request path cheap).
 
-Requests are counted in the application's `log_function`, which Tornado calls once per
-finished request of every handler (static files and 404s included) without any handler
-having to cooperate. Routes are labelled with their URL pattern, never the raw path, so ids
-neither leak into the metrics nor multiply their series.
+Requests are counted by the application's `log_function` (`app.logs.log_request`), which
+Tornado calls once per finished request of every handler (static files and 404s included)
+without any handler having to cooperate. Routes are labelled with their URL pattern, never
+the raw path, so ids neither leak into the metrics nor multiply their series.
 
 Who may scrape: an admin (session or `Authorization: Bearer <admin token>`), or any client
 on a loopback address unless the `metrics_allow_loopback` setting is off. Behind a reverse
@@ -25,7 +25,6 @@ import re
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from prometheus_client.exposition import choose_encoder
-from tornado.log import access_log
 from tornado.routing import PathMatches
 from tornado.web import RequestHandler
 
@@ -63,12 +62,16 @@ class Metrics:
 
     def observe(self, handler: RequestHandler) -> None:
         """Count one finished request."""
-        request = handler.request
-        # Clients may send any method name; only the ones Tornado serves become labels.
-        method = request.method if request.method in handler.SUPPORTED_METHODS else "other"
-        route = self.route(handler)
+        method, route = self.method(handler), self.route(handler)
         self.requests.labels(method, route, f"{handler.get_status() // 100}xx").inc()
-        self.duration.labels(method, route).observe(request.request_time())
+        self.duration.labels(method, route).observe(handler.request.request_time())
+
+    @staticmethod
+    def method(handler: RequestHandler) -> str:
+        """The request's method, or "other": clients may send any name, and only the ones
+        Tornado serves may become labels."""
+        method = handler.request.method
+        return method if method in handler.SUPPORTED_METHODS else "other"
 
     def route(self, handler: RequestHandler) -> str:
         """The URL pattern that routed this request, e.g. `/i/([A-Za-z0-9_-]{22})`."""
@@ -89,17 +92,6 @@ class Metrics:
         """Set the site-total gauges (just before encoding a scrape)."""
         for name, gauge in self.totals.items():
             gauge.set(totals[name])
-
-
-def log_request(handler: RequestHandler) -> None:
-    """The application's `log_function`: count the request, then write the access log line
-    Tornado writes by default (a `log_function` replaces it)."""
-    handler.application.metrics.observe(handler)
-    status = handler.get_status()
-    log = (access_log.info if status < 400 else
-           access_log.warning if status < 500 else access_log.error)
-    log("%d %s %.2fms", status, handler._request_summary(),
-        1000.0 * handler.request.request_time())
 
 
 def is_loopback(address: str | None) -> bool:

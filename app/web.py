@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 import tornado.httputil
 import tornado.web
 
-from app import audit
+from app import audit, logs
 from app.auth import sessions, tokens
 from app.db import DB_UNAVAILABLE
 from app.errors import NOT_FOUND_MESSAGE, DomainError, NotFound, RetryLater
@@ -88,6 +88,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         self.set_header("Cache-Control", PRIVATE_CACHE)
         self.set_header("Vary", self.viewer_headers)
+        self.set_header(logs.HEADER, logs.request_id(self))
         if self.shows_secrets:
             self.keep_secret()
 
@@ -265,7 +266,8 @@ class BaseHandler(tornado.web.RequestHandler):
                 code = error.code
             self.write_json({"error": {"code": code, "message": message}}, status_code)
             return
-        self.render("error.html", status_code=status_code, message=message)
+        self.render("error.html", status_code=status_code, message=message,
+                    request_id=logs.request_id(self))
 
 
 class NotFoundHandler(BaseHandler):

@@ -143,14 +143,15 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def start_serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen, int]:
-    """`manage.py serve` on a free port with its own embedded database: (process, port)."""
+def start_serve(data_dir: Path, workers: int, *options: str) -> tuple[subprocess.Popen, int]:
+    """`manage.py serve` on a free port with its own embedded database, and `options`:
+    (process, port)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "serve", "--data-dir", str(data_dir),
-         "--port", str(port), "--workers", str(workers)], stdout=subprocess.PIPE,
+         "--port", str(port), "--workers", str(workers), *options], stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env={**os.environ, "PIXVAULT_BCRYPT_ROUNDS": "4"})
     return process, port

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from app import config
+from app import config, logs
 from app.application import MAX_BODY_BYTES, make_app
 from app.auth import devices
 from app.commands.database import database
@@ -39,6 +39,7 @@ def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) ->
     """Serve until SIGINT or SIGTERM, or until `database_alive()` turns False (the embedded
     database died: better to exit and be restarted than to answer 503 for ever); returns
     the process exit code."""
+    logs.configure(options.log_format)  # before forking: every worker writes alike
     sockets = bind_sockets(options.port, options.address)
     devices.warm_up()  # before forking: every worker starts with the rules loaded
     # Before forking: every worker signs and derives with the same secrets.
