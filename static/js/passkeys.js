@@ -4,14 +4,16 @@
 // so the server answers as it does every form: a redirect, or the page with its error.
 // Without WebAuthn's JSON helpers the forms stay hidden and the rest of the page works.
 
-const supported = typeof PublicKeyCredential === "function"
+// WebAuthn refuses a site reached by IP address: no button that can only fail.
+const byAddress = /^[\d.]+$|^\[/.test(location.hostname);
+const supported = !byAddress && typeof PublicKeyCredential === "function"
   && typeof PublicKeyCredential.parseCreationOptionsFromJSON === "function"
   && typeof PublicKeyCredential.parseRequestOptionsFromJSON === "function";
 
 const MESSAGES = {
   NotAllowedError: "The passkey request was cancelled or timed out.",
   InvalidStateError: "This authenticator already holds a passkey for your account.",
-  SecurityError: "Passkeys need the site's host name, not an IP address, over a secure connection.",
+  SecurityError: "Passkeys need a secure connection to this site.",
 };
 
 async function fetchOptions(form) {

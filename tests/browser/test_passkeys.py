@@ -91,3 +91,10 @@ def test_without_javascript_the_passkey_buttons_stay_hidden(browser_session, sit
             expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
         finally:
             context.close()
+
+
+def test_a_site_reached_by_ip_address_shows_no_passkey_button(open_page, site):
+    page = open_page()  # http://127.0.0.1:PORT: WebAuthn would refuse it
+    page.goto("/auth/login")
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in with a passkey")).to_be_hidden()
