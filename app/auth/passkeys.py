@@ -143,6 +143,8 @@ async def authenticate(db: AsyncDatabase, credential: str, *, challenge: bytes,
     except MALFORMED:
         raise PasskeyRefused("malformed assertion", user_id=user_id) from None
     passkey_id = bytes_to_base64url(parsed.raw_id)
+    if parsed.id != passkey_id:
+        raise PasskeyRefused("id and rawId differ", user_id=user_id)
     passkey = await db.passkeys.find_one({"_id": passkey_id})
     if passkey is None or (user_id is not None and passkey["user_id"] != user_id):
         raise PasskeyRefused("unknown passkey", passkey_id, user_id)
