@@ -24,6 +24,7 @@ from webauthn.helpers import (
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
+    AuthenticatorTransport,
     PublicKeyCredentialDescriptor,
     ResidentKeyRequirement,
     UserVerificationRequirement,
@@ -83,7 +84,10 @@ async def remove_passkey(db: AsyncDatabase, user_id: str, passkey_id: str) -> di
 
 
 def _descriptors(passkeys: list[dict]) -> list[PublicKeyCredentialDescriptor]:
-    return [PublicKeyCredentialDescriptor(id=webauthn.base64url_to_bytes(doc["_id"]))
+    # With its transports the browser knows where to look (this device, a phone, a key).
+    return [PublicKeyCredentialDescriptor(
+                id=webauthn.base64url_to_bytes(doc["_id"]),
+                transports=[AuthenticatorTransport(t) for t in doc.get("transports") or ()])
             for doc in passkeys]
 
 

@@ -293,7 +293,8 @@ async def test_passkey_as_the_second_step(alice, device, make_client, db):
     assert "Use a passkey" in visible_text(await browser.get("/auth/second-factor"))
     options = await second_step_options(browser)
     stored = await db.passkeys.find_one()
-    assert [allowed["id"] for allowed in options["allowCredentials"]] == [stored["_id"]]
+    assert options["allowCredentials"] == [{"id": stored["_id"], "type": "public-key",
+                                            "transports": ["internal"]}]
     response = await browser.post("/auth/second-factor/passkey",
                                   {"credential": device.get(options)})
     assert response.code == 302 and response.headers["Location"] == "/albums"
