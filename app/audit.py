@@ -1,8 +1,9 @@
 """The audit log: security events and admin actions, one document each in `audit`.
 
 `{_id, at, action, actor, target, address, details}`: `actor` is the id of the user who
-acted (None when nobody was signed in yet, e.g. a recovery code used at sign-in, where
-`target` names the account), `address` the client's address as the request gave it. Entries
+acted, None if nobody known did (a recovery code used at sign-in counts as its owner's, who
+had passed the password), `target` the id of the account acted on, `address` the client's
+address as the request gave it. Entries
 are kept `audit_days` (a TTL index on `at`, see `app.db.ensure_indexes`); the index on
 (action, at) lists one kind of event newest first.
 

@@ -48,7 +48,6 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("webauthn_challenges", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("images", OWNER_NEWEST, {}),
     ("images", VISIBILITY_NEWEST, {}),
-    ("images", [("owner_id", ASCENDING), ("sha256", ASCENDING)], {"unique": True}),
     ("images", ALBUM_NEWEST, {}),
     ("images", OWNER_TITLE, {}),
     ("images", OWNER_LARGEST, {}),

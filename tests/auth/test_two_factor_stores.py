@@ -6,6 +6,8 @@ import datetime
 
 import pyotp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.auth import recovery, second_factor, totp
 from app.errors import Conflict, Invalid
@@ -113,3 +115,20 @@ def test_pending_state_round_trip_and_expiry(clock):
                                  b'{"user": ["u"], "next": "/", "at": 0}'])
 def test_malformed_pending_state_is_none(raw, clock):
     assert second_factor.read_pending(raw, clock.now) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_any_pending_cookie_value_reads_as_none_or_a_pending_state(raw):
+    now = datetime.datetime.now(datetime.UTC)
+    state = second_factor.read_pending(raw, now)
+    assert state is None or isinstance(state, second_factor.Pending)
+
+
+@settings(max_examples=300, deadline=None)
+@given(code=st.text(max_size=100))
+def test_any_typed_code_is_checked_without_error(code):
+    normal = recovery.normalize(code)
+    assert len(recovery.digest(code)) == 64
+    step = totp.matching_step(SECRET, normal, datetime.datetime.now(datetime.UTC))
+    assert step is None or totp.is_code(normal)

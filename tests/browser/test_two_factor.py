@@ -43,3 +43,28 @@ def test_enrol_then_sign_in_with_a_code(open_page, site):
     other.get_by_role("button", name="Continue").click()
     expect(other).to_have_url(re.compile(r"/albums$"))
     expect(other.locator(".nav .user")).to_have_text(user.name)
+
+
+def test_admin_removes_second_factors_after_confirming(open_page, site, world):
+    user = site.create_user()
+    page = open_page(user)
+    page.goto("/account/two-factor")
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_label("Current password").fill(user.password)
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    expect(page).to_have_url(re.compile(r"/account#recovery-codes$"))
+
+    admin = open_page(state=world.admin_state)
+    admin.goto("/admin")
+    row = admin.locator("tr", has=admin.get_by_role("link", name=user.name, exact=True))
+    expect(row).to_contain_text("2FA")
+    shoot(admin, "admin-users-with-2fa")
+    row.get_by_role("button", name="Remove 2FA").click()
+    dialog = admin.get_by_role("dialog")
+    expect(dialog).to_contain_text(f"Remove the second factors of {user.name}?")
+    dialog.get_by_role("button", name="Remove second factors").click()
+    expect(admin.locator("[role=status]")).to_have_text(
+        f"Removed the second factors of {user.name}.")
+    expect(row.get_by_role("button", name="Remove 2FA")).to_have_count(0)
+    site.sign_in(open_page(), user)  # the password alone again

@@ -176,6 +176,18 @@ async def test_guessing_is_throttled(enrolled, client, clock):
     assert "session" not in client.cookies
 
 
+async def test_a_passkey_alone_also_asks_for_the_second_step(make_client, client, db, clock):
+    await make_client().register("carol")
+    carol = await db.users.find_one({"username": "carol"})
+    await db.passkeys.insert_one({"_id": "cred", "user_id": carol["_id"], "public_key": b"k",
+                                  "sign_count": 0, "transports": [], "name": "Laptop",
+                                  "created": clock.now, "last_used": None})
+    response = await client.login("carol")
+    assert response.headers["Location"] == "/auth/second-factor"
+    page = visible_text(await client.get("/auth/second-factor"))
+    assert "Recovery code" in page and "authenticator" not in page
+
+
 async def test_users_without_second_factor_sign_in_at_once(make_client, client):
     await make_client().register("carol")
     response = await client.login("carol", next="/albums")
