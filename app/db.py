@@ -44,6 +44,7 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("login_failures", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("upload_slots", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("api_tokens", [("user_id", ASCENDING)], {}),
+    ("api_tokens", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("passkeys", [("user_id", ASCENDING)], {}),
     ("webauthn_challenges", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("images", OWNER_NEWEST, {}),

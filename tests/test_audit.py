@@ -14,7 +14,7 @@ async def test_record(db, clock):
         {"at": clock.now, "action": "2fa.enabled", "actor": "u1", "target": "u1",
          "address": "192.0.2.7", "details": {"factor": "totp"}},
         {"at": clock.now, "action": "admin.user_disabled", "actor": None, "target": "u2",
-         "address": "::1", "details": None}]
+         "address": "::1", "details": {}}]
 
 
 async def ttl(db) -> int | None:

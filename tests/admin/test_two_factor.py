@@ -72,7 +72,7 @@ async def test_admin_actions_are_audited(root, alice, make_client, db):
     await root.post(f"/admin/users/{alice_id}/disable")
     await root.post(f"/admin/users/{alice_id}/enable")
     await root.post(f"/admin/users/{bob_id}/delete")
-    entries = await db.audit.find({}, {"_id": 0, "at": 0}).sort("at", 1).to_list()
+    entries = await db.audit.find({}, {"at": 0}).sort("_id", 1).to_list()
     root_id = await user_id(db, "root")
     assert [(e["action"], e["target"], e["actor"]) for e in entries] == [
         ("admin.user_disabled", alice_id, root_id), ("admin.user_enabled", alice_id, root_id),
