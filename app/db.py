@@ -46,6 +46,7 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("api_tokens", [("user_id", ASCENDING)], {}),
     ("api_tokens", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("passkeys", [("user_id", ASCENDING)], {}),
+    ("webauthn_challenges", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("images", OWNER_NEWEST, {}),
     ("images", VISIBILITY_NEWEST, {}),
     ("images", ALBUM_NEWEST, {}),

@@ -44,6 +44,7 @@ async def purge_account(db: AsyncDatabase, bucket: AsyncGridFSBucket, owner_id: 
     await db.shares.delete_many({"owner_id": owner_id})
     await db.sessions.delete_many({"user_id": owner_id})
     await db.api_tokens.delete_many({"user_id": owner_id})
+    await db.passkeys.delete_many({"user_id": owner_id})
     await db.users.delete_one({"_id": owner_id, **_MARKED})
     return deleted
 
@@ -55,7 +56,7 @@ async def sweep_ownerless(db: AsyncDatabase, bucket: AsyncGridFSBucket, *,
     owners = set()
     for collection in (db.images, db.albums, db.shares):
         owners.update(await collection.distinct("owner_id"))
-    for collection in (db.sessions, db.api_tokens):
+    for collection in (db.sessions, db.api_tokens, db.passkeys):
         owners.update(await collection.distinct("user_id"))
     live = {user["_id"] async for user in db.users.find(
         {"_id": {"$in": list(owners)}, "deleted_at": None}, {"_id": 1})}
