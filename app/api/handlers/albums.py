@@ -2,7 +2,7 @@
 
 from app.api.handlers.base import ApiHandler
 from app.db import ALBUM_NEWEST, OWNER_NEWEST
-from app.images import access, albums
+from app.images import access, albums, trash
 
 
 class ApiAlbumBase(ApiHandler):
@@ -33,7 +33,8 @@ class ApiAlbumsHandler(ApiAlbumBase):
 
 
 class ApiAlbumHandler(ApiAlbumBase):
-    """One album: `GET` if visible, `PATCH`/`DELETE` by its owner (its images stay)."""
+    """One album: `GET` if visible, `PATCH` by its owner, `DELETE` by its owner (to the
+    trash) or an admin (for good); its images stay."""
 
     async def get(self, album_id: str) -> None:
         album = await access.visible_album(self.db, album_id, self.current_user)
@@ -48,7 +49,8 @@ class ApiAlbumHandler(ApiAlbumBase):
 
     async def delete(self, album_id: str) -> None:
         album = await access.deletable_album(self.db, album_id, self.current_user)
-        await albums.delete_album(self.db, album, now=self.now())
+        await trash.discard_album(self.db, album, self.current_user, now=self.now(),
+                                  days=self.settings["trash_days"])
         self.no_content()
 
 

@@ -1,6 +1,6 @@
 """The image pages, forms and byte URLs (Tornado handlers) and their routes."""
 
-from app.images.handlers import albums, bulk, gallery, shares, upload, variants
+from app.images.handlers import albums, bulk, gallery, shares, trash, upload, variants
 
 ROUTES = [
     *gallery.ROUTES,
@@ -9,4 +9,5 @@ ROUTES = [
     *albums.ROUTES,
     *shares.ROUTES,
     *upload.ROUTES,
+    *trash.ROUTES,
 ]
