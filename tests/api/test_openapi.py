@@ -61,3 +61,7 @@ async def test_answers_match_their_schemas(spec, api):
                               headers={"Content-Type": content_type})
     check(uploaded, "UploadedImage")
     check(await api.get(f"/api/v1/images/{json_body(uploaded)['id']}"), "Image")
+    album = json_body(await api.post("/api/v1/albums", json_data={"title": "B"}))
+    await api.delete(f"/api/v1/images/{json_body(uploaded)['id']}")
+    await api.delete(f"/api/v1/albums/{album['id']}")
+    check(await api.get("/api/v1/trash"), "TrashList")
