@@ -119,11 +119,12 @@ class AlbumDeleteHandler(BaseHandler):
         album = await access.deletable_album(self.db, album_id, self.current_user)
         if asks_first(self, [album]) and not self.confirmed():
             return
-        trashed = await trash.discard_album(self.db, album, self.current_user, now=self.now(),
+        now = self.now()
+        trashed = await trash.discard_album(self.db, album, self.current_user, now=now,
                                             days=trash_days(self))
         say_deleted(self, "Moved to the trash; its images are still in your gallery." if trashed
-                    else "Album deleted; its images are still in your gallery.", undo=trashed,
-                    back=f"/a/{album['_id']}")
+                    else "Album deleted; its images are still in your gallery.",
+                    trashed_at=now if trashed else None, back=f"/a/{album['_id']}")
         self.redirect("/albums")
 
 

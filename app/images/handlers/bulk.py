@@ -36,13 +36,14 @@ class BulkHandler(BaseHandler):
             trashed = not asks_first(self, images)
             if not trashed and not self.confirmed():
                 return
+        now = self.now()
         message = await bulk.apply(
             self.db, self.application.bucket, self.current_user, action, image_ids,
             visibility=self.get_body_argument("visibility", ""),
-            album_id=self.get_body_argument("album_id", ""), now=self.now(),
+            album_id=self.get_body_argument("album_id", ""), now=now,
             trash_days=trash_days(self))
         back = safe_next(self.get_body_argument("return", ""), "/gallery")
-        say_deleted(self, message, undo=trashed, back=back)
+        say_deleted(self, message, trashed_at=now if trashed else None, back=back)
         self.redirect(back, status=303)
 
 

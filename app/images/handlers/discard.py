@@ -2,6 +2,7 @@
 button in the message and nothing asked, or for good (an admin's moderation, or no trash:
 `trash_days` = 0), which asks first (`BaseHandler.confirmed`)."""
 
+import datetime
 from urllib.parse import urlencode
 
 from app.images import trash
@@ -19,11 +20,13 @@ def asks_first(handler: BaseHandler, items: list[dict]) -> bool:
                    for item in items)
 
 
-def say_deleted(handler: BaseHandler, message: str, *, undo: bool, back: str) -> None:
-    """Flash `message` after a deletion, with an Undo button if it went to the trash
-    (`undo`): it restores what this request moved there, then leads back to `back`."""
-    if not undo:
+def say_deleted(handler: BaseHandler, message: str, *, trashed_at: datetime.datetime | None,
+                back: str) -> None:
+    """Flash `message` after a deletion, with an Undo button if it went to the trash at
+    `trashed_at` (the very `now` the deletion was given): Undo restores what this request
+    moved there, then leads back to `back`."""
+    if trashed_at is None:
         handler.flash(message)
         return
     query = urlencode({"return": back})
-    handler.flash(message, action=f"/trash/undo/{trash.stamp(handler.now())}?{query}")
+    handler.flash(message, action=f"/trash/undo/{trash.stamp(trashed_at)}?{query}")

@@ -131,11 +131,11 @@ class ImageDeleteHandler(BaseHandler):
         image = await access.deletable_image(self.db, image_id, self.current_user)
         if asks_first(self, [image]) and not self.confirmed():
             return
+        now = self.now()
         trashed = await trash.discard_image(self.db, self.application.bucket, image,
-                                            self.current_user, now=self.now(),
-                                            days=trash_days(self))
-        say_deleted(self, "Moved to the trash." if trashed else "Image deleted.", undo=trashed,
-                    back=page_path(image))
+                                            self.current_user, now=now, days=trash_days(self))
+        say_deleted(self, "Moved to the trash." if trashed else "Image deleted.",
+                    trashed_at=now if trashed else None, back=page_path(image))
         self.redirect(safe_next(self.get_body_argument("return", ""), "/gallery"))
 
 

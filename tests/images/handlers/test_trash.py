@@ -24,7 +24,13 @@ def undo_action(page: str) -> str:
     return html.unescape(found.group(1))
 
 
-async def test_deleting_moves_to_the_trash_without_asking_and_undo_restores(alice, db):
+async def test_deleting_moves_to_the_trash_without_asking_and_undo_restores(alice, db, app,
+                                                                            clock):
+    def ticking() -> datetime.datetime:
+        # A real clock moves while a request runs: Undo must name the deletion's own time.
+        clock.advance(milliseconds=1)
+        return clock.now
+    app.clock = ticking
     image = await upload_one(alice, jpeg(), title="Oops")
     page = text(await alice.get(f"/i/{image['id']}"))
     assert "Move to trash" in page and "data-confirm=" not in page.split("delete-form")[1][:200]
