@@ -10,7 +10,7 @@ import re
 from app.db import images_bucket
 from app.images.gc import sweep_deleted
 from tests.api.conftest import Api, create_token
-from tests.client import text, upload_one
+from tests.client import PASSWORD, text, upload_one
 from tests.images.handlers.test_bulk import post_bulk
 from tests.images.images import jpeg
 from tests.images.reach import publish, reach, uniformly
@@ -181,3 +181,12 @@ async def test_an_admin_deletes_for_good_and_is_asked_first(alice, make_client, 
     assert (await admin.post(f"/i/{image['id']}/delete")).code == 303  # the question
     assert (await admin.post(f"/i/{image['id']}/delete", {"confirm": "1"})).code == 302
     assert await db.images.count_documents({}) == 0
+
+
+async def test_deleting_the_account_purges_its_trash_at_once(alice, db):
+    image = await upload_one(alice, jpeg())
+    await alice.post(f"/i/{image['id']}/delete")
+    response = await alice.post("/account/delete", {"password": PASSWORD})
+    assert response.code == 302
+    for collection in ("users", "images", "images.files", "images.chunks"):
+        assert await db[collection].count_documents({}) == 0, collection
