@@ -106,6 +106,8 @@ class BaseHandler(tornado.web.RequestHandler):
         header and byte of the answer is the same whoever asks. `vary` names the request
         headers it does depend on (never Cookie or Authorization)."""
         self.set_header("Cache-Control", cache_control)
+        # One request's id on an answer a cache hands to everyone would only mislead.
+        self.clear_header(logs.HEADER)
         if vary:
             self.set_header("Vary", vary)
         else:
@@ -235,6 +237,7 @@ class BaseHandler(tornado.web.RequestHandler):
             status_code = error.status
         elif isinstance(error, DB_UNAVAILABLE):
             status_code = 503
+            self.application.metrics.database_errors.inc()
         super().send_error(status_code, **kwargs)
 
     def log_exception(self, typ, value, tb) -> None:

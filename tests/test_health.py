@@ -33,7 +33,7 @@ async def served_on_own_database(tmp_path):
     server.add_sockets([sock])
     browser = Client(f"http://127.0.0.1:{port}")
     try:
-        yield embedded, browser
+        yield embedded, browser, app
     finally:
         if embedded._process is not None:
             os.kill(embedded._process.pid, signal.SIGCONT)
@@ -45,7 +45,7 @@ async def served_on_own_database(tmp_path):
 
 
 async def test_healthz_503_when_database_stops(tmp_path):
-    async with served_on_own_database(tmp_path) as (embedded, browser):
+    async with served_on_own_database(tmp_path) as (embedded, browser, _):
         assert (await browser.get("/healthz")).code == 200
         embedded.stop()
         started = time.monotonic()
@@ -56,7 +56,7 @@ async def test_healthz_503_when_database_stops(tmp_path):
 
 
 async def test_a_frozen_database_is_a_prompt_503_and_recovery_is_automatic(tmp_path):
-    async with served_on_own_database(tmp_path) as (embedded, browser):
+    async with served_on_own_database(tmp_path) as (embedded, browser, app):
         assert (await browser.get("/")).code == 200
         os.kill(embedded._process.pid, signal.SIGSTOP)  # alive, connected, never answering
         for path, headers in (("/", {}), ("/api/v1/images", {"Authorization": "Bearer x"})):
@@ -66,3 +66,4 @@ async def test_a_frozen_database_is_a_prompt_503_and_recovery_is_automatic(tmp_p
             assert time.monotonic() - started < 1 + 2  # db_timeout_ms plus a margin
         os.kill(embedded._process.pid, signal.SIGCONT)
         assert (await browser.get("/")).code == 200
+        assert app.metrics.registry.get_sample_value("pixvault_database_errors_total") == 2

@@ -170,7 +170,7 @@ async def purge_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict)
     result = await db.images.delete_one({"_id": image["_id"]})
     if result.deleted_count:
         await db.users.update_one(
-            {"_id": image["owner_id"]}, {"$inc": {"used_bytes": -_stored_bytes(image)}}
+            {"_id": image["owner_id"]}, {"$inc": {"used_bytes": -stored_bytes(image)}}
         )
 
 
@@ -218,7 +218,9 @@ def _file_entry(content_type: str, size: int, sha256: str, width: int, height: i
     }
 
 
-def _stored_bytes(image: dict) -> int:
+def stored_bytes(image: dict) -> int:
+    """Every byte the image keeps: its original and derivatives, as its owner's storage
+    use counts them."""
     return sum(entry["bytes"] for entry in image["files"].values())
 
 
