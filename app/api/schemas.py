@@ -5,11 +5,12 @@ They are written once, here: `app.api.openapi` publishes them as `components`, a
 so the document cannot drift from what the server accepts.
 """
 
+from app.auth.tokens import EXPIRY_DAYS, SCOPES
 from app.auth.tokens import MAX_NAME as MAX_TOKEN_NAME
 from app.images.fields import MAX_ALT, MAX_DESCRIPTION, MAX_TITLE, VISIBILITIES
 from app.images.intake.remote import MAX_URL_LENGTH
 from app.images.pagination import MAX_LIMIT
-from app.images.shares import MAX_EXPIRES_IN, MAX_LABEL
+from app.images.shares import LOG_CAP, MAX_EXPIRES_IN, MAX_LABEL, MAX_VIEWS
 
 DEFAULT_LIMIT = 30
 ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}$", "description": "A random id."}
@@ -43,13 +44,30 @@ _alt = {"type": "string", "maxLength": MAX_ALT,
 _upload_fields = {"title": _title, "alt": _alt, "description": _description,
                   "visibility": ref("Visibility"),
                   "album": {**ID, "description": "Also put the image in this album of yours."}}
+_link_password = {
+    **_nullable({"type": "string", "minLength": 8, "maxLength": 72}),
+    "description": "Visitors must type it (on the link's page) before the link opens "
+                   "anything, bytes included. 8 to 72 bytes of UTF-8; null: none."}
 _share_fields = {
     "expires_in": {**_nullable({"type": "integer", "minimum": 60, "maximum": MAX_EXPIRES_IN}),
                    "description": "Seconds until the link stops working; absent: a week "
                                   "(604800); null: never."},
     "label": {"type": "string", "maxLength": MAX_LABEL,
               "description": "A note for yourself: who got the link."},
+    "max_views": {**_nullable({"type": "integer", "minimum": 1, "maximum": MAX_VIEWS}),
+                  "description": "How many times the link's page may be opened (previews "
+                                 "of chat apps do not count); then everything under it is "
+                                 "404. Absent or null: no limit. Cannot be changed later."},
+    "password": _link_password,
 }
+
+_token_scope = {"type": "string", "enum": list(SCOPES), "description":
+                "upload: upload images and read `GET /me`, nothing else (what ShareX gets); "
+                "read: every `GET`; full: everything, creating tokens included."}
+_token_props = {"id": DIGEST, "name": {"type": "string"}, "scope": _token_scope,
+                "created": TIME,
+                "expires": {**_nullable(TIME), "description": "When it stops working; null: "
+                            "never."}}
 
 _image_props = {
     "id": ID, "title": {"type": "string"}, "alt": {"type": "string", "description": _alt[
@@ -73,7 +91,16 @@ _share_props = {
     "id": DIGEST, "kind": {"type": "string", "enum": ["image", "album"]}, "target_id": ID,
     "label": {"type": "string"}, "created": TIME, "expires": _nullable(TIME),
     "revoked": {"type": "boolean"}, "views": {"type": "integer"},
+    "max_views": {**_nullable({"type": "integer"}), "description": "The view limit; null: none."},
+    "used_up": {"type": "boolean", "description": "It had all its views: it opens nothing."},
+    "has_password": {"type": "boolean", "description": "Visitors must type a password."},
 }
+_view_log = {"type": "array", "maxItems": LOG_CAP, "description":
+             f"The link's views, newest first (the last {LOG_CAP}); no address is kept.",
+             "items": closed({"at": TIME, "device": {"type": "string", "description":
+                                                     "Browser and system, e.g. 'Firefox "
+                                                     "128 on Windows 10'."}},
+                             ("at", "device"))}
 
 SCHEMAS: dict[str, dict] = {
     "Visibility": {"type": "string", "enum": list(VISIBILITIES), "description":
@@ -84,7 +111,14 @@ SCHEMAS: dict[str, dict] = {
          "message": {"type": "string", "description": "For people; may change."}},
         ("code", "message"))}, ("error",)),
     # ----- requests -----
-    "TokenCreate": closed({"name": {**TEXT, "maxLength": MAX_TOKEN_NAME}}, ("name",)),
+    "TokenCreate": closed({
+        "name": {**TEXT, "maxLength": MAX_TOKEN_NAME},
+        "scope": {**_token_scope, "default": "full"},
+        "expires_in_days": {"anyOf": [{"type": "integer", "enum": list(EXPIRY_DAYS)},
+                                      {"type": "null"}],
+                            "description": "Days until it stops working; absent or null: "
+                                           "never. A token made with a token never outlives "
+                                           "it."}}, ("name",)),
     "UploadFields": closed({**_upload_fields, "filename": {
         "type": "string", "maxLength": 255,
         "description": "Display name of a raw-body upload (query string only)."}}),
@@ -98,6 +132,7 @@ SCHEMAS: dict[str, dict] = {
     "ImageChanges": closed({"title": _title, "alt": _alt, "description": _description,
                             "visibility": ref("Visibility")}),
     "ShareCreate": closed(_share_fields),
+    "ShareChanges": closed({"password": _link_password}),
     "AlbumCreate": closed({"title": {**TEXT, "maxLength": MAX_TITLE},
                            "description": _description, "visibility": ref("Visibility")},
                           ("title",)),
@@ -115,20 +150,21 @@ SCHEMAS: dict[str, dict] = {
     "ImageList": closed({"items": {"type": "array", "items": ref("Image")},
                          "next_cursor": _next_cursor},
                         ("items", "next_cursor")),
-    "Token": closed({"id": DIGEST, "name": {"type": "string"}, "created": TIME,
+    "Token": closed({**_token_props,
                      "last_used": {**_nullable(TIME), "description": "To the minute."}},
-                    ("id", "name", "created", "last_used")),
-    "TokenCreated": closed({"id": DIGEST, "name": {"type": "string"}, "created": TIME,
-                            "last_used": {"type": "null"},
+                    (*_token_props, "last_used")),
+    "TokenCreated": closed({**_token_props, "last_used": {"type": "null"},
                             "token": {"type": "string", "description":
                                       "The secret, shown this once: send it as "
                                       "`Authorization: Bearer <token>`."}},
-                           ("id", "name", "created", "last_used", "token")),
+                           (*_token_props, "last_used", "token")),
     "TokenList": closed({"items": {"type": "array", "items": ref("Token")}}, ("items",)),
     "Share": closed({**_share_props, "url": {**URL, "description":
                                              "The link, for its owner, while it is live "
                                              "(absent for links made before links could be "
                                              "shown again)."}}, tuple(_share_props)),
+    "ShareDetails": closed({**_share_props, "log": _view_log, "url": {
+        **URL, "description": "The link, while it is live."}}, (*_share_props, "log")),
     "ShareCreated": closed({**_share_props, "url": {**URL, "description": "The link."}},
                            (*_share_props, "url")),
     "ShareList": closed({"items": {"type": "array", "items": ref("Share")},

@@ -2,6 +2,7 @@
 moves it here), restoring them, deleting them forever, and emptying the trash."""
 
 from app.api.handlers.base import ApiHandler
+from app.auth.scopes import needs
 from app.images import trash
 
 KIND = {"images": "image", "albums": "album"}
@@ -19,6 +20,7 @@ def item_json(item: dict) -> dict:
 class ApiTrashHandler(ApiHandler):
     """`GET` lists my trash, newest deleted first (paginated); `DELETE` empties it (204)."""
 
+    @needs("read")
     async def get(self) -> None:
         args = self.query("limit", "cursor")
         items, next_cursor = await trash.page(self.db, self.current_user["_id"],
@@ -27,6 +29,7 @@ class ApiTrashHandler(ApiHandler):
         self.write_json({"items": [item_json(item) for item in items],
                          "next_cursor": next_cursor})
 
+    @needs("full")
     async def delete(self) -> None:
         await trash.empty(self.db, self.application.bucket, self.current_user["_id"],
                           now=self.now())
@@ -43,6 +46,7 @@ class ApiTrashItemBase(ApiHandler):
 class ApiTrashItemHandler(ApiTrashItemBase):
     """`DELETE` deletes one item of my trash forever (204); 404 unless it is there."""
 
+    @needs("full")
     async def delete(self, item_id: str) -> None:
         await trash.delete_forever(self.db, self.application.bucket,
                                    self.current_user["_id"], self.kind, item_id, now=self.now())
@@ -52,6 +56,7 @@ class ApiTrashItemHandler(ApiTrashItemBase):
 class ApiTrashRestoreHandler(ApiTrashItemBase):
     """`POST` restores one item of my trash, with its share links (204)."""
 
+    @needs("full")
     async def post(self, item_id: str) -> None:
         await trash.restore(self.db, self.current_user["_id"], self.kind, item_id,
                             now=self.now())
