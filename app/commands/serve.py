@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 
 from tornado.httpserver import HTTPServer
+from tornado.ioloop import PeriodicCallback
 from tornado.netutil import bind_sockets
 
 from app import config, logs
@@ -28,8 +29,11 @@ from app.auth import devices
 from app.commands.database import database
 from app.commands.maintenance import upgrade
 from app.db import connect
+from app.images import gc
 from app.text import plural
 
+# How often each worker purges what has stayed its time in the trash.
+TRASH_SWEEP_SECONDS = 600
 # prometheus-client's switch to multiprocess mode (read by app.metrics too).
 SHARED_METRICS = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -86,6 +90,11 @@ async def _serve(options, uri: str, secrets: dict[str, str], sockets: list[socke
         app = make_app({**options.as_dict(), **secrets}, db=db)
         server = HTTPServer(app, xheaders=options.xheaders, max_body_size=MAX_BODY_BYTES)
         server.add_sockets(sockets)
+        # Every worker sweeps: a purge is idempotent, and the trash then empties itself
+        # without any cron job. PeriodicCallback logs a failed sweep and tries again later.
+        sweeper = PeriodicCallback(lambda: gc.sweep_deleted(db, app.bucket, now=app.clock()),
+                                   TRASH_SWEEP_SECONDS * 1000)
+        sweeper.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -96,6 +105,7 @@ async def _serve(options, uri: str, secrets: dict[str, str], sockets: list[socke
         failed = not stop.is_set()
         if failed:
             print("The embedded database stopped; stopping.", file=sys.stderr, flush=True)
+        sweeper.stop()
         server.stop()
         await server.close_all_connections()
         app.close()
