@@ -143,15 +143,18 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def start_serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen, int]:
-    """`manage.py serve` on a free port with its own embedded database: (process, port)."""
+def start_serve(data_dir: Path, workers: int, *extra: str, stderr=subprocess.PIPE
+                ) -> tuple[subprocess.Popen, int]:
+    """`manage.py serve` on a free port with its own embedded database (unless `extra`
+    options say otherwise): (process, port). Give a file as `stderr` where many requests
+    fail: a full pipe nobody reads would stall the server."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "serve", "--data-dir", str(data_dir),
-         "--port", str(port), "--workers", str(workers)], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, cwd=ROOT,
+         "--port", str(port), "--workers", str(workers), *extra], stdout=subprocess.PIPE,
+        stderr=stderr, text=True, cwd=ROOT,
         env={**os.environ, "PIXVAULT_BCRYPT_ROUNDS": "4"})
     return process, port
 
