@@ -22,7 +22,8 @@ async def test_healthz_ok(client):
 async def test_healthz_503_when_database_stops(tmp_path):
     embedded = EmbeddedDatabase(tmp_path / "db")
     mongo = connect(embedded.start(), timeout_ms=2000)
-    app = make_app({"cookie_secret": "x", "share_key": "y", "db_timeout_ms": 1000},
+    app = make_app({"cookie_secret": "x", "share_key": "y", "db_timeout_ms": 1000,
+                    "data_dir": str(tmp_path)},
                    db=mongo.health)
     sock, port = bind_unused_port()
     server = HTTPServer(app)
@@ -48,7 +49,8 @@ async def test_a_frozen_database_is_a_prompt_503_and_recovery_is_automatic(tmp_p
     embedded = EmbeddedDatabase(tmp_path / "db")
     mongo = connect(embedded.start(), timeout_ms=1000)
     await ensure_indexes(mongo.frozen)
-    app = make_app({"cookie_secret": "x", "share_key": "y", "db_timeout_ms": 1000},
+    app = make_app({"cookie_secret": "x", "share_key": "y", "db_timeout_ms": 1000,
+                    "data_dir": str(tmp_path)},
                    db=mongo.frozen)
     sock, port = bind_unused_port()
     server = HTTPServer(app)

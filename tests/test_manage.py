@@ -203,9 +203,9 @@ def test_gc_deletes_orphans_older_than_grace(database):
     orphan = bucket.upload_from_stream("orphan", b"x" * 100, metadata={"image_id": "gone"})
     kept = manage("gc", *args)
     assert kept.returncode == 0, kept.stderr
-    assert "and 0 orphaned files" in kept.stdout
+    assert "0 orphaned files and" in kept.stdout
     swept = manage("gc", "--grace", "0", *args)
-    assert "and 1 orphaned file" in swept.stdout
+    assert "1 orphaned file and" in swept.stdout
     assert db["images.files"].count_documents({"_id": orphan}) == 0
 
 

@@ -3,11 +3,13 @@ version, and finish what interruptions left behind."""
 
 import asyncio
 import datetime
+from pathlib import Path
 
 from app import migrations
 from app.commands.database import open_database
 from app.db import ensure_indexes, images_bucket, missing_indexes, utcnow
 from app.images import gc
+from app.images.intake.spool import SPOOL_FOLDER, sweep_spool
 from app.text import plural
 
 # `check` exit codes, so scripts can tell which part failed.
@@ -60,7 +62,8 @@ def run_migrate(options) -> int:
 
 def run_gc(options, grace: int) -> int:
     """`gc`: finish interrupted deletions (accounts, images, albums), then delete GridFS files
-    no image refers to."""
+    no image refers to and the spool files of uploads a killed server left in this host's
+    data dir."""
 
     async def sweep() -> tuple[int, int, int]:
         async with open_database(options) as db:
@@ -72,7 +75,8 @@ def run_gc(options, grace: int) -> int:
             return accounts, images, files
 
     accounts, images, files = asyncio.run(sweep())
+    spooled = sweep_spool(Path(options.data_dir) / SPOOL_FOLDER, grace=grace)
     print(f"Deleted {plural(accounts, 'image')} of deleted accounts, "
-          f"{plural(images, 'image')} whose deletion was interrupted and "
-          f"{plural(files, 'orphaned file')}")
+          f"{plural(images, 'image')} whose deletion was interrupted, "
+          f"{plural(files, 'orphaned file')} and {plural(spooled, 'unfinished upload')}")
     return 0
