@@ -13,6 +13,12 @@ from app.embedded import EmbeddedDatabase
 from tests.client import Client, json_body
 
 
+def app_with_short_timeout(db, data_dir):
+    """The application on `db`, giving up on the database after one second."""
+    return make_app({"cookie_secret": "x", "share_key": "y", "db_timeout_ms": 1000,
+                     "data_dir": str(data_dir)}, db=db)
+
+
 async def test_healthz_ok(client):
     response = await client.get("/healthz")
     assert response.code == 200
@@ -22,9 +28,7 @@ async def test_healthz_ok(client):
 async def test_healthz_503_when_database_stops(tmp_path):
     embedded = EmbeddedDatabase(tmp_path / "db")
     mongo = connect(embedded.start(), timeout_ms=2000)
-    app = make_app({"cookie_secret": "x", "share_key": "y", "db_timeout_ms": 1000,
-                    "data_dir": str(tmp_path)},
-                   db=mongo.health)
+    app = app_with_short_timeout(mongo.health, tmp_path)
     sock, port = bind_unused_port()
     server = HTTPServer(app)
     server.add_sockets([sock])
@@ -49,9 +53,7 @@ async def test_a_frozen_database_is_a_prompt_503_and_recovery_is_automatic(tmp_p
     embedded = EmbeddedDatabase(tmp_path / "db")
     mongo = connect(embedded.start(), timeout_ms=1000)
     await ensure_indexes(mongo.frozen)
-    app = make_app({"cookie_secret": "x", "share_key": "y", "db_timeout_ms": 1000,
-                    "data_dir": str(tmp_path)},
-                   db=mongo.frozen)
+    app = app_with_short_timeout(mongo.frozen, tmp_path)
     sock, port = bind_unused_port()
     server = HTTPServer(app)
     server.add_sockets([sock])
