@@ -58,7 +58,10 @@ def build_argparser() -> argparse.ArgumentParser:
     token = command("createtoken", "Create an API token for a user and print it (only once)")
     token.add_argument("name", help="username")
     token.add_argument("token_name", help="a name for the token, e.g. 'backup script'")
-    command("check", "Check configuration, database connection, indexes and migrations")
+    check = command("check", "Check configuration, database connection, indexes, "
+                             "migrations and every user's storage use")
+    check.add_argument("--fix", action="store_true",
+                       help="set storage use that differs from the user's images right")
     command("migrate", "Bring the database up to this version: create missing indexes and "
                        "apply pending migrations (serve does this at start)")
     gc = command("gc", "Finish interrupted deletions (accounts, images, albums) and delete "
@@ -95,7 +98,7 @@ def run(command: str, options, args: dict) -> int:
     if command in ("check", "migrate", "gc"):
         from app.commands import maintenance
         if command == "check":
-            return maintenance.run_check(options)
+            return maintenance.run_check(options, args["fix"])
         if command == "migrate":
             return maintenance.run_migrate(options)
         return maintenance.run_gc(options, args["grace"])

@@ -9,7 +9,7 @@ import tornado.web
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app import db as database
-from app import health, metrics, static
+from app import health, logs, metrics, static
 from app.admin.handlers import ROUTES as ADMIN_ROUTES
 from app.api.handlers import ROUTES as API_ROUTES
 from app.auth.handlers import ROUTES as AUTH_ROUTES
@@ -37,7 +37,7 @@ TORNADO_SETTINGS = {
     "login_url": "/auth/login",
     "default_handler_class": NotFoundHandler,
     "ui_methods": UI_METHODS,
-    "log_function": metrics.log_request,
+    "log_function": logs.log_request,
 }
 
 

@@ -26,6 +26,7 @@ class Setting:
     default: object
     help: str
     group: str = "server"
+    choices: tuple[str, ...] = ()  # the only values allowed, when given
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -39,6 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
             "(default: taken from each request)"),
     Setting("workers", int, 1, "Server processes sharing the port (each with its own "
             "database pool); 0 or 1 for one"),
+    Setting("log_format", str, "text", "Log lines as plain text, or as one JSON object each "
+            "for log shippers: text or json", choices=("text", "json")),
     Setting("xheaders", bool, False, "Trust X-Real-Ip, X-Forwarded-For and -Proto from a "
             "reverse proxy (which must set them itself, overwriting the client's)"),
     Setting("cookie_secret", str, "", "Secret that signs cookies; shared by every worker and "
@@ -113,6 +116,10 @@ def load(cli_values: Mapping[str, str] | None = None,
         # tornado parses "--name=value" with each option's type; reuse it for every layer.
         args = [f"--{name}={value}" for name, value in layer.items()]
         parser.parse_command_line(["pixvault", *args], final=False)
+    for setting in SETTINGS:
+        if setting.choices and parser[setting.name] not in setting.choices:
+            raise ValueError(f"{setting.name} must be one of {', '.join(setting.choices)}, "
+                             f"not {parser[setting.name]!r}")
     return parser
 
 

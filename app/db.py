@@ -46,7 +46,6 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("api_tokens", [("user_id", ASCENDING)], {}),
     ("images", OWNER_NEWEST, {}),
     ("images", VISIBILITY_NEWEST, {}),
-    ("images", [("owner_id", ASCENDING), ("sha256", ASCENDING)], {"unique": True}),
     ("images", ALBUM_NEWEST, {}),
     ("images", OWNER_TITLE, {}),
     ("images", OWNER_LARGEST, {}),

@@ -4,14 +4,16 @@ Two kinds of numbers:
 
 - site totals (users, images, stored bytes, albums, live share links), read from the
   database at scrape time, so they are the same whichever worker answers;
-- HTTP requests and their durations, by method, route pattern and status class, counted by
-  this process only: with `serve --workers N` each scrape reaches one worker and sees that
-  worker's counters (keeping none in shared state is what keeps the request path cheap).
+- HTTP requests and their durations, by method, route pattern and status class. With
+  `serve --workers N`, every worker keeps its counters in memory-mapped files in a folder
+  `serve` makes for the run (prometheus-client's multiprocess mode, switched on by
+  `PROMETHEUS_MULTIPROC_DIR`), and a scrape, whichever worker answers it, adds up all of
+  them: the request path still only bumps a number in memory.
 
-Requests are counted in the application's `log_function`, which Tornado calls once per
-finished request of every handler (static files and 404s included) without any handler
-having to cooperate. Routes are labelled with their URL pattern, never the raw path, so ids
-neither leak into the metrics nor multiply their series.
+Requests are counted by the application's `log_function` (`app.logs.log_request`), which
+Tornado calls once per finished request of every handler (static files and 404s included)
+without any handler having to cooperate. Routes are labelled with their URL pattern, never
+the raw path, so ids neither leak into the metrics nor multiply their series.
 
 Who may scrape: an admin (session or `Authorization: Bearer <admin token>`), or any client
 on a loopback address unless the `metrics_allow_loopback` setting is off. Behind a reverse
@@ -21,11 +23,12 @@ proxy on the same host every request looks local (with `--xheaders`, the proxy's
 """
 
 import ipaddress
+import os
 import re
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from prometheus_client.exposition import choose_encoder
-from tornado.log import access_log
+from prometheus_client.multiprocess import MultiProcessCollector
 from tornado.routing import PathMatches
 from tornado.web import RequestHandler
 
@@ -36,6 +39,9 @@ from app.web import BaseHandler
 # Uploads of large images take seconds: buckets reach past Prometheus' default 10 s.
 DURATION_BUCKETS = (.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60)
 UNMATCHED = "unmatched"  # the catch-all 404 handler
+# prometheus-client's own switch to multiprocess mode: when set as it is first imported, its
+# metrics live in files in that folder (see `serve`).
+SHARED_DIR = "PROMETHEUS_MULTIPROC_DIR"
 TOTALS = {
     "users": "User accounts",
     "images": "Images stored",
@@ -50,25 +56,58 @@ class Metrics:
     would refuse a second application's metrics of the same names (tests build many)."""
 
     def __init__(self):
+        self.shared_dir = os.environ.get(SHARED_DIR)
         self.registry = CollectorRegistry()
-        ProcessCollector(registry=self.registry)  # memory, CPU, open files of this process
+        if not self.shared_dir:  # one process's memory and CPU say little of N workers
+            ProcessCollector(registry=self.registry)
         self.requests = Counter("pixvault_http_requests", "HTTP requests answered",
                                 ("method", "route", "status"), registry=self.registry)
         self.duration = Histogram("pixvault_http_request_duration_seconds",
                                   "Time to answer HTTP requests", ("method", "route"),
                                   buckets=DURATION_BUCKETS, registry=self.registry)
-        self.totals = {name: Gauge(f"pixvault_{name}", text, registry=self.registry)
+        # Set by the worker answering a scrape just before it encodes: the latest value is
+        # the site's, whichever worker wrote it.
+        self.totals = {name: Gauge(f"pixvault_{name}", text, registry=self.registry,
+                                   multiprocess_mode="mostrecent")
                        for name, text in TOTALS.items()}
+        self.uploads = Counter("pixvault_uploads", "Files uploaded, by result: stored, "
+                               "duplicate (already the owner's), refused", ("result",),
+                               registry=self.registry)
+        self.upload_bytes = Counter("pixvault_upload_bytes", "Bytes of the files stored",
+                                    registry=self.registry)
+        self.processing = Histogram("pixvault_processing_seconds", "Time to decode, derive "
+                                    "and store one new image, by format", ("format",),
+                                    buckets=DURATION_BUCKETS, registry=self.registry)
+        self.cache = Counter("pixvault_variant_cache_lookups", "Small variants looked up in "
+                             "the memory cache, by result: hit or miss", ("result",),
+                             registry=self.registry)
+        self.database_errors = Counter("pixvault_database_errors", "Requests answered 503 "
+                                       "because the database did not answer",
+                                       registry=self.registry)
         self._routes: dict[type, list[tuple[re.Pattern, str]]] | None = None
 
     def observe(self, handler: RequestHandler) -> None:
         """Count one finished request."""
-        request = handler.request
-        # Clients may send any method name; only the ones Tornado serves become labels.
-        method = request.method if request.method in handler.SUPPORTED_METHODS else "other"
-        route = self.route(handler)
+        method, route = self.method(handler), self.route(handler)
         self.requests.labels(method, route, f"{handler.get_status() // 100}xx").inc()
-        self.duration.labels(method, route).observe(request.request_time())
+        self.duration.labels(method, route).observe(handler.request.request_time())
+
+    def uploaded(self, image: dict, created: bool, size: int, seconds: float) -> None:
+        """Count one uploaded file the upload answered with: a new image of `size` bytes
+        made in `seconds`, or a duplicate (refused ones count `uploads{result="refused"}`)."""
+        if not created:
+            self.uploads.labels("duplicate").inc()
+        else:
+            self.uploads.labels("stored").inc()
+            self.upload_bytes.inc(size)
+            self.processing.labels(image["format"]).observe(seconds)
+
+    @staticmethod
+    def method(handler: RequestHandler) -> str:
+        """The request's method, or "other": clients may send any name, and only the ones
+        Tornado serves may become labels."""
+        method = handler.request.method
+        return method if method in handler.SUPPORTED_METHODS else "other"
 
     def route(self, handler: RequestHandler) -> str:
         """The URL pattern that routed this request, e.g. `/i/([A-Za-z0-9_-]{22})`."""
@@ -90,16 +129,13 @@ class Metrics:
         for name, gauge in self.totals.items():
             gauge.set(totals[name])
 
-
-def log_request(handler: RequestHandler) -> None:
-    """The application's `log_function`: count the request, then write the access log line
-    Tornado writes by default (a `log_function` replaces it)."""
-    handler.application.metrics.observe(handler)
-    status = handler.get_status()
-    log = (access_log.info if status < 400 else
-           access_log.warning if status < 500 else access_log.error)
-    log("%d %s %.2fms", status, handler._request_summary(),
-        1000.0 * handler.request.request_time())
+    def scraped(self) -> CollectorRegistry:
+        """What a scrape shows: this process's registry, or every worker's files added up."""
+        if not self.shared_dir:
+            return self.registry
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=self.shared_dir)
+        return registry
 
 
 def is_loopback(address: str | None) -> bool:
@@ -132,7 +168,7 @@ class MetricsHandler(BaseHandler):
         encode, content_type = choose_encoder(self.request.headers.get("Accept", ""))
         self.set_header("Content-Type", content_type)
         self.set_header("Cache-Control", "no-store")
-        self.finish(encode(metrics.registry))
+        self.finish(encode(metrics.scraped()))
 
 
 ROUTES = [(r"/metrics", MetricsHandler)]

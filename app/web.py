@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 import tornado.httputil
 import tornado.web
 
+from app import logs
 from app.auth import sessions, tokens
 from app.db import DB_UNAVAILABLE
 from app.errors import NOT_FOUND_MESSAGE, DomainError, NotFound, RetryLater
@@ -87,6 +88,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         self.set_header("Cache-Control", PRIVATE_CACHE)
         self.set_header("Vary", self.viewer_headers)
+        self.set_header(logs.HEADER, logs.request_id(self))
         if self.shows_secrets:
             self.keep_secret()
 
@@ -104,6 +106,8 @@ class BaseHandler(tornado.web.RequestHandler):
         header and byte of the answer is the same whoever asks. `vary` names the request
         headers it does depend on (never Cookie or Authorization)."""
         self.set_header("Cache-Control", cache_control)
+        # One request's id on an answer a cache hands to everyone would only mislead.
+        self.clear_header(logs.HEADER)
         if vary:
             self.set_header("Vary", vary)
         else:
@@ -229,6 +233,7 @@ class BaseHandler(tornado.web.RequestHandler):
             status_code = error.status
         elif isinstance(error, DB_UNAVAILABLE):
             status_code = 503
+            self.application.metrics.database_errors.inc()
         super().send_error(status_code, **kwargs)
 
     def log_exception(self, typ, value, tb) -> None:
@@ -255,7 +260,8 @@ class BaseHandler(tornado.web.RequestHandler):
                 code = error.code
             self.write_json({"error": {"code": code, "message": message}}, status_code)
             return
-        self.render("error.html", status_code=status_code, message=message)
+        self.render("error.html", status_code=status_code, message=message,
+                    request_id=logs.request_id(self))
 
 
 class NotFoundHandler(BaseHandler):

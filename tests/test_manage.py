@@ -283,3 +283,32 @@ def test_export_to_unwritable_folder_is_a_clear_error(database):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr, result.stderr[-400:]
     assert result.stderr.startswith("error: ")
+
+
+def test_check_finds_storage_use_that_differs_and_fix_sets_it_right(database, tmp_path):
+    args, db = database
+    assert manage("migrate", *args).returncode == 0
+    manage("createuser", "erin", "--password-stdin", "--bcrypt-rounds=4", *args,
+           stdin="a long password\n")
+    (tmp_path / "a.jpg").write_bytes(jpeg())
+    assert manage("import", str(tmp_path), "--user", "erin", *args).returncode == 0
+    stored = db.users.find_one({"username": "erin"})["used_bytes"]
+    image = db.images.find_one({})
+    assert stored == sum(entry["bytes"] for entry in image["files"].values()) > 0
+    assert manage("check", *args).returncode == 0
+    db.users.update_one({"username": "erin"}, {"$inc": {"used_bytes": 12345}})
+    found = manage("check", *args)
+    assert found.returncode == 6, found.stdout
+    assert (f"FAIL storage use of erin: recorded {stored + 12345:,} bytes, images hold "
+            f"{stored:,}") in found.stdout
+    db.upload_slots.insert_one({"_id": f"{image['owner_id']}:0", "holder": "x",
+                                "expires": datetime.datetime.now(datetime.UTC)
+                                + datetime.timedelta(minutes=1)})
+    busy = manage("check", "--fix", *args)
+    assert busy.returncode == 6 and "uploads in progress" in busy.stdout
+    db.upload_slots.delete_many({})
+    fixed = manage("check", "--fix", *args)
+    assert fixed.returncode == 0, fixed.stdout
+    assert "fixed" in fixed.stdout
+    assert db.users.find_one({"username": "erin"})["used_bytes"] == stored
+    assert "storage use matches" in manage("check", *args).stdout

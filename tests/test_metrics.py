@@ -11,7 +11,7 @@ from app.application import MAX_BODY_BYTES
 from app.metrics import Metrics, is_loopback
 from tests.admin.test_handlers import make_admin
 from tests.api.conftest import Api, create_token
-from tests.client import Client, text, upload_one
+from tests.client import Client, json_body, text, upload, upload_one
 from tests.images.images import jpeg
 
 
@@ -94,6 +94,24 @@ async def test_requests_are_counted_by_route_pattern(alice, client):
     assert "12345" not in body and "BREW" not in body
     assert all(route.startswith("/") or route == "unmatched"
                for route in re.findall(r'route="([^"]*)"', body))
+
+
+async def test_uploads_processing_and_the_variant_cache_are_counted(alice, client):
+    image = await upload_one(alice, jpeg(), visibility="public")
+    again = await upload(alice, [("again.jpg", jpeg())])  # the same bytes: a duplicate
+    assert json_body(again)["images"][0]["duplicate"]
+    assert (await upload(alice, [("broken.png", b"not an image")])).code in (400, 415)
+    for _ in range(3):
+        assert (await client.get(f"/i/{image['id']}/thumb")).code == 200
+    scrape = samples(await client.get("/metrics"))
+    uploads = {result: scrape.get(("pixvault_uploads_total", (("result", result),)), 0)
+               for result in ("stored", "duplicate", "refused")}
+    assert uploads == {"stored": 1, "duplicate": 1, "refused": 1}
+    assert scrape[("pixvault_upload_bytes_total", ())] == len(jpeg())
+    assert scrape[("pixvault_processing_seconds_count", (("format", "jpeg"),))] == 1
+    cache = {result: scrape.get(("pixvault_variant_cache_lookups_total", (("result", result),)))
+             for result in ("miss", "hit")}
+    assert cache == {"miss": 1, "hit": 2}
 
 
 async def test_each_application_counts_on_its_own():

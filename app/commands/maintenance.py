@@ -8,16 +8,23 @@ from pathlib import Path
 from app import migrations
 from app.commands.database import open_database
 from app.db import ensure_indexes, images_bucket, missing_indexes, utcnow
-from app.images import gc
+from app.images import gc, quota
 from app.images.intake.spool import SPOOL_FOLDER, sweep_spool
 from app.text import plural
 
 # `check` exit codes, so scripts can tell which part failed.
-EXIT_CONFIG, EXIT_DATABASE, EXIT_INDEXES, EXIT_MIGRATIONS = 2, 3, 4, 5
+EXIT_CONFIG, EXIT_DATABASE, EXIT_INDEXES, EXIT_MIGRATIONS, EXIT_STORAGE = 2, 3, 4, 5, 6
+_DRIFT_SAYS = {
+    "found": "run `manage.py check --fix` to set it right",
+    "fixed": "fixed",
+    "busy": "left alone: uploads in progress; run again later",
+    "changed": "left alone: it changed meanwhile; run again",
+}
 
 
-def run_check(options) -> int:
-    """`check`: the database answers, every index exists and every migration is applied."""
+def run_check(options, fix: bool = False) -> int:
+    """`check`: the database answers, every index exists, every migration is applied and
+    every user's storage use matches their images (`fix`: set it right)."""
     async def check() -> int:
         async with open_database(options) as db:
             try:
@@ -36,6 +43,14 @@ def run_check(options) -> int:
                 print("     run `manage.py migrate` (`manage.py serve` does it at start)")
                 return EXIT_INDEXES if missing else EXIT_MIGRATIONS
             print("ok   indexes present, migrations applied")
+            drifts = await quota.recount(db, now=utcnow(), fix=fix)
+            for drift in drifts:
+                print(f"{'ok  ' if drift.state == 'fixed' else 'FAIL'} storage use of "
+                      f"{drift.username}: recorded {drift.recorded:,} bytes, images hold "
+                      f"{drift.counted:,} ({_DRIFT_SAYS[drift.state]})")
+            if any(drift.state != "fixed" for drift in drifts):
+                return EXIT_STORAGE
+            print("ok   storage use matches every user's images")
             return 0
 
     print(f"ok   configuration (database {options.database!r})")

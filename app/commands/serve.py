@@ -4,15 +4,18 @@ With `--workers N` the parent binds the port, forks N workers and supervises the
 signal to the parent stops them all, and a worker that dies takes the others down too,
 so a process manager sees the failure instead of a server running at reduced strength.
 Each worker has its own database pool and caches; nothing is shared between them but
-the database, which is why sessions, rate limits and counters all live there.
+the database, which is why sessions, rate limits and counters all live there, and the
+metrics folder of the run (see `app.metrics`).
 """
 
 import asyncio
 import contextlib
+import importlib
 import os
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -21,13 +24,15 @@ import pymongo
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from app import config
-from app.application import MAX_BODY_BYTES, make_app
+from app import config, logs
 from app.auth import devices
 from app.commands.database import database
 from app.commands.maintenance import upgrade
 from app.db import connect
 from app.text import plural
+
+# prometheus-client's switch to multiprocess mode (read by app.metrics too).
+SHARED_METRICS = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def run_serve(options) -> int:
@@ -40,6 +45,7 @@ def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) ->
     """Serve until SIGINT or SIGTERM, or until `database_alive()` turns False (the embedded
     database died: better to exit and be restarted than to answer 503 for ever); returns
     the process exit code."""
+    logs.configure(options.log_format)  # before forking: every worker writes alike
     sockets = bind_sockets(options.port, options.address)
     devices.warm_up()  # before forking: every worker starts with the rules loaded
     # Before forking: every worker signs and derives with the same secrets.
@@ -53,7 +59,10 @@ def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) ->
           f"({plural(workers, 'worker')}; Ctrl-C to stop)", flush=True)
     if workers == 1:
         return asyncio.run(_serve(options, uri, secrets, sockets, database_alive))
-    return _supervise(options, uri, secrets, sockets, workers, database_alive)
+    with tempfile.TemporaryDirectory(prefix="pixvault-metrics-") as shared:
+        os.environ[SHARED_METRICS] = shared
+        importlib.import_module("app.application")  # once, before forking: workers share it
+        return _supervise(options, uri, secrets, sockets, workers, database_alive)
 
 
 async def _upgrade(options, uri: str) -> None:
@@ -67,6 +76,9 @@ async def _upgrade(options, uri: str) -> None:
 
 async def _serve(options, uri: str, secrets: dict[str, str], sockets: list[socket.socket],
                  database_alive: Callable[[], bool]) -> int:
+    # Imported here, in the process that serves, never earlier: prometheus-client decides
+    # where metrics live (memory, or the shared folder of `--workers N`) when first loaded.
+    from app.application import MAX_BODY_BYTES, make_app
     client = connect(uri, options.db_timeout_ms)
     try:
         db = client[options.database]

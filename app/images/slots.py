@@ -49,6 +49,12 @@ async def upload_turn(db: AsyncDatabase, user_id: str, clock: Clock) -> AsyncIte
         await db.upload_slots.delete_one({"_id": slot, "holder": holder})
 
 
+async def users_uploading(db: AsyncDatabase, now: datetime.datetime) -> set[str]:
+    """The users holding or waiting for an upload slot (their uploads are in flight)."""
+    return {slot["_id"].rsplit(":", 1)[0]
+            async for slot in db.upload_slots.find({"expires": {"$gt": now}}, {"_id": 1})}
+
+
 async def _wait_in_queue(db: AsyncDatabase, user_id: str, holder: str, clock: Clock) -> str:
     place = await _take(db, user_id, range(RUNNING, RUNNING + QUEUED), holder, clock())
     if place is None:

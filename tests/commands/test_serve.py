@@ -1,9 +1,13 @@
-"""`serve` without its embedded database: when the daemon dies, the server (every worker)
-stops with a failure, so a process manager restarts it instead of it answering 503s."""
+"""`serve` as a process: when its embedded database dies, the server (every worker) stops with
+a failure, so a process manager restarts it instead of it answering 503s; its logs."""
 
+import json
 import os
+import re
 import signal
+import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -46,3 +50,54 @@ def test_database_daemon_dying_stops_every_worker(tmp_path, count):
     stderr = process.stderr.read()
     assert not orphans, f"workers orphaned; parent said: {stderr[-300:]}"
     assert "ValueError" not in stderr
+
+
+def test_json_logs_carry_one_object_per_request(tmp_path):
+    process, port = start_serve(tmp_path, 1, "--log-format", "json")
+    try:
+        read_until_listening(process)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as reply:
+            request_id = reply.headers["X-Request-Id"]
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    (line,) = [line for line in lines if line.get("request_id") == request_id]
+    assert line["route"] == "/healthz" and line["status"] == 200 and line["user_id"] is None
+    assert line["level"] == "INFO" and line["name"] == "tornado.access" and line["time"]
+
+
+def test_an_unknown_log_format_is_a_configuration_error(tmp_path):
+    process, _ = start_serve(tmp_path, 1, "--log-format", "xml")
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert "log_format must be one of text, json, not 'xml'" in stderr
+
+
+def test_metrics_add_up_every_workers_requests(tmp_path):
+    process, port = start_serve(tmp_path, 2)
+    try:
+        read_until_listening(process)
+        for _ in range(30):  # a connection each: the workers take turns at random
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10).close()
+        counts = set()
+        for _ in range(8):  # whichever worker answers the scrape
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as reply:
+                exposition = reply.read().decode()
+            found = re.search(r'pixvault_http_requests_total\{method="GET",route="/healthz",'
+                              r'status="2xx"\} (\S+)', exposition)
+            counts.add(float(found.group(1)))
+            assert re.search(r"^pixvault_users 0\.0$", exposition, re.M)
+        assert counts == {30.0}
+        # The run's folder: the one holding files named after this server's workers.
+        written = {path for pid in children_of(process.pid)
+                   for path in Path(tempfile.gettempdir()).glob(
+                       f"pixvault-metrics-*/counter_{pid}.db")}
+        assert written
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=60)
+    assert not any(path.exists() for path in written)  # the run's folder goes with it

@@ -9,6 +9,7 @@ process's decode memory budget.
 """
 
 import sys
+import time
 
 from app.errors import DomainError, Forbidden, Invalid, TooLarge, Unauthorized
 from app.images import access, albums, slots
@@ -123,6 +124,7 @@ class UploadReceiver(BaseHandler):
         limits, quota = decode_limits(self.settings), quota_of(owner, self.settings)
         async with slots.upload_turn(self.db, owner["_id"], self.application.clock):
             for spooled in self.intake.files:
+                started = time.monotonic()
                 try:
                     image, created = await ingest(
                         self.db, self.application.bucket, self.application.image_executor,
@@ -130,6 +132,8 @@ class UploadReceiver(BaseHandler):
                         fields=self.intake.fields if fields is None else fields,
                         limits=limits, quota=quota, now=self.now(),
                         budget=self.application.decode_budget)
+                    self.application.metrics.uploaded(image, created, spooled.size,
+                                                      time.monotonic() - started)
                     if album:
                         await albums.add_image(self.db, album, image)
                         # As $addToSet left it, without reading the document again.
@@ -141,6 +145,7 @@ class UploadReceiver(BaseHandler):
                     last_error = error
                     errors.append({"filename": spooled.filename, "code": error.code,
                                    "message": error.message})
+                    self.application.metrics.uploads.labels("refused").inc()
         if not stored:
             raise last_error
         return stored, errors

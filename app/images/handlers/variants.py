@@ -131,9 +131,11 @@ class VariantSender(BaseHandler):
             return
         cache = self.application.variant_cache
         if cache.accepts(length):
-            data = cache.get(entry["id"]) or await store.read_file(self.application.bucket,
-                                                                     entry)
-            cache.put(entry["id"], data)
+            data = cache.get(entry["id"])
+            self.application.metrics.cache.labels("miss" if data is None else "hit").inc()
+            if data is None:
+                data = await store.read_file(self.application.bucket, entry)
+                cache.put(entry["id"], data)
             self.write(data[first:last + 1])
             return
         await self._stream(entry, first, last)
