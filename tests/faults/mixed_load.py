@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from tests.client import Client, upload, upload_one
 from tests.images.images import jpeg
 
+TIMEOUT = 300  # seconds per request: generous, a busy shared machine is slow, not broken
 USERS = 10  # few enough for the registration limit, enough that no one queues uploads
 MIX = {"upload": 100, "view": 120, "gallery": 100, "sign_in": 80, "api": 100}  # 500
 # Sign-ins stay under the per-address limit (100 in 15 minutes): every client is 127.0.0.1.
@@ -82,7 +83,7 @@ async def run_mixed_load(base_url: str, *, concurrency: int = 16, seed: int = 7)
     """Register `USERS` people with an image each, then send the `MIX` of requests in a
     shuffled order, at most `concurrency` at a time; returns every answer's status and
     time."""
-    users = [Client(base_url) for _ in range(USERS)]
+    users = [Client(base_url, TIMEOUT) for _ in range(USERS)]
     results = Results()
     try:
         images = []
@@ -107,7 +108,7 @@ async def run_mixed_load(base_url: str, *, concurrency: int = 16, seed: int = 7)
                 elif kind == "gallery":
                     response = await user.get("/gallery")
                 elif kind == "sign_in":
-                    browser = Client(base_url)
+                    browser = Client(base_url, TIMEOUT)
                     try:
                         response = await browser.login(f"load{who}")
                     finally:
