@@ -33,7 +33,8 @@ class Client:
             body = b""
         response = await self.http.fetch(
             self.base_url + path, method=method, body=body, headers=headers,
-            follow_redirects=False, raise_error=False, **{"request_timeout": self.timeout, **kwargs})
+            follow_redirects=False, raise_error=False,
+            **{"request_timeout": self.timeout, **kwargs})
         for header in response.headers.get_list("Set-Cookie"):
             for name, morsel in SimpleCookie(header).items():
                 if morsel["expires"] and "1970" in morsel["expires"] or morsel.value == "":
