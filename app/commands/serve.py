@@ -69,7 +69,7 @@ async def _upgrade(options, uri: str) -> None:
     """Indexes and migrations, with a client closed again before any worker is forked."""
     client = connect(uri, options.db_timeout_ms)
     try:
-        await upgrade(client[options.database])
+        await upgrade(client[options.database], options)
     finally:
         await client.close()
 
