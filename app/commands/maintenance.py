@@ -77,15 +77,15 @@ def run_migrate(options) -> int:
 
 
 def run_gc(options, grace: int) -> int:
-    """`gc`: finish interrupted deletions (accounts, images, albums), then delete GridFS files
-    no image refers to and the spool files of uploads a killed server left in this host's
-    data dir."""
+    """`gc`: finish interrupted deletions (accounts, images, albums), purge what has stayed
+    its time in the trash, then delete GridFS files no image refers to and the spool files
+    of uploads a killed server left in this host's data dir."""
 
     async def sweep() -> tuple[int, int, int]:
         async with open_database(options) as db:
             bucket = images_bucket(db)
             accounts = await gc.sweep_ownerless(db, bucket, now=utcnow())
-            images = await gc.sweep_deleted(db, bucket)
+            images = await gc.sweep_deleted(db, bucket, now=utcnow())
             files = await gc.sweep_orphans(db, bucket, now=utcnow(),
                                            grace=datetime.timedelta(seconds=grace))
             return accounts, images, files
@@ -93,6 +93,7 @@ def run_gc(options, grace: int) -> int:
     accounts, images, files = asyncio.run(sweep())
     spooled = sweep_spool(Path(options.data_dir) / SPOOL_FOLDER, grace=grace)
     print(f"Deleted {plural(accounts, 'image')} of deleted accounts, "
-          f"{plural(images, 'image')} whose deletion was interrupted, "
-          f"{plural(files, 'orphaned file')} and {plural(spooled, 'unfinished upload')}")
+          f"{plural(images, 'image')} whose deletion was interrupted or whose time in the "
+          f"trash was over, {plural(files, 'orphaned file')} and "
+          f"{plural(spooled, 'unfinished upload')}")
     return 0

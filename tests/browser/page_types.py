@@ -32,5 +32,6 @@ PAGE_TYPES = {
     "admin": PageType("/admin", "admin"),
     "api-guide": PageType("/api"),
     "confirm-delete": PageType("/i/{image_id}/delete", "owner"),
+    "trash": PageType("/trash", "owner"),
     "not-found": PageType("/no-such-page", status=404),
 }
