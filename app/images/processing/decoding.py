@@ -33,7 +33,12 @@ MIB = 1024 * 1024
 LARGE = 1600  # the largest derivative; a JPEG is decoded at the smallest scale that covers it
 # An animation is decoded one frame at a time: the frame being composed, the previous one
 # (kept for disposal) and its RGBA copy for the encoder, each the size of the canvas.
-ANIMATION_FRAMES_HELD = 3
+# An animation holds about seven canvases of 4 bytes a pixel at once: the decoder's own
+# canvases (libwebp keeps two), Pillow's frame, its converted copy and the resampled frames of
+# each derivative being encoded. Measured on animated WebP of 9 and 41 megapixels a frame:
+# peaks of 29 and 22 bytes a pixel; eight canvases keep the estimate above both
+# (tests/images/processing/test_decoding.py).
+ANIMATION_FRAMES_HELD = 8
 ANIMATED_FORMATS = ("gif", "png", "webp", "avif")  # others' extra pictures are not frames
 ENCODERS_BYTES = 32 * MIB  # libavif's and libwebp's working memory for the derivatives
 
@@ -133,7 +138,7 @@ def memory_needed(im: Image.Image, animated: bool, file_bytes: int) -> int:
     decoded picture (width x height x bytes per pixel of its mode), the full-size copy its
     conversions make, the resampling's intermediates (about half the resampled picture),
     the file three times (the upload, its metadata-free copy, and an animation's re-encoded
-    `large`) and the encoders' own memory. An animation holds a few frames at a time."""
+    `large`) and the encoders' own memory. An animation holds several canvases at a time."""
     pixels = im.width * im.height
     if animated:
         picture = pixels * 4 * ANIMATION_FRAMES_HELD

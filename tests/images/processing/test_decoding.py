@@ -26,6 +26,28 @@ def write(tmp_path, data: bytes, name: str = "upload") -> str:
     return str(path)
 
 
+def memory_growth(tmp_path, path: str, warm_up: bytes) -> int:
+    """Bytes by which processing the image at `path` raises the peak memory of a fresh
+    process that first processed `warm_up` (so the codecs are loaded). The peak is VmHWM,
+    which starts afresh at exec, unlike ru_maxrss, which a child inherits from its parent
+    (the test runner, already larger than the peaks measured here)."""
+    script = textwrap.dedent(f"""
+        import re
+        from app.images.processing.pipeline import process_image
+
+        def peak():
+            status = open("/proc/self/status").read()
+            return int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) * 1024
+
+        process_image({write(tmp_path, warm_up, "warm-up")!r})
+        before = peak()
+        process_image({path!r})
+        print(peak() - before)
+    """)
+    return int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True, timeout=300, cwd=ROOT).stdout)
+
+
 def test_a_16_bit_bomb_over_the_memory_limit_is_refused_from_its_header(tmp_path):
     path = write(tmp_path, s.grey16_bomb())
     tight = Limits(max_decode_bytes=64 * MIB)
@@ -69,16 +91,23 @@ def test_wide_greys_are_scaled_to_8_bits_across_strips(tmp_path, mode):
 def test_a_16_bit_bomb_is_converted_without_wide_full_size_copies(tmp_path):
     """10 000 x 10 000 16-bit pixels are 200 MB decoded; converting them at full size to
     32-bit and back took another 500 MB (1.2 GB peaks under concurrent uploads)."""
-    path = write(tmp_path, s.grey16_bomb())
-    script = textwrap.dedent(f"""
-        import resource
-        from app.images.processing.pipeline import process_image
-        process_image({write(tmp_path, s.png16(), "warm-up")!r})  # load the codecs first
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        process_image({path!r})
-        print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
-    """)
-    grew = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                              check=True, timeout=300, cwd=ROOT).stdout)
+    grew = memory_growth(tmp_path, write(tmp_path, s.grey16_bomb()), s.png16())
     # ~310 MiB now, ~670 MiB before: a generous bound between, 2.5 decoded pictures.
     assert grew < BOMB_PIXELS * 2 * 2.5
+
+
+def animated_webp(size: int) -> bytes:
+    frames = [Image.new("RGBA", (size, size), (90 * i, 20, 200, 255)) for i in range(2)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "WEBP", save_all=True, append_images=frames[1:], lossless=True,
+                   duration=100)
+    return buffer.getvalue()
+
+
+def test_an_animation_never_takes_more_memory_than_its_estimate(tmp_path):
+    """An 800-byte animated WebP may declare a canvas of many megapixels: the estimate that
+    the decode budget and `max_decode_mb` rely on must cover what processing it takes."""
+    path = write(tmp_path, animated_webp(3000))
+    estimate = probe_image(path, Limits())
+    grew = memory_growth(tmp_path, path, animated_webp(16))
+    assert grew <= estimate, (grew, estimate)
