@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 import tornado.httputil
 import tornado.web
 
-from app import logs
+from app import audit, logs
 from app.auth import sessions, tokens
 from app.db import DB_UNAVAILABLE
 from app.errors import NOT_FOUND_MESSAGE, DomainError, NotFound, RetryLater
@@ -162,6 +162,15 @@ class BaseHandler(tornado.web.RequestHandler):
     def password_argument(self, name: str) -> str:
         """A password form field, exactly as typed: spaces at either end are part of it."""
         return self.get_body_argument(name, "", strip=False)
+
+    async def audit(self, action: str, target: str | None, details: dict | None = None, *,
+                    actor: str | None = None) -> None:
+        """Record `action` on `target` in the audit log, done by `actor` (default: the
+        signed-in user) from this request's address."""
+        actor = actor or (self.current_user["_id"] if self.current_user else None)
+        await audit.record(self.db, action=action, actor=actor, target=target,
+                           address=self.request.remote_ip or "", now=self.now(),
+                           details=details)
 
     # ----- flash messages: one signed cookie that lives until the next page renders -----
 

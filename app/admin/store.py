@@ -73,10 +73,10 @@ async def list_users(db: AsyncDatabase, after: str | None) -> tuple[list[dict], 
     return users, users[-1]["username_key"] if more else None
 
 
-async def _other_user(db: AsyncDatabase, actor: dict, user_id: str) -> dict:
+async def other_user(db: AsyncDatabase, actor: dict, user_id: str) -> dict:
     """The user `actor` may act on: `Invalid` for themselves, `NotFound` if unknown."""
     if user_id == actor["_id"]:
-        raise Invalid("You cannot disable or delete your own account from the admin page.")
+        raise Invalid("You cannot change your own account from the admin page.")
     user = await db.users.find_one({"_id": user_id})
     if user is None:
         raise NotFound()
@@ -90,7 +90,7 @@ async def set_disabled(db: AsyncDatabase, actor: dict, user_id: str, disabled: b
     The account's content changes first and its flag last, so an interruption leaves the
     page offering the same action again, and repeating it completes it.
     """
-    user = await _other_user(db, actor, user_id)
+    user = await other_user(db, actor, user_id)
     await access.set_owner_hidden(db, user_id, disabled)
     # From here sign-in, sessions and tokens all refuse the account, so a session started
     # just before is cut off below or by the check on its next request.
@@ -104,6 +104,6 @@ async def delete_user(db: AsyncDatabase, bucket: AsyncGridFSBucket, actor: dict,
                       user_id: str, *, now: datetime.datetime) -> dict:
     """Delete another user and everything they own (as account deletion does; deleting an
     account whose deletion was interrupted finishes it)."""
-    user = await _other_user(db, actor, user_id)
+    user = await other_user(db, actor, user_id)
     await accounts.delete_account(db, bucket, user, now=now)
     return user

@@ -28,6 +28,7 @@ WINDOW = datetime.timedelta(minutes=15)
 PER_ACCOUNT = 10  # sign-in attempts for one username from one address
 PER_ADDRESS = 100  # sign-in attempts from one address, any usernames
 PER_USER = 10  # current-password checks on the account pages, per user
+PER_ADDRESS_LINKS = 30  # invitation and reset links looked up from one address
 REGISTRATION_WINDOW = datetime.timedelta(hours=1)
 
 
@@ -55,6 +56,12 @@ def sign_in_limits(username: str, address: str) -> list[Limit]:
 def password_check_limits(user_id: str) -> list[Limit]:
     """The counter a signed-in user's current-password check draws on."""
     return [Limit(f"user:{user_id}", PER_USER)]
+
+
+def link_limits(address: str) -> list[Limit]:
+    """The counter each look-up of an invitation or reset link from `address` draws on,
+    found or not: a valid link must not buy more guesses."""
+    return [Limit(f"links:{client_block(address)}", PER_ADDRESS_LINKS)]
 
 
 def registration_limits(address: str, per_hour: int) -> list[Limit]:

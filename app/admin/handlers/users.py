@@ -7,6 +7,7 @@ confirmed to exist.
 from tornado.httputil import url_concat
 
 from app.admin.store import delete_user, is_admin, list_users, set_disabled, site_totals
+from app.auth import registration
 from app.errors import NotFound
 from app.ids import ID_PATTERN
 from app.web import BaseHandler
@@ -28,7 +29,9 @@ class AdminPageHandler(AdminHandler):
         after = self.get_query_argument("after", None)
         users, next_after = await list_users(self.db, after)
         self.render("admin.html", totals=await site_totals(self.db, self.now()), users=users,
-                    after=after, next_after=next_after)
+                    after=after, next_after=next_after,
+                    mode=await registration.mode(self.db, self.settings["registration"]),
+                    descriptions=registration.DESCRIPTIONS)
 
 
 class UserActionHandler(AdminHandler):
