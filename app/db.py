@@ -50,7 +50,6 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("account_links", [("user_id", ASCENDING)], {"sparse": True}),
     ("images", OWNER_NEWEST, {}),
     ("images", VISIBILITY_NEWEST, {}),
-    ("images", [("owner_id", ASCENDING), ("sha256", ASCENDING)], {"unique": True}),
     ("images", ALBUM_NEWEST, {}),
     ("images", OWNER_TITLE, {}),
     ("images", OWNER_LARGEST, {}),

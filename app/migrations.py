@@ -20,7 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.db import images_bucket
 from app.errors import NotFound
-from app.images import access, search, store
+from app.images import access, digests, search, store
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,13 @@ async def _backfill_colors(db: AsyncDatabase) -> None:
         if updates:
             await db.images.bulk_write(updates, ordered=False)
 
+async def _image_digests(db: AsyncDatabase) -> None:
+    await digests.backfill(db)
+    # The guard it replaces, which a sharded `images` could not enforce across shards.
+    indexes = await db.images.index_information()
+    if "owner_id_1_sha256_1" in indexes:
+        await db.images.drop_index("owner_id_1_sha256_1")
+
 
 STEPS: tuple[Step, ...] = (
     Step("0001-hide-disabled-accounts",
@@ -74,6 +81,9 @@ STEPS: tuple[Step, ...] = (
     Step("0003-backfill-image-colors",
          "Give images uploaded before `color` existed their thumbnail's average colour",
          _backfill_colors),
+    Step("0004-image-digests",
+         "Record which image holds each owner's original bytes in `image_digests`, and drop "
+         "the unique (owner_id, sha256) index of `images` it replaces", _image_digests),
 )
 
 

@@ -82,6 +82,21 @@ async def check_backfill_image_colors(db, step) -> None:
                           gone["_id"]: None, has_one["_id"]: "#ffffff"}
 
 
+@step_test("0004-image-digests")
+async def check_image_digests(db, step) -> None:
+    await db.images.create_index([("owner_id", 1), ("sha256", 1)], unique=True)
+    first, second = (dict(_id=new_id(), owner_id="someone", sha256=digest)
+                     for digest in ("aa", "bb"))
+    others = dict(_id=new_id(), owner_id="another", sha256="aa")  # same bytes, other owner
+    await db.images.insert_many([first, second, others])
+    for _ in range(2):  # idempotent: a second run changes nothing
+        await step.apply(db)
+        held = {doc["_id"]: doc["image_id"] async for doc in db.image_digests.find({})}
+        assert held == {"someone:aa": first["_id"], "someone:bb": second["_id"],
+                        "another:aa": others["_id"]}
+        assert "owner_id_1_sha256_1" not in await db.images.index_information()
+
+
 async def test_every_step_on_documents_of_the_old_shape(db):
     assert set(STEP_TESTS) == {step.name for step in migrations.STEPS}
     for step in migrations.STEPS:

@@ -84,7 +84,8 @@ def _share_path(param: dict, what: str, op_id: str) -> dict:
     return {"parameters": [param],
             "post": _op(f"Share {what}", op_id, "shares",
                         {"201": _json("The link; its URL is shown this once.", "ShareCreated",
-                                      ("revokeShare",), "share_id")},
+                                      ("getShare", "updateShare", "revokeShare"),
+                                      "share_id")},
                         errors="400 403 404 415", body="ShareCreate")}
 
 
@@ -195,6 +196,13 @@ PATHS = {
     },
     "/shares/{share_id}": {
         "parameters": [_id_param("share_id", "The link's id.", "^[0-9a-f]{64}$")],
+        "get": _op("Get a share link with its view log", "getShare", "shares",
+                   {"200": _json("The link and its views.", "ShareDetails")}, errors="404"),
+        "patch": _op("Set or remove a share link's password", "updateShare", "shares",
+                     {"200": _json("The link as it is now.", "ShareDetails")},
+                     errors="400 404 415", body="ShareChanges",
+                     description="Visitors who typed the old password must type the new "
+                                 "one; with `null`, the link opens without one."),
         "delete": _op("Revoke a share link", "revokeShare", "shares", _NO_CONTENT,
                       errors="404"),
     },

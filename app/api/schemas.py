@@ -9,7 +9,7 @@ from app.auth.tokens import MAX_NAME as MAX_TOKEN_NAME
 from app.images.fields import MAX_ALT, MAX_DESCRIPTION, MAX_TITLE, VISIBILITIES
 from app.images.intake.remote import MAX_URL_LENGTH
 from app.images.pagination import MAX_LIMIT
-from app.images.shares import MAX_EXPIRES_IN, MAX_LABEL
+from app.images.shares import LOG_CAP, MAX_EXPIRES_IN, MAX_LABEL, MAX_VIEWS
 
 DEFAULT_LIMIT = 30
 ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}$", "description": "A random id."}
@@ -43,12 +43,21 @@ _alt = {"type": "string", "maxLength": MAX_ALT,
 _upload_fields = {"title": _title, "alt": _alt, "description": _description,
                   "visibility": ref("Visibility"),
                   "album": {**ID, "description": "Also put the image in this album of yours."}}
+_link_password = {
+    **_nullable({"type": "string", "minLength": 8, "maxLength": 72}),
+    "description": "Visitors must type it (on the link's page) before the link opens "
+                   "anything, bytes included. 8 to 72 bytes of UTF-8; null: none."}
 _share_fields = {
     "expires_in": {**_nullable({"type": "integer", "minimum": 60, "maximum": MAX_EXPIRES_IN}),
                    "description": "Seconds until the link stops working; absent: a week "
                                   "(604800); null: never."},
     "label": {"type": "string", "maxLength": MAX_LABEL,
               "description": "A note for yourself: who got the link."},
+    "max_views": {**_nullable({"type": "integer", "minimum": 1, "maximum": MAX_VIEWS}),
+                  "description": "How many times the link's page may be opened (previews "
+                                 "of chat apps do not count); then everything under it is "
+                                 "404. Absent or null: no limit. Cannot be changed later."},
+    "password": _link_password,
 }
 
 _image_props = {
@@ -73,7 +82,16 @@ _share_props = {
     "id": DIGEST, "kind": {"type": "string", "enum": ["image", "album"]}, "target_id": ID,
     "label": {"type": "string"}, "created": TIME, "expires": _nullable(TIME),
     "revoked": {"type": "boolean"}, "views": {"type": "integer"},
+    "max_views": {**_nullable({"type": "integer"}), "description": "The view limit; null: none."},
+    "used_up": {"type": "boolean", "description": "It had all its views: it opens nothing."},
+    "has_password": {"type": "boolean", "description": "Visitors must type a password."},
 }
+_view_log = {"type": "array", "maxItems": LOG_CAP, "description":
+             f"The link's views, newest first (the last {LOG_CAP}); no address is kept.",
+             "items": closed({"at": TIME, "device": {"type": "string", "description":
+                                                     "Browser and system, e.g. 'Firefox "
+                                                     "128 on Windows 10'."}},
+                             ("at", "device"))}
 
 SCHEMAS: dict[str, dict] = {
     "Visibility": {"type": "string", "enum": list(VISIBILITIES), "description":
@@ -98,6 +116,7 @@ SCHEMAS: dict[str, dict] = {
     "ImageChanges": closed({"title": _title, "alt": _alt, "description": _description,
                             "visibility": ref("Visibility")}),
     "ShareCreate": closed(_share_fields),
+    "ShareChanges": closed({"password": _link_password}),
     "AlbumCreate": closed({"title": {**TEXT, "maxLength": MAX_TITLE},
                            "description": _description, "visibility": ref("Visibility")},
                           ("title",)),
@@ -129,6 +148,8 @@ SCHEMAS: dict[str, dict] = {
                                              "The link, for its owner, while it is live "
                                              "(absent for links made before links could be "
                                              "shown again)."}}, tuple(_share_props)),
+    "ShareDetails": closed({**_share_props, "log": _view_log, "url": {
+        **URL, "description": "The link, while it is live."}}, (*_share_props, "log")),
     "ShareCreated": closed({**_share_props, "url": {**URL, "description": "The link."}},
                            (*_share_props, "url")),
     "ShareList": closed({"items": {"type": "array", "items": ref("Share")},

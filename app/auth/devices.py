@@ -5,10 +5,26 @@ The first parse in a process loads the rules (about a second); `warm_up()` does 
 a server starts answering, so no request pays for it.
 """
 
+import re
+
 import ua_parser
 
 UNKNOWN = "Unknown device"
 MAX_RAW = 80  # an unrecognised agent is shown as sent, this many characters at most
+# Fetchers that chat apps and social sites send to build a link's preview card. Matched
+# anywhere in the agent, case aside: they are not people viewing a link.
+LINK_PREVIEWERS = (
+    "Slackbot", "Slack-ImgProxy", "Twitterbot", "facebookexternalhit", "Facebot",
+    "Discordbot", "WhatsApp", "TelegramBot", "LinkedInBot", "SkypeUriPreview",
+    "Iframely", "Embedly", "redditbot", "Pinterestbot", "Applebot", "vkShare",
+    "Mastodon", "Google-PageRenderer", "MicrosoftPreview",
+)
+_PREVIEWER = re.compile("|".join(map(re.escape, LINK_PREVIEWERS)), re.IGNORECASE)
+
+
+def is_link_previewer(user_agent: str) -> bool:
+    """True if the agent is a link-preview fetcher (see `LINK_PREVIEWERS`)."""
+    return bool(_PREVIEWER.search(user_agent))
 
 
 def describe(user_agent: str) -> str:

@@ -68,7 +68,7 @@ async def find(db: AsyncDatabase, kind: str, token: str, *, address: str,
     """The live link of `kind` for `token`, without using it up; `NotFound` (with a message
     saying what to do) otherwise. Each look-up counts against the address's guesses
     (`RateLimited` past them): tokens cannot be guessed, and this keeps it so."""
-    await throttle.attempt(db, throttle.link_limits(address), now,
+    await throttle.attempt(db, throttle.account_link_limits(address), now,
                            "Too many attempts with invitation or reset links.")
     doc = None
     if 0 < len(token) <= MAX_TOKEN:

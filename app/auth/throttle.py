@@ -6,6 +6,8 @@ Counting before checking (rather than recording failures afterwards) keeps the l
 under parallel guesses: each attempt takes its number atomically. A correct password gives
 it back; a registration never does (each one costs a bcrypt hash and makes an account).
 
+Share-link passwords are counted likewise, per (link, address), per link and per address.
+
 Sign-in is counted per (username, address) and per address: per username alone, an attacker
 elsewhere could lock the real owner out by failing on purpose. IPv6 addresses count per /64,
 the block one subscriber usually holds.
@@ -28,8 +30,11 @@ WINDOW = datetime.timedelta(minutes=15)
 PER_ACCOUNT = 10  # sign-in attempts for one username from one address
 PER_ADDRESS = 100  # sign-in attempts from one address, any usernames
 PER_USER = 10  # current-password checks on the account pages, per user
-PER_ADDRESS_LINKS = 30  # invitation and reset links looked up from one address
 REGISTRATION_WINDOW = datetime.timedelta(hours=1)
+PER_LINK_ADDRESS = 10  # share-link password attempts for one link from one address
+PER_LINK = 100  # share-link password attempts for one link, from anywhere
+PER_ADDRESS_LINKS = 100  # share-link password attempts from one address, any links
+ACCOUNT_LINK_GUESSES = 30  # invitation and reset links looked up from one address
 
 
 class Limit(NamedTuple):
@@ -58,10 +63,19 @@ def password_check_limits(user_id: str) -> list[Limit]:
     return [Limit(f"user:{user_id}", PER_USER)]
 
 
-def link_limits(address: str) -> list[Limit]:
+def link_password_limits(share_id: str, address: str) -> list[Limit]:
+    """The counters a share-link password attempt from `address` draws on: per link and
+    address, per link (many addresses guessing together), per address (many links)."""
+    block = client_block(address)
+    return [Limit(f"link:{share_id[:32]}:{block}", PER_LINK_ADDRESS),
+            Limit(f"link:{share_id[:32]}", PER_LINK), Limit(f"link-address:{block}",
+                                                             PER_ADDRESS_LINKS)]
+
+
+def account_link_limits(address: str) -> list[Limit]:
     """The counter each look-up of an invitation or reset link from `address` draws on,
     found or not: a valid link must not buy more guesses."""
-    return [Limit(f"links:{client_block(address)}", PER_ADDRESS_LINKS)]
+    return [Limit(f"account-links:{client_block(address)}", ACCOUNT_LINK_GUESSES)]
 
 
 def registration_limits(address: str, per_hour: int) -> list[Limit]:

@@ -240,3 +240,21 @@ def shared_album_query(album: dict) -> dict:
 def can_view_through_share(variant: str) -> bool:
     """Which bytes a share link serves: every variant but the untouched original."""
     return variant != "original"
+
+
+def share_needs_password(share: dict, unlocked: bool) -> bool:
+    """A link with a password opens nothing, bytes included, until its visitor gave it."""
+    return bool(share.get("password_hash")) and not unlocked
+
+
+def share_opens_beyond_page(share: dict, granted: bool) -> bool:
+    """Whether a link opens what lies under its page (album image pages, bytes). With a
+    view limit, only for a visitor a counted view granted it: nobody reads the bytes without
+    spending a view, and the last visitor's page still loads its images once used up."""
+    return share.get("max_views") is None or granted
+
+
+def share_previews(share: dict) -> bool:
+    """Whether a link's pages describe their content to previewers (og:image, the title):
+    not with a password or a view limit, since a user agent can be faked."""
+    return not share.get("password_hash") and share.get("max_views") is None

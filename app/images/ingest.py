@@ -15,7 +15,7 @@ from concurrent.futures import Executor
 from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.images import access, store
+from app.images import access, digests, store
 from app.images.budget import MemoryBudget
 from app.images.fields import upload_fields
 from app.images.intake.spool import SpooledFile
@@ -59,7 +59,7 @@ async def ingest(
     bytes (None: unlimited; `quota.quota_of`); `budget` the process's memory for decodes
     (None: unbounded, for a command that decodes one file at a time).
     """
-    duplicate = await store.find_duplicate(db, owner["_id"], spooled.sha256)
+    duplicate = await digests.holder(db, owner["_id"], spooled.sha256)
     if duplicate and access.is_deleted(duplicate):
         # Its deletion was interrupted: finish it, so these bytes make a new image.
         await store.purge_image(db, bucket, duplicate)

@@ -6,12 +6,18 @@ only in the link; the database keeps its sha256 as the share's id, and the nonce
 database leak reveals no working link while the owner can still copy a live one again.
 Links made before nonces existed have none and cannot be shown again. Revocation and
 expiry are decided by the database alone.
+
+A link may also carry a password (`password_hash`, bcrypt: see `app.auth.link_passwords`)
+and a view limit (`max_views`), and keeps a log of its views (`log`: time and device, never
+an address), the newest `LOG_CAP` of them. Absent fields, as in links made before these
+existed, mean no password, no limit and an empty log.
 """
 
 import datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app import audit
 from app.errors import Invalid, NotFound
 from app.ids import new_token, token_digest
 from app.images.pagination import NEWEST_FIRST
@@ -30,6 +36,10 @@ EXPIRY_CHOICES = (
 )
 # A link lives a week unless its owner says otherwise (forms and the API alike).
 DEFAULT_EXPIRES_IN = 7 * 24 * 3600
+MAX_VIEWS = 1_000_000
+# Views remembered per link: a flood of visits cannot grow a document without bound.
+LOG_CAP = 200
+LOG_SHOWN = 20  # in the owner's list of links; the API gives the whole log
 
 
 def share_path(token: str) -> str:
@@ -47,6 +57,18 @@ def is_live(share: dict, now: datetime.datetime) -> bool:
     return not share["revoked"] and (share["expires"] is None or share["expires"] > now)
 
 
+def used_up(share: dict) -> bool:
+    """A link with a view limit that has had all its views."""
+    return share.get("max_views") is not None and share["views"] >= share["max_views"]
+
+
+def check_max_views(max_views: int | None) -> int | None:
+    """`max_views` if it is a sensible limit (or None: no limit), else `Invalid`."""
+    if max_views is not None and not 1 <= max_views <= MAX_VIEWS:
+        raise Invalid(f"A view limit must be between 1 and {MAX_VIEWS:,}.")
+    return max_views
+
+
 async def create_share(
     db: AsyncDatabase,
     keys: ShareKeys,
@@ -57,10 +79,14 @@ async def create_share(
     expires_in: int | None,
     label: str,
     now: datetime.datetime,
+    address: str,
+    password_hash: str | None = None,
+    max_views: int | None = None,
 ) -> tuple[dict, str]:
-    """Create a link to the owner's image or album; returns `(share, token)`.
+    """Create a link to the owner's image or album, recorded in the audit log (made from
+    `address`); returns `(share, token)`.
 
-    The caller has checked that `owner_id` owns the target.
+    The caller has checked that `owner_id` owns the target, and hashed its password.
     """
     if kind not in KINDS:
         raise Invalid("A share link points at an image or an album.")
@@ -69,6 +95,7 @@ async def create_share(
     label = label.strip()
     if len(label) > MAX_LABEL:
         raise Invalid(f"Label must be at most {MAX_LABEL} characters.")
+    check_max_views(max_views)
     nonce = new_token()
     token = keys.token(nonce, keys.current_id)
     share = {
@@ -83,8 +110,15 @@ async def create_share(
         "expires": now + datetime.timedelta(seconds=expires_in) if expires_in else None,
         "revoked": False,
         "views": 0,
+        "password_hash": password_hash,
+        "max_views": max_views,
+        "log": [],
     }
     await db.shares.insert_one(share)
+    await audit.record(db, action="share.create", actor=owner_id, target=share["_id"],
+                       address=address, now=now,
+                       details={"kind": kind, "target_id": target_id, "max_views": max_views,
+                                "password": password_hash is not None})
     return share, token
 
 
@@ -113,14 +147,31 @@ async def find_share(db: AsyncDatabase, owner_id: str, share_id: str) -> dict:
 
 
 async def revoke_share(
-    db: AsyncDatabase, owner_id: str, share_id: str, now: datetime.datetime
+    db: AsyncDatabase, owner_id: str, share_id: str, now: datetime.datetime, address: str
 ) -> None:
-    """Revoke one of the owner's links; `NotFound` for anyone else's or an unknown id."""
+    """Revoke one of the owner's links (from `address`, for the audit log); `NotFound` for
+    anyone else's or an unknown id."""
     result = await db.shares.update_one(
         {"_id": share_id, "owner_id": owner_id}, {"$set": {"revoked": True, "revoked_at": now}}
     )
     if not result.matched_count:
         raise NotFound()
+    await audit.record(db, action="share.revoke", actor=owner_id, target=share_id,
+                       address=address, now=now)
+
+
+async def set_password_hash(
+    db: AsyncDatabase, owner_id: str, share_id: str, password_hash: str | None, *,
+    now: datetime.datetime, address: str
+) -> None:
+    """Give one of the owner's links a new password (its hash), or none; visitors who had
+    entered the old one must enter the new one. `NotFound` for anyone else's link."""
+    result = await db.shares.update_one({"_id": share_id, "owner_id": owner_id},
+                                        {"$set": {"password_hash": password_hash}})
+    if not result.matched_count:
+        raise NotFound()
+    await audit.record(db, action="share.password", actor=owner_id, target=share_id,
+                       address=address, now=now, details={"password": bool(password_hash)})
 
 
 async def live_share(db: AsyncDatabase, token: str, now: datetime.datetime) -> dict:
@@ -133,6 +184,19 @@ async def live_share(db: AsyncDatabase, token: str, now: datetime.datetime) -> d
     return share
 
 
-async def count_view(db: AsyncDatabase, share: dict) -> None:
-    """Count one opening of the link (page views, not each image fetched by it)."""
-    await db.shares.update_one({"_id": share["_id"]}, {"$inc": {"views": 1}})
+async def count_view(db: AsyncDatabase, share: dict, *, device: str,
+                     now: datetime.datetime) -> bool:
+    """Count one opening of the link (page views, not each image fetched by it) and log
+    it; False if the link has no view left.
+
+    The limit is in the filter, so concurrent visitors each take one of the views left and
+    none past the last (the limit never changes once the link exists). The log keeps the
+    newest `LOG_CAP` entries.
+    """
+    query = {"_id": share["_id"]}
+    if share.get("max_views") is not None:
+        query["views"] = {"$lt": share["max_views"]}
+    entry = {"at": now, "device": device}
+    result = await db.shares.update_one(query, {
+        "$inc": {"views": 1}, "$push": {"log": {"$each": [entry], "$slice": -LOG_CAP}}})
+    return bool(result.modified_count)

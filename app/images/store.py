@@ -17,10 +17,10 @@ from bson import ObjectId
 from gridfs import AsyncGridFSBucket, AsyncGridOut
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from app.errors import NotFound
 from app.ids import is_id, new_id
+from app.images import digests
 from app.images.fields import check_visibility, validate_changes
 from app.images.search import image_terms
 
@@ -42,11 +42,6 @@ async def find_images(db: AsyncDatabase, image_ids: list[str]) -> dict[str, dict
     """The image documents with these ids, by id (missing and junk ids are left out)."""
     wanted = [image_id for image_id in image_ids if is_id(image_id)]
     return {image["_id"]: image async for image in db.images.find({"_id": {"$in": wanted}})}
-
-
-async def find_duplicate(db: AsyncDatabase, owner_id: str, sha256: str) -> dict | None:
-    """The owner's image with exactly these original bytes, if any."""
-    return await db.images.find_one({"owner_id": owner_id, "sha256": sha256})
 
 
 async def save_image(
@@ -122,13 +117,16 @@ async def save_image(
     image["terms"] = image_terms(image)
     try:
         await db.images.insert_one(image)
-    except DuplicateKeyError:
-        # The same bytes arrived twice at once: keep the first, drop our copy.
-        await delete_files(bucket, files)
-        return await find_duplicate(db, owner_id, sha256), False
+        holder = await digests.claim(db, image)
     except BaseException:
+        await db.images.delete_one({"_id": image_id})
         await delete_files(bucket, files)
         raise
+    if holder is not None:
+        # The same bytes arrived twice at once: keep the first, drop our copy.
+        await db.images.delete_one({"_id": image_id})
+        await delete_files(bucket, files)
+        return holder, False
     return image, True
 
 
@@ -167,6 +165,7 @@ async def purge_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict)
     await db.shares.delete_many({"target_id": image["_id"]})
     await db.albums.update_many({"cover": image["_id"]}, {"$set": {"cover": None}})
     await delete_files(bucket, image["files"])
+    await digests.release(db, image)
     result = await db.images.delete_one({"_id": image["_id"]})
     if result.deleted_count:
         await db.users.update_one(

@@ -61,3 +61,11 @@ async def test_answers_match_their_schemas(spec, api):
                               headers={"Content-Type": content_type})
     check(uploaded, "UploadedImage")
     check(await api.get(f"/api/v1/images/{json_body(uploaded)['id']}"), "Image")
+    image_id = json_body(uploaded)["id"]
+    created = await api.post(f"/api/v1/images/{image_id}/shares",
+                             json_data={"password": "open sesame", "max_views": 3})
+    check(created, "ShareCreated")
+    check(await api.get("/api/v1/shares"), "ShareList")
+    share_path = f"/api/v1/shares/{json_body(created)['id']}"
+    check(await api.get(share_path), "ShareDetails")
+    check(await api.patch(share_path, json_data={"password": None}), "ShareDetails")

@@ -87,3 +87,28 @@ async def test_an_account_without_usage_yet_gets_one(app, db, owner, tmp_path):
     await db.users.update_one({"_id": owner["_id"]}, {"$unset": {"used_bytes": ""}})
     image, _ = await upload(app, db, owner, spooled(tmp_path, jpeg()), quota=10 * MIB)
     assert await used_bytes(db, owner) == sum(f["bytes"] for f in image["files"].values())
+
+
+async def test_the_same_bytes_arriving_at_once_are_kept_once(app, db, owner, tmp_path):
+    for n in range(2):
+        (tmp_path / str(n)).mkdir()
+    files = [spooled(tmp_path / str(n), jpeg(size=(400, 300))) for n in range(2)]
+    results = await asyncio.gather(*(upload(app, db, owner, file) for file in files))
+    (first, first_new), (second, second_new) = results
+    assert first["_id"] == second["_id"] and sorted([first_new, second_new]) == [False, True]
+    assert await db.images.count_documents({}) == 1
+    assert await db.image_digests.count_documents({}) == 1
+    kept = await db.images.find_one({})
+    assert await db["images.files"].count_documents({}) == len(kept["files"])
+    assert await used_bytes(db, owner) == sum(f["bytes"] for f in kept["files"].values())
+
+
+async def test_bytes_whose_holder_vanished_make_a_new_image(app, db, owner, tmp_path):
+    # What a purge interrupted between its last two deletions leaves: a digest naming an
+    # image that is gone.
+    image, _ = await upload(app, db, owner, spooled(tmp_path, jpeg()))
+    await db.images.delete_one({"_id": image["_id"]})
+    again, created = await upload(app, db, owner, spooled(tmp_path, jpeg()))
+    assert created and again["_id"] != image["_id"]
+    digest = await db.image_digests.find_one({})
+    assert digest["image_id"] == again["_id"]

@@ -1,4 +1,5 @@
-"""`/api/v1/.../shares`: share links to an image or album, listing mine, revoking one.
+"""`/api/v1/.../shares`: share links to an image or album (with an optional password and
+view limit), listing mine, one with its view log, changing its password, revoking one.
 
 A live link's `url` is rebuilt for its owner from its nonce and the share key (see
 `app.images.shares`); links made before that have no `url` after their creation. Answers
@@ -6,6 +7,7 @@ holding a link are `no-store`.
 """
 
 from app.api.handlers.base import ApiHandler
+from app.auth import link_passwords
 from app.db import OWNER_NEWEST
 from app.images import access, shares
 
@@ -14,11 +16,27 @@ def share_json(share: dict, url: str | None = None) -> dict:
     """The JSON form of a share link, with its `url` when it can be shown."""
     return {"id": share["_id"], "kind": share["kind"], "target_id": share["target_id"],
             "label": share["label"], "created": share["created"], "expires": share["expires"],
-            "revoked": share["revoked"], "views": share["views"], **({"url": url} if url else {})}
+            "revoked": share["revoked"], "views": share["views"],
+            "max_views": share.get("max_views"), "used_up": shares.used_up(share),
+            "has_password": bool(share.get("password_hash")), **({"url": url} if url else {})}
+
+
+def log_json(share: dict) -> list[dict]:
+    """A link's view log, newest first."""
+    return [{"at": entry["at"], "device": entry["device"]}
+            for entry in reversed(share.get("log", []))]
 
 
 class ApiShareLinks(ApiHandler):
     """Answers that may hold share links."""
+
+    async def password_hash(self, password: str | None) -> str | None:
+        """The hash of a new link password (bcrypt in the password pool); None for none."""
+        if password is None:
+            return None
+        return await link_passwords.hash_link_password(
+            password, rounds=self.settings["bcrypt_rounds"],
+            executor=self.application.password_executor)
 
     def link_json(self, share: dict) -> dict:
         """`share_json` with the link when it can be shown; that makes the answer no-store."""
@@ -41,7 +59,10 @@ class ApiCreateShareHandler(ApiShareLinks):
             self.db, self.application.share_keys, owner_id=target["owner_id"], kind=self.kind,
             target_id=target["_id"], label=body.get("label", ""), now=self.now(),
             # Absent: a week; null: never.
-            expires_in=body.get("expires_in", shares.DEFAULT_EXPIRES_IN))
+            expires_in=body.get("expires_in", shares.DEFAULT_EXPIRES_IN),
+            max_views=shares.check_max_views(body.get("max_views")),
+            password_hash=await self.password_hash(body.get("password")),
+            address=self.request.remote_ip or "")
         self.write_json(self.link_json(share), 201)
 
 
@@ -60,11 +81,28 @@ class ApiSharesHandler(ApiShareLinks):
         await self.write_page(self.db.shares, query, OWNER_NEWEST, self.link_json, args)
 
 
-class ApiShareHandler(ApiHandler):
-    """`DELETE /api/v1/shares/{id}`: revoke one of my links (204)."""
+class ApiShareHandler(ApiShareLinks):
+    """`GET /api/v1/shares/{id}`: one of my links with its view log; `PATCH` sets or
+    removes its password (`{"password": "..."}` or `null`); `DELETE` revokes it (204)."""
+
+    async def get(self, share_id: str) -> None:
+        share = await shares.find_share(self.db, self.current_user["_id"], share_id)
+        self.write_json({**self.link_json(share), "log": log_json(share)})
+
+    async def patch(self, share_id: str) -> None:
+        body = self.json_body("ShareChanges")
+        owner_id = self.current_user["_id"]
+        await shares.find_share(self.db, owner_id, share_id)
+        if "password" in body:
+            await shares.set_password_hash(
+                self.db, owner_id, share_id, await self.password_hash(body["password"]),
+                now=self.now(), address=self.request.remote_ip or "")
+        share = await shares.find_share(self.db, owner_id, share_id)
+        self.write_json({**self.link_json(share), "log": log_json(share)})
 
     async def delete(self, share_id: str) -> None:
-        await shares.revoke_share(self.db, self.current_user["_id"], share_id, self.now())
+        await shares.revoke_share(self.db, self.current_user["_id"], share_id, self.now(),
+                                  self.request.remote_ip or "")
         self.no_content()
 
 

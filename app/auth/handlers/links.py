@@ -3,7 +3,7 @@ with an invitation) and `/auth/reset/<token>` (set a new password).
 
 The token is in the path, so these pages send no referrer and are never stored by a cache;
 the request log names the route pattern, never the path. Every look-up of a token counts
-against the client's address (`throttle.link_limits`), found or not.
+against the client's address (`throttle.account_link_limits`), found or not.
 
 After a reset the user is sent to sign in with the new password rather than signed in here:
 whoever holds the link must still pass the account's second factor, which a reset keeps.

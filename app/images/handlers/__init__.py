@@ -1,6 +1,6 @@
 """The image pages, forms and byte URLs (Tornado handlers) and their routes."""
 
-from app.images.handlers import albums, bulk, gallery, shares, upload, variants
+from app.images.handlers import albums, bulk, gallery, share_forms, shares, upload, variants
 
 ROUTES = [
     *gallery.ROUTES,
@@ -8,5 +8,6 @@ ROUTES = [
     *variants.ROUTES,
     *albums.ROUTES,
     *shares.ROUTES,
+    *share_forms.ROUTES,
     *upload.ROUTES,
 ]

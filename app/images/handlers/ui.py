@@ -74,6 +74,16 @@ def share_live(handler, share: dict) -> bool:
     return shares.is_live(share, handler.now())
 
 
+def share_used_up(handler, share: dict) -> bool:
+    """A link with a view limit that has had all its views (see `shares.used_up`)."""
+    return shares.used_up(share)
+
+
+def share_log(handler, share: dict) -> list[dict]:
+    """The newest entries of a link's view log, newest first, as many as its row shows."""
+    return share.get("log", [])[::-1][:shares.LOG_SHOWN]
+
+
 def share_anchor(handler, share: dict) -> str:
     """The HTML id of a share link's row (see `shares.anchor`)."""
     return shares.anchor(share)
@@ -106,6 +116,8 @@ UI_METHODS = {
     "share_url": share_url,
     "share_anchor": share_anchor,
     "share_live": share_live,
+    "share_used_up": share_used_up,
+    "share_log": share_log,
     "default_expiry": default_expiry,
     "page_link": page_link,
     "pager_words": pager_words,

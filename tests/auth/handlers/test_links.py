@@ -129,7 +129,7 @@ async def test_unknown_expired_and_revoked_invitations_are_404(root, client, clo
 
 
 async def test_guessing_link_tokens_is_throttled_per_address(client):
-    for _ in range(throttle.PER_ADDRESS_LINKS):
+    for _ in range(throttle.ACCOUNT_LINK_GUESSES):
         assert (await client.get("/auth/reset/" + "y" * 43)).code == 404
     limited = await client.get("/auth/invite/" + "z" * 43)
     assert limited.code == 429
