@@ -29,6 +29,7 @@ PAGE_TYPES = {
     "share": PageType("{share_path}"),
     "account": PageType("/account", "owner"),
     "admin": PageType("/admin", "admin"),
+    "admin-invites": PageType("/admin/invites", "admin"),
     "api-guide": PageType("/api"),
     "confirm-delete": PageType("/i/{image_id}/delete", "owner"),
     "not-found": PageType("/no-such-page", status=404),
