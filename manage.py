@@ -6,6 +6,8 @@ import getpass
 import sys
 
 from app import config
+from app.auth.scopes import SCOPES
+from app.auth.tokens import EXPIRY_DAYS
 from app.commands.maintenance import EXIT_CONFIG, EXIT_DATABASE
 from app.db import DB_UNAVAILABLE
 from app.embedded import DataDirInUse
@@ -63,6 +65,11 @@ def build_argparser() -> argparse.ArgumentParser:
     token = command("createtoken", "Create an API token for a user and print it (only once)")
     token.add_argument("name", help="username")
     token.add_argument("token_name", help="a name for the token, e.g. 'backup script'")
+    token.add_argument("--scope", choices=SCOPES, default="full",
+                       help="what it may do: upload images only, read only, or anything "
+                            "(default: full)")
+    token.add_argument("--expires-days", type=int, choices=EXPIRY_DAYS,
+                       help="days until it stops working (default: never)")
     check = command("check", "Check configuration, database connection, indexes, "
                              "migrations and every user's storage use")
     check.add_argument("--fix", action="store_true",
@@ -102,7 +109,8 @@ def run(command: str, options, args: dict) -> int:
         if command == "setpassword":
             password = read_password(args["password_stdin"])
             return accounts.run_setpassword(options, args["name"], password)
-        return accounts.run_createtoken(options, args["name"], args["token_name"])
+        return accounts.run_createtoken(options, args["name"], args["token_name"],
+                                        scope=args["scope"], expires_days=args["expires_days"])
     if command in ("check", "migrate", "gc"):
         from app.commands import maintenance
         if command == "check":

@@ -44,6 +44,7 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("login_failures", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("upload_slots", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("api_tokens", [("user_id", ASCENDING)], {}),
+    ("api_tokens", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("users", [("role", ASCENDING)], {}),
     ("account_links", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("account_links", [("kind", ASCENDING), ("created", DESCENDING)], {}),

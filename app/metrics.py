@@ -33,7 +33,8 @@ from tornado.routing import PathMatches
 from tornado.web import RequestHandler
 
 from app.admin.store import is_admin, site_totals
-from app.errors import NotFound, Unauthorized
+from app.auth.scopes import needs
+from app.errors import Forbidden, NotFound, Unauthorized
 from app.web import BaseHandler
 
 # Uploads of large images take seconds: buckets reach past Prometheus' default 10 s.
@@ -156,11 +157,12 @@ class MetricsHandler(BaseHandler):
             return  # a scraper on this host: no need to look anyone up
         try:
             await super().prepare()
-        except Unauthorized:
+        except (Unauthorized, Forbidden):
             raise NotFound() from None  # a bad token learns no more than no token
         if not is_admin(self.current_user):
             raise NotFound()
 
+    @needs("read")
     async def get(self) -> None:
         metrics = self.application.metrics
         metrics.set_totals(await site_totals(self.db, self.now()))

@@ -63,12 +63,19 @@ async def _backfill_colors(db: AsyncDatabase) -> None:
         if updates:
             await db.images.bulk_write(updates, ordered=False)
 
+
 async def _image_digests(db: AsyncDatabase) -> None:
     await digests.backfill(db)
     # The guard it replaces, which a sharded `images` could not enforce across shards.
     indexes = await db.images.index_information()
     if "owner_id_1_sha256_1" in indexes:
         await db.images.drop_index("owner_id_1_sha256_1")
+
+
+async def _token_scopes(db: AsyncDatabase) -> None:
+    # Tokens made before scopes could do anything, and never expired.
+    await db.api_tokens.update_many({"scope": {"$exists": False}},
+                                    {"$set": {"scope": "full", "expires": None}})
 
 
 STEPS: tuple[Step, ...] = (
@@ -81,7 +88,9 @@ STEPS: tuple[Step, ...] = (
     Step("0003-backfill-image-colors",
          "Give images uploaded before `color` existed their thumbnail's average colour",
          _backfill_colors),
-    Step("0004-image-digests",
+    Step("0004-token-scopes",
+         "Give API tokens made before scopes the scope `full` and no expiry", _token_scopes),
+    Step("0005-image-digests",
          "Record which image holds each owner's original bytes in `image_digests`, and drop "
          "the unique (owner_id, sha256) index of `images` it replaces", _image_digests),
 )

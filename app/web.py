@@ -1,6 +1,7 @@
 """`BaseHandler`: what every page and API handler shares.
 
-It loads the signed-in user once per request, maps domain errors to HTTP statuses, renders
+It loads the signed-in user once per request (refusing an API token whose scope does not
+cover the method called, see `app.auth.scopes`), maps domain errors to HTTP statuses, renders
 errors as HTML or JSON, carries flash messages across one redirect, and validates `next`
 targets so no redirect can leave the site.
 
@@ -20,9 +21,9 @@ import tornado.httputil
 import tornado.web
 
 from app import audit, logs
-from app.auth import sessions, tokens
+from app.auth import scopes, sessions, tokens
 from app.db import DB_UNAVAILABLE
-from app.errors import NOT_FOUND_MESSAGE, DomainError, NotFound, RetryLater
+from app.errors import NOT_FOUND_MESSAGE, DomainError, Forbidden, NotFound, RetryLater
 
 SESSION_COOKIE = "session"
 FLASH_COOKIE = "flash"
@@ -115,18 +116,29 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # API endpoints and image bytes also take `Authorization: Bearer <token>` (scripts).
     accepts_bearer = False
-    bearer = False  # True once this request authenticated with a token
+    bearer: dict | None = None  # the token document once this request authenticated with one
 
     async def prepare(self) -> None:
         header = self.request.headers.get("Authorization") if self.accepts_bearer else None
         if header is not None:
-            self.current_user = await tokens.user_for_authorization(self.db, header, self.now())
-            self.bearer = True
+            self.current_user, self.bearer = await tokens.user_for_authorization(
+                self.db, header, self.now())
+            self.check_scope()
             return
         token = self.session_token
         if token:
             self.current_user = await sessions.user_for_token(self.db, token, self.now(),
                                                               self.session_lifetime)
+
+    def check_scope(self) -> None:
+        """`Forbidden` unless this request's token has a scope declared (`scopes.needs`) on
+        the method about to run."""
+        needed = scopes.scopes_of(type(self), self.request.method)
+        scope = self.bearer["scope"]
+        if not scopes.grants(scope, needed):
+            wanted = " or ".join(f"'{name}'" for name in scopes.accepted(needed))
+            raise Forbidden(f"This API token has the scope '{scope}'; this operation needs "
+                            f"a token with the scope {wanted}.")
 
     @property
     def session_lifetime(self) -> sessions.Lifetime:

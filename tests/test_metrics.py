@@ -146,6 +146,11 @@ async def test_admin_session_and_token_may_scrape(remote, make_client, db):
     token = (await create_token(root))["token"]
     scrape = samples(await Api(make_client(), token).get("/metrics"))
     assert scrape[("pixvault_users", ())] == 1
+    # Scraping is reading: an admin's read token may, an upload-only one finds nothing.
+    reader = (await create_token(root, "scraper", scope="read"))["token"]
+    assert (await Api(make_client(), reader).get("/metrics")).code == 200
+    uploader = (await create_token(root, "uploads", scope="upload"))["token"]
+    assert (await Api(make_client(), uploader).get("/metrics")).code == 404
 
 
 @pytest.mark.parametrize(("address", "code"), [

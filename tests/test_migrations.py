@@ -1,6 +1,7 @@
 """Migrations: each step on documents of the shape before it, applied twice; the record of
 applied steps; and `migrate` applying only what is pending."""
 
+import datetime
 import io
 
 from bson import ObjectId
@@ -82,7 +83,21 @@ async def check_backfill_image_colors(db, step) -> None:
                           gone["_id"]: None, has_one["_id"]: "#ffffff"}
 
 
-@step_test("0004-image-digests")
+@step_test("0004-token-scopes")
+async def check_token_scopes(db, step) -> None:
+    created = datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC)
+    old = {"_id": "a" * 64, "user_id": "someone", "name": "script", "created": created,
+           "last_used": None, "purpose": None}
+    scoped = {**old, "_id": "b" * 64, "scope": "upload", "expires": created}
+    await db.api_tokens.insert_many([old, scoped])
+    for _ in range(2):  # idempotent: a second run changes nothing
+        await step.apply(db)
+        found = {doc["_id"]: (doc["scope"], doc["expires"])
+                 async for doc in db.api_tokens.find({})}
+        assert found == {old["_id"]: ("full", None), scoped["_id"]: ("upload", created)}
+
+
+@step_test("0005-image-digests")
 async def check_image_digests(db, step) -> None:
     await db.images.create_index([("owner_id", 1), ("sha256", 1)], unique=True)
     first, second = (dict(_id=new_id(), owner_id="someone", sha256=digest)

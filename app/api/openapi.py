@@ -1,20 +1,23 @@
 """The OpenAPI 3.1 description of the JSON API, served at `GET /api/v1/openapi.json`.
 
-Schemas come from `app.api.schemas`, the same objects the server validates input with; a test
-checks that every route of `app.api.ROUTES` and each of its methods is described here.
+Schemas come from `app.api.schemas`, the same objects the server validates input with, and
+each operation's token scopes from the declaration on the handler method serving it (see
+`app.api.security`); a test checks that every route of `app.api.ROUTES` and each of its
+methods is described here.
 """
 
 import copy
 import functools
 
 from app.api.schemas import PARAMETERS, SCHEMAS, UPLOAD_QUERY, ref
+from app.api.security import DEFAULT_SECURITY, SECURITY_SCHEMES, with_scopes
 from app.images import slots
 
-BEARER = [{"bearer": []}, {"session": []}]
 _ERRORS = {
     "400": "The input is not valid: malformed JSON, wrong types, unknown fields, bad values.",
     "401": "No valid credentials.",
-    "403": "Not allowed: the item is someone else's, or the feature is turned off.",
+    "403": "Not allowed: the item is someone else's, the feature is turned off, or the "
+           "token's scope does not cover the operation (the message names the scope needed).",
     "404": "No such item, or not visible to you (the two look the same).",
     "413": "The body or file is too large.",
     "415": "Wrong Content-Type.",
@@ -42,12 +45,12 @@ def _json(description: str, schema: str, links: tuple[str, ...] = (),
 
 
 def _op(summary: str, op_id: str, tag: str, ok: dict, *, errors: str = "",
-        body: str | None = None, params: tuple[str, ...] = (), security=None,
-        description: str = "") -> dict:
+        body: str | None = None, params: tuple[str, ...] = (), description: str = "") -> dict:
     """One operation. `ok` maps success statuses to responses; `errors` lists the 4xx codes
-    it can answer besides 401 (given whenever the operation needs credentials)."""
+    it can answer besides 401 and 403 (a token whose scope does not cover it, see
+    `app.api.security`)."""
     responses = dict(ok)
-    codes = errors.split() + (["401"] if security is not False else [])
+    codes = [*errors.split(), "401", "403"]
     for code in sorted(set(codes)):
         responses[code] = {"$ref": f"#/components/responses/{code}"}
     responses["default"] = {"$ref": "#/components/responses/default"}
@@ -60,10 +63,6 @@ def _op(summary: str, op_id: str, tag: str, ok: dict, *, errors: str = "",
     if body:
         operation["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": ref(body)}}}
-    if security is False:
-        operation["security"] = []
-    elif security is not None:
-        operation["security"] = security
     return operation
 
 
@@ -115,9 +114,9 @@ PATHS = {
         "post": _op("Create an API token", "createToken", "account",
                     {"201": _json("The token; its secret is shown this once.", "TokenCreated",
                                   ("revokeToken",), "token_id")},
-                    errors="400 403 415", body="TokenCreate", security=[{"session": []}],
-                    description="Needs a browser session (with `X-XSRFToken`): a token "
-                                "cannot create tokens (403)."),
+                    errors="400 403 415", body="TokenCreate",
+                    description="A token made with a token never expires later than it, "
+                                "and revoking a token also revokes the tokens made with it."),
     },
     "/tokens/{token_id}": {
         "parameters": [_id_param("token_id", "The token's id (sha256 of its secret).",
@@ -223,35 +222,29 @@ def _error_response(description: str, headers: dict | None = None) -> dict:
 
 
 @functools.cache
-def _document() -> dict:
+def _document(operations: tuple) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Pixvault API", "version": "1",
                  "description": "Upload, list, edit, share and organise your images. "
                                 "Every error is JSON: `{\"error\": {\"code\", \"message\"}}`. "
                                 "Human-readable guide: `/api`."},
-        "security": BEARER,
-        "paths": PATHS,
+        "security": DEFAULT_SECURITY,
+        "paths": with_scopes(PATHS, operations),
         "components": {
             "schemas": SCHEMAS,
             "parameters": PARAMETERS,
             "responses": {**{code: _error_response(text, _ERROR_HEADERS.get(code))
                              for code, text in _ERRORS.items()},
                           "default": _error_response("Any other error (405, 503, 500...).")},
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "description":
-                           "An API token from the account page, `manage.py createtoken` or "
-                           "`POST /tokens`."},
-                "session": {"type": "apiKey", "in": "cookie", "name": "session",
-                            "description": "The site's sign-in cookie; writes also need the "
-                                           "`X-XSRFToken` header (the `_xsrf` cookie's value)."},
-            },
+            "securitySchemes": SECURITY_SCHEMES,
         },
     }
 
 
-def document(server_url: str) -> dict:
-    """The OpenAPI document, its server set to `server_url` (this site's `/api/v1`)."""
-    doc = copy.copy(_document())
+def document(server_url: str, operations: tuple) -> dict:
+    """The OpenAPI document of the routes `operations`, its server set to `server_url` (this
+    site's `/api/v1`)."""
+    doc = copy.copy(_document(operations))
     doc["servers"] = [{"url": server_url}]
     return doc

@@ -5,6 +5,7 @@ They are written once, here: `app.api.openapi` publishes them as `components`, a
 so the document cannot drift from what the server accepts.
 """
 
+from app.auth.tokens import EXPIRY_DAYS, SCOPES
 from app.auth.tokens import MAX_NAME as MAX_TOKEN_NAME
 from app.images.fields import MAX_ALT, MAX_DESCRIPTION, MAX_TITLE, VISIBILITIES
 from app.images.intake.remote import MAX_URL_LENGTH
@@ -60,6 +61,14 @@ _share_fields = {
     "password": _link_password,
 }
 
+_token_scope = {"type": "string", "enum": list(SCOPES), "description":
+                "upload: upload images and read `GET /me`, nothing else (what ShareX gets); "
+                "read: every `GET`; full: everything, creating tokens included."}
+_token_props = {"id": DIGEST, "name": {"type": "string"}, "scope": _token_scope,
+                "created": TIME,
+                "expires": {**_nullable(TIME), "description": "When it stops working; null: "
+                            "never."}}
+
 _image_props = {
     "id": ID, "title": {"type": "string"}, "alt": {"type": "string", "description": _alt[
         "description"]}, "description": {"type": "string"},
@@ -102,7 +111,14 @@ SCHEMAS: dict[str, dict] = {
          "message": {"type": "string", "description": "For people; may change."}},
         ("code", "message"))}, ("error",)),
     # ----- requests -----
-    "TokenCreate": closed({"name": {**TEXT, "maxLength": MAX_TOKEN_NAME}}, ("name",)),
+    "TokenCreate": closed({
+        "name": {**TEXT, "maxLength": MAX_TOKEN_NAME},
+        "scope": {**_token_scope, "default": "full"},
+        "expires_in_days": {"anyOf": [{"type": "integer", "enum": list(EXPIRY_DAYS)},
+                                      {"type": "null"}],
+                            "description": "Days until it stops working; absent or null: "
+                                           "never. A token made with a token never outlives "
+                                           "it."}}, ("name",)),
     "UploadFields": closed({**_upload_fields, "filename": {
         "type": "string", "maxLength": 255,
         "description": "Display name of a raw-body upload (query string only)."}}),
@@ -134,15 +150,14 @@ SCHEMAS: dict[str, dict] = {
     "ImageList": closed({"items": {"type": "array", "items": ref("Image")},
                          "next_cursor": _next_cursor},
                         ("items", "next_cursor")),
-    "Token": closed({"id": DIGEST, "name": {"type": "string"}, "created": TIME,
+    "Token": closed({**_token_props,
                      "last_used": {**_nullable(TIME), "description": "To the minute."}},
-                    ("id", "name", "created", "last_used")),
-    "TokenCreated": closed({"id": DIGEST, "name": {"type": "string"}, "created": TIME,
-                            "last_used": {"type": "null"},
+                    (*_token_props, "last_used")),
+    "TokenCreated": closed({**_token_props, "last_used": {"type": "null"},
                             "token": {"type": "string", "description":
                                       "The secret, shown this once: send it as "
                                       "`Authorization: Bearer <token>`."}},
-                           ("id", "name", "created", "last_used", "token")),
+                           (*_token_props, "last_used", "token")),
     "TokenList": closed({"items": {"type": "array", "items": ref("Token")}}, ("items",)),
     "Share": closed({**_share_props, "url": {**URL, "description":
                                              "The link, for its owner, while it is live "

@@ -1,9 +1,10 @@
 """ShareX custom uploader configurations (`.sxcu`) for the JSON API.
 
-ShareX posts each screenshot as multipart field `file` to `POST /api/v1/images` with the
-user's token, and reads the links out of the image object it gets back. There is no
-deletion URL: ShareX would open it with a plain GET, and deleting on GET is unsafe, so
-`DeletionURL` points at the image's page, where its owner can delete it.
+ShareX posts each screenshot as multipart field `file` to `POST /api/v1/images` with a token
+of the user's that can only upload (`app.auth.scopes`), and reads the links out of the image
+object it gets back. There is no deletion URL: ShareX would open it with a plain GET, and
+deleting on GET is unsafe, so `DeletionURL` points at the image's page, where its owner can
+delete it.
 """
 
 LINKS = {"page": "{json:page_url}", "direct": "{json:urls.full}"}

@@ -26,14 +26,18 @@ def run_createuser(options, name: str, password: str, admin: bool) -> int:
     return 0
 
 
-def run_createtoken(options, name: str, token_name: str) -> int:
-    """`createtoken`: prints the secret alone, so `TOKEN=$(manage.py createtoken ...)` works."""
+def run_createtoken(options, name: str, token_name: str, *, scope: str = "full",
+                    expires_days: int | None = None) -> int:
+    """`createtoken`: prints the secret alone, so `TOKEN=$(manage.py createtoken ...)` works.
+    The token has `scope` and expires after `expires_days` (None: never)."""
 
     async def create() -> str:
         async with open_database(options) as db:
             await ensure_indexes(db)
             _, secret = await tokens.create_token(db, (await find_user(db, name))["_id"],
-                                                  token_name, now=utcnow())
+                                                  token_name, scope=scope,
+                                                  expires_in_days=expires_days, now=utcnow(),
+                                                  address=None)
             return secret
 
     print(asyncio.run(create()))

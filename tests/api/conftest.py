@@ -8,10 +8,11 @@ import pytest
 from tests.client import Client, json_body
 
 
-async def create_token(browser: Client, name: str = "script") -> dict:
-    """Create a token from a signed-in browser (session + X-XSRFToken), as the site would."""
+async def create_token(browser: Client, name: str = "script", **fields) -> dict:
+    """Create a token from a signed-in browser (session + X-XSRFToken), as the site would;
+    `fields` may give its `scope` and `expires_in_days`."""
     response = await browser.request(
-        "POST", "/api/v1/tokens", body=json.dumps({"name": name}),
+        "POST", "/api/v1/tokens", body=json.dumps({"name": name, **fields}),
         headers={"Content-Type": "application/json", "X-XSRFToken": await browser.xsrf_token()})
     assert response.code == 201, response.body
     return json_body(response)

@@ -2,18 +2,20 @@
 
 from app.api.handlers.base import ApiHandler
 from app.auth import tokens
-from app.errors import Forbidden
+from app.auth.scopes import needs
 from app.images import fields
 from app.images.quota import quota_of
 
 
 def token_json(token: dict) -> dict:
     """The JSON form of a token: its id (the secret's sha256), never the secret."""
-    return {"id": token["_id"], "name": token["name"], "created": token["created"],
+    return {"id": token["_id"], "name": token["name"], "scope": token["scope"],
+            "created": token["created"], "expires": token["expires"],
             "last_used": token["last_used"]}
 
 
 class ApiMeHandler(ApiHandler):
+    @needs("read", "upload")
     async def get(self) -> None:
         user = self.current_user
         self.write_json({
@@ -25,20 +27,21 @@ class ApiMeHandler(ApiHandler):
 
 
 class ApiTokensHandler(ApiHandler):
-    """`GET` my tokens (newest first); `POST` a new one, from a browser session only."""
+    """`GET` my tokens (newest first); `POST` a new one, from a browser session or a `full`
+    token (then one that never outlives it, see `tokens.create_token`)."""
 
+    @needs("read")
     async def get(self) -> None:
-        items = await tokens.list_tokens(self.db, self.current_user["_id"])
+        items = await tokens.list_tokens(self.db, self.current_user["_id"], self.now())
         self.write_json({"items": [token_json(token) for token in items]})
 
+    @needs("full")
     async def post(self) -> None:
-        # A leaked token must not be able to mint more tokens that outlive its revocation.
-        if self.bearer:
-            raise Forbidden("Tokens are created from a signed-in browser session "
-                            "(the account page or its X-XSRFToken-carrying requests).")
         body = self.json_body("TokenCreate")
-        token, secret = await tokens.create_token(self.db, self.current_user["_id"],
-                                                  body["name"], now=self.now())
+        token, secret = await tokens.create_token(
+            self.db, self.current_user["_id"], body["name"], scope=body.get("scope", "full"),
+            expires_in_days=body.get("expires_in_days"), parent=self.bearer, now=self.now(),
+            address=self.request.remote_ip)
         self.keep_secret()
         self.write_json({**token_json(token), "token": secret}, 201)
 
@@ -46,8 +49,10 @@ class ApiTokensHandler(ApiHandler):
 class ApiTokenHandler(ApiHandler):
     """`DELETE /api/v1/tokens/{id}`: revoke one of my tokens (204), this one included."""
 
+    @needs("full")
     async def delete(self, token_id: str) -> None:
-        await tokens.revoke_token(self.db, self.current_user["_id"], token_id)
+        await tokens.revoke_token(self.db, self.current_user["_id"], token_id, now=self.now(),
+                                  address=self.request.remote_ip)
         self.no_content()
 
 

@@ -1,6 +1,7 @@
 """`/api/v1/albums`: create, list, read, edit and delete albums, and put images in them."""
 
 from app.api.handlers.base import ApiHandler
+from app.auth.scopes import needs
 from app.db import ALBUM_NEWEST, OWNER_NEWEST
 from app.images import access, albums
 
@@ -20,10 +21,12 @@ class ApiAlbumBase(ApiHandler):
 class ApiAlbumsHandler(ApiAlbumBase):
     """`GET` my albums (newest first, paginated); `POST` a new one (201)."""
 
+    @needs("read")
     async def get(self) -> None:
         await self.write_page(self.db.albums, access.owned(self.current_user["_id"]),
                               OWNER_NEWEST, self.album_json)
 
+    @needs("full")
     async def post(self) -> None:
         body = self.json_body("AlbumCreate")
         album = await albums.create_album(self.db, owner_id=self.current_user["_id"],
@@ -35,17 +38,20 @@ class ApiAlbumsHandler(ApiAlbumBase):
 class ApiAlbumHandler(ApiAlbumBase):
     """One album: `GET` if visible, `PATCH`/`DELETE` by its owner (its images stay)."""
 
+    @needs("read")
     async def get(self, album_id: str) -> None:
         album = await access.visible_album(self.db, album_id, self.current_user)
         # Others learn only a cover they may see, never the id of a private image.
         cover = await access.visible_cover(self.db, album, self.current_user)
         self.write_json(self.album_json(album, cover))
 
+    @needs("full")
     async def patch(self, album_id: str) -> None:
         album = await access.changeable_album(self.db, album_id, self.current_user)
         album = await albums.update_album(self.db, album, self.json_body("AlbumChanges"))
         self.write_json(self.album_json(album))
 
+    @needs("full")
     async def delete(self, album_id: str) -> None:
         album = await access.deletable_album(self.db, album_id, self.current_user)
         await albums.delete_album(self.db, album, now=self.now())
@@ -55,6 +61,7 @@ class ApiAlbumHandler(ApiAlbumBase):
 class ApiAlbumImagesHandler(ApiHandler):
     """`GET`: the album's images this requester may see, newest first, paginated."""
 
+    @needs("read")
     async def get(self, album_id: str) -> None:
         album = await access.visible_album(self.db, album_id, self.current_user)
         await self.write_page(self.db.images, access.album_images_query(album, self.current_user),
@@ -64,12 +71,14 @@ class ApiAlbumImagesHandler(ApiHandler):
 class ApiAlbumImageHandler(ApiHandler):
     """`PUT` puts one of my images in my album, `DELETE` takes it out (both 204, idempotent)."""
 
+    @needs("full")
     async def put(self, album_id: str, image_id: str) -> None:
         album = await access.changeable_album(self.db, album_id, self.current_user)
         image = await access.changeable_image(self.db, image_id, self.current_user)
         await albums.add_image(self.db, album, image)
         self.no_content()
 
+    @needs("full")
     async def delete(self, album_id: str, image_id: str) -> None:
         album = await access.changeable_album(self.db, album_id, self.current_user)
         image = await access.changeable_image(self.db, image_id, self.current_user)

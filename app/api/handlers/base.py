@@ -2,9 +2,12 @@
 `/api/v1` endpoint.
 
 Two ways in:
-- `Authorization: Bearer <token>` (scripts, ShareX). A present but bad or revoked token is a
-  401 even when a session cookie comes along: a client that sent a token means that token.
-  Such requests skip the XSRF check, since no browser attaches that header on its own.
+- `Authorization: Bearer <token>` (scripts, ShareX). A present but bad, expired or revoked
+  token is a 401 even when a session cookie comes along: a client that sent a token means
+  that token. Such requests skip the XSRF check, since no browser attaches that header on
+  its own. Its scope must cover the method called: every handler method here declares the
+  scopes that may call it (`app.auth.scopes.needs`), and `BaseHandler.prepare`, where any
+  token comes in (image bytes take tokens too), answers 403 to one it does not cover.
 - The browser's session cookie (the site's own JavaScript). Writes then need the
   `X-XSRFToken` header, as every cookie-authenticated write on the site does.
 """

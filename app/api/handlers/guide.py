@@ -15,8 +15,14 @@ class ApiDocumentHandler(ApiHandler):
     login_required = False
     accepts_bearer = False  # a stale token a tool attaches must not hide the document
 
+    def initialize(self, operations: tuple) -> None:
+        self.operations = operations
+
     def get(self) -> None:
-        self.write_json(document(self.absolute_url("/api/v1")))
+        self.write_json(document(self.absolute_url("/api/v1"), self.operations))
 
 
-ROUTES = [(r"/api", ApiGuideHandler), (r"/api/v1/openapi\.json", ApiDocumentHandler)]
+def routes(operations: list) -> list:
+    """The guide's and the document's routes; the document describes `operations`."""
+    return [(r"/api", ApiGuideHandler),
+            (r"/api/v1/openapi\.json", ApiDocumentHandler, {"operations": tuple(operations)})]

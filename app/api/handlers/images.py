@@ -9,6 +9,7 @@ import tornado.web
 from app.api import validation
 from app.api.handlers.base import JSON, ApiHandler, media_type
 from app.api.schemas import UPLOAD_QUERY
+from app.auth.scopes import needs
 from app.db import OWNER_NEWEST
 from app.errors import Invalid, TooLarge, Unsupported
 from app.images import access, store
@@ -55,9 +56,14 @@ class ApiImagesHandler(UploadReceiver, ApiHandler):
         else:
             self.json_buffer += chunk
 
+    @needs("read")
     async def get(self) -> None:
         await self.write_page(self.db.images, access.owned(self.current_user["_id"]),
                               OWNER_NEWEST, self.image_json)
+
+    @needs("upload")
+    async def post(self) -> None:
+        await super().post()  # declared here: what an upload-only token (ShareX) may do
 
     async def handle_upload(self) -> None:
         if self.json_buffer is not None:
@@ -82,15 +88,18 @@ class ApiImagesHandler(UploadReceiver, ApiHandler):
 class ApiImageHandler(ApiHandler):
     """One image: `GET` if visible to the requester, `PATCH`/`DELETE` by its owner."""
 
+    @needs("read")
     async def get(self, image_id: str) -> None:
         image = await access.visible_image(self.db, image_id, self.current_user)
         self.write_json(self.image_json(image))
 
+    @needs("full")
     async def patch(self, image_id: str) -> None:
         image = await access.changeable_image(self.db, image_id, self.current_user)
         image = await store.update_image(self.db, image, self.json_body("ImageChanges"))
         self.write_json(self.image_json(image))
 
+    @needs("full")
     async def delete(self, image_id: str) -> None:
         image = await access.deletable_image(self.db, image_id, self.current_user)
         await store.delete_image(self.db, self.application.bucket, image, now=self.now())

@@ -8,6 +8,7 @@ holding a link are `no-store`.
 
 from app.api.handlers.base import ApiHandler
 from app.auth import link_passwords
+from app.auth.scopes import needs
 from app.db import OWNER_NEWEST
 from app.images import access, shares
 
@@ -52,6 +53,7 @@ class ApiCreateShareHandler(ApiShareLinks):
 
     kind = "image"
 
+    @needs("full")
     async def post(self, target_id: str) -> None:
         target = await access.shareable(self.db, self.kind, target_id, self.current_user)
         body = self.json_body("ShareCreate")
@@ -73,6 +75,7 @@ class ApiCreateAlbumShareHandler(ApiCreateShareHandler):
 class ApiSharesHandler(ApiShareLinks):
     """`GET /api/v1/shares`: my links, newest first, optionally of one target."""
 
+    @needs("read")
     async def get(self) -> None:
         args = self.query("target_id", "limit", "cursor")
         query = {"owner_id": self.current_user["_id"]}
@@ -85,10 +88,12 @@ class ApiShareHandler(ApiShareLinks):
     """`GET /api/v1/shares/{id}`: one of my links with its view log; `PATCH` sets or
     removes its password (`{"password": "..."}` or `null`); `DELETE` revokes it (204)."""
 
+    @needs("read")
     async def get(self, share_id: str) -> None:
         share = await shares.find_share(self.db, self.current_user["_id"], share_id)
         self.write_json({**self.link_json(share), "log": log_json(share)})
 
+    @needs("full")
     async def patch(self, share_id: str) -> None:
         body = self.json_body("ShareChanges")
         owner_id = self.current_user["_id"]
@@ -100,6 +105,7 @@ class ApiShareHandler(ApiShareLinks):
         share = await shares.find_share(self.db, owner_id, share_id)
         self.write_json({**self.link_json(share), "log": log_json(share)})
 
+    @needs("full")
     async def delete(self, share_id: str) -> None:
         await shares.revoke_share(self.db, self.current_user["_id"], share_id, self.now(),
                                   self.request.remote_ip or "")

@@ -41,7 +41,8 @@ class AccountPageHandler(BaseHandler):
             sessions=await sessions.list_sessions(self.db, user["_id"], self.now(),
                                                   self.session_lifetime),
             current_session=current, lifetime=self.session_lifetime,
-            tokens=await tokens.list_tokens(self.db, user["_id"]),
+            tokens=await tokens.list_tokens(self.db, user["_id"], self.now()),
+            expiry_days=tokens.EXPIRY_DAYS,
             used_bytes=user.get("used_bytes", 0), quota_bytes=quota_of(user, self.settings),
             api_base=self.absolute_url("/api/v1"))
 
@@ -107,9 +108,12 @@ class AccountTokensHandler(AccountPageHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         try:
-            _, secret = await tokens.create_token(self.db, self.current_user["_id"],
-                                                  self.get_body_argument("name", ""),
-                                                  now=self.now())
+            _, secret = await tokens.create_token(
+                self.db, self.current_user["_id"], self.get_body_argument("name", ""),
+                scope=self.get_body_argument("scope", "full"),
+                expires_in_days=tokens.validate_expiry_days(
+                    self.get_body_argument("expires_days", "never")),
+                now=self.now(), address=self.request.remote_ip)
         except DomainError as error:
             await self.render_account(error=error)
             return
@@ -125,10 +129,10 @@ class RevokeTokenHandler(AccountPageHandler):
 
     async def own_token(self, token_id: str) -> dict:
         """The user's token with this id, else `NotFound`."""
-        for token in await tokens.list_tokens(self.db, self.current_user["_id"]):
-            if token["_id"] == token_id:
-                return token
-        raise NotFound()
+        token = await tokens.find_token(self.db, self.current_user["_id"], token_id)
+        if token is None:
+            raise NotFound()
+        return token
 
     @tornado.web.authenticated
     async def get(self, token_id: str) -> None:
@@ -142,7 +146,8 @@ class RevokeTokenHandler(AccountPageHandler):
         await self.own_token(token_id)
         if not self.confirmed():
             return
-        await tokens.revoke_token(self.db, self.current_user["_id"], token_id)
+        await tokens.revoke_token(self.db, self.current_user["_id"], token_id, now=self.now(),
+                                  address=self.request.remote_ip)
         self.back("Token revoked.", "tokens")
 
 
@@ -163,8 +168,10 @@ class ShareXHandler(AccountPageHandler):
 
     @tornado.web.authenticated
     async def post(self) -> None:
+        # Upload only: a leaked config can add images, never read or delete any.
         _, secret = await tokens.replace_purpose_token(
-            self.db, self.current_user["_id"], "sharex", tokens.SHAREX_NAME, now=self.now())
+            self.db, self.current_user["_id"], "sharex", tokens.SHAREX_NAME, scope="upload",
+            now=self.now(), address=self.request.remote_ip)
         config = sharex_config(self.absolute_url(""), secret,
                                self.get_body_argument("link", "page"))
         self.set_header("Content-Type", "application/json; charset=UTF-8")

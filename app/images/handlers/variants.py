@@ -18,6 +18,7 @@ from pathlib import PurePath
 
 from tornado.iostream import StreamClosedError
 
+from app.auth.scopes import needs
 from app.errors import NotFound
 from app.images import access, store
 from app.images.urls import EXTENSIONS, VARIANT_SUFFIX, display_title
@@ -179,6 +180,7 @@ class ImageBytesHandler(VariantSender):
 
     accepts_bearer = True
 
+    @needs("read")
     async def get(self, image_id: str, variant: str, include_body: bool = True) -> None:
         image = await access.visible_image(self.db, image_id, self.current_user)
         if variant == "original" and not access.can_view_original(image, self.current_user):

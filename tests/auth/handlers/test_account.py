@@ -1,5 +1,6 @@
 """The /account page: password, sessions, tokens, settings, ShareX, deleting the account."""
 
+import datetime
 import hashlib
 import re
 
@@ -153,6 +154,25 @@ async def test_create_token_shows_it_once_after_a_redirect(alice, make_client, d
     assert blank.code == 400
 
 
+async def test_create_token_with_a_scope_and_an_expiry(alice, db, clock):
+    response = await alice.post("/account/tokens", {"name": "backup", "scope": "read",
+                                                    "expires_days": "30"})
+    assert response.code == 303
+    stored = await db.api_tokens.find_one({})
+    assert (stored["scope"], stored["expires"]) == ("read",
+                                                    clock.now + datetime.timedelta(days=30))
+    page = text(await alice.get("/account"))
+    expires = stored["expires"].strftime("%Y-%m-%d %H:%M UTC")
+    assert f"Scope: <strong>read</strong>; expires: {expires}." in page  # the new token
+    row = re.search(r">backup</td>(.*?)</tr>", page, re.S).group(1)
+    assert '<td data-label="Scope">read</td>' in row
+    assert expires in row
+    for bad in ({"scope": "admin"}, {"expires_days": "10"}, {"expires_days": "-7"}):
+        refused = await alice.post("/account/tokens", {"name": "x", **bad})
+        assert refused.code == 400
+    assert await db.api_tokens.count_documents({}) == 1
+
+
 async def test_a_new_token_is_shown_only_to_its_owner(alice, make_client, db):
     await alice.post("/account/tokens", {"name": "phone"})
     carried = dict(alice.cookies)
@@ -226,7 +246,15 @@ async def test_sharex_config_download(alice, make_client, db):
     content_type, body = multipart([("Screenshot.png", png())], config["Arguments"])
     uploaded = await api.post("/api/v1/images", body=body, headers={"Content-Type": content_type})
     assert uploaded.code == 201
-    assert json_body(uploaded)["visibility"] == "unlisted"
+    image = json_body(uploaded)
+    assert image["visibility"] == "unlisted"
+    # Upload only: a leaked config can neither read nor delete the gallery.
+    assert (await db.api_tokens.find_one({}))["scope"] == "upload"
+    for method, path in (("GET", "/api/v1/images"), ("GET", f"/api/v1/images/{image['id']}"),
+                         ("DELETE", f"/api/v1/images/{image['id']}"),
+                         ("GET", image["urls"]["original"].removeprefix(base))):
+        assert (await api.call(method, path)).code == 403, path
+    assert "can only upload" in text(await alice.get("/account"))
     again = json_body(await alice.post("/account/sharex.sxcu", {"link": "page"}))
     assert again["URL"] == "{json:page_url}"
     assert [t["name"] for t in await db.api_tokens.find({}).to_list()] == ["ShareX"]
