@@ -64,6 +64,10 @@ SETTINGS: tuple[Setting, ...] = (
             "/admin wins", "security", choices=("open", "invite", "closed")),
     Setting("registrations_per_hour", int, 20, "Registration attempts one address may make "
             "in an hour (IPv6: one /64)", "security"),
+    Setting("admins_require_2fa", bool, False, "Admins must sign in with a second factor: "
+            "one without is sent to set it up and cannot open /admin until then", "security"),
+    Setting("audit_days", int, 365, "Days the audit log keeps each entry (security events "
+            "and admin actions)", "security"),
     Setting("bcrypt_queue", int, 32, "Password checks that may wait for a free core; past "
             "that, sign-ins and registrations answer 503 at once", "security"),
     Setting("mongodb_uri", str, "", "MongoDB URI; empty starts the embedded SecantusDB "

@@ -45,6 +45,7 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("upload_slots", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("api_tokens", [("user_id", ASCENDING)], {}),
     ("api_tokens", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
+    ("passkeys", [("user_id", ASCENDING)], {}),
     ("users", [("role", ASCENDING)], {}),
     ("account_links", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("account_links", [("kind", ASCENDING), ("created", DESCENDING)], {}),
@@ -59,7 +60,11 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("shares", OWNER_NEWEST, {}),
     ("shares", [("target_id", ASCENDING)], {}),
     ("images.files", [("metadata.image_id", ASCENDING)], {}),
+    ("audit", [("action", ASCENDING), ("at", DESCENDING)], {}),
 )
+# The audit log's TTL index: its lifetime is an option (`audit_days`), set by ensure_indexes.
+AUDIT_AT = [("at", ASCENDING)]
+DEFAULT_AUDIT_DAYS = 365
 
 
 def connect(uri: str, timeout_ms: int = 2000, *, bound_operations: bool = True
@@ -81,18 +86,28 @@ def connect(uri: str, timeout_ms: int = 2000, *, bound_operations: bool = True
                             appname="pixvault")
 
 
-async def ensure_indexes(db: AsyncDatabase) -> None:
-    """Create every index in `INDEXES` (idempotent). Building an index on a large collection
-    takes as long as it takes: no per-operation timeout here (0 lifts it)."""
+async def ensure_indexes(db: AsyncDatabase, *, audit_days: int = DEFAULT_AUDIT_DAYS) -> None:
+    """Create every index in `INDEXES`, and the audit log's TTL index keeping entries
+    `audit_days` (idempotent; a changed `audit_days` changes the existing index). Building an
+    index on a large collection takes as long as it takes: no per-operation timeout here (0
+    lifts it)."""
+    ttl = audit_days * 24 * 3600
     with pymongo.timeout(0):
         for collection, keys, options in INDEXES:
             await db[collection].create_index(keys, **options)
+        existing = [info for info in (await db.audit.index_information()).values()
+                    if list(info["key"]) == AUDIT_AT]
+        if not existing:
+            await db.audit.create_index(AUDIT_AT, expireAfterSeconds=ttl)
+        elif existing[0].get("expireAfterSeconds") != ttl:
+            await db.command("collMod", "audit",
+                             index={"keyPattern": dict(AUDIT_AT), "expireAfterSeconds": ttl})
 
 
 async def missing_indexes(db: AsyncDatabase) -> list[str]:
     """Names of the `INDEXES` entries absent from `db`, as 'collection: key spec'."""
     missing = []
-    for collection, keys, _ in INDEXES:
+    for collection, keys, _ in [*INDEXES, ("audit", AUDIT_AT, {})]:
         present = [info["key"] for info in (await db[collection].index_information()).values()]
         if not any(list(key) == keys for key in present):
             missing.append(f"{collection}: {keys}")

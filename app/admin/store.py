@@ -1,7 +1,7 @@
 """What the admin pages (and `/metrics`) read and change: site totals, the list of users,
-and disabling or deleting another account.
+and disabling or deleting another account or removing its second factors.
 
-Nobody can disable or delete themselves here, so an admin cannot lock themselves out by a
+Nobody can change their own account here, so an admin cannot lock themselves out by a
 slip.
 
 Disabling is a reversible suspension: it ends the user's sessions at once, and while the
@@ -20,6 +20,7 @@ from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.auth import accounts, sessions
+from app.auth.second_factor import has_second_factor, remove_all
 from app.errors import Invalid, NotFound
 from app.images import access
 
@@ -29,6 +30,12 @@ USERS_PER_PAGE = 50
 def is_admin(user: dict | None) -> bool:
     """True if `user` is a signed-in admin."""
     return user is not None and user.get("role") == "admin"
+
+
+async def must_enrol(db: AsyncDatabase, user: dict | None, required: bool) -> bool:
+    """True if `user` is an admin without a second factor while the `admins_require_2fa`
+    option (`required`) is on: sent to set one up, and kept out of /admin until then."""
+    return required and is_admin(user) and not await has_second_factor(db, user)
 
 
 async def site_totals(db: AsyncDatabase, now: datetime.datetime) -> dict[str, int]:
@@ -53,13 +60,16 @@ async def site_totals(db: AsyncDatabase, now: datetime.datetime) -> dict[str, in
 
 async def list_users(db: AsyncDatabase, after: str | None) -> tuple[list[dict], str | None]:
     """Up to `USERS_PER_PAGE` users by name after the name key `after`, each with its
-    `image_count`, and the key to continue from (None on the last page).
+    `image_count` and whether it has a `second_factor`, and the key to continue from
+    (None on the last page).
 
     Keyset pagination on the unique `username_key` index: every page costs the same.
     """
     query = {"username_key": {"$gt": after}} if after else {}
-    users = await (db.users.find(query, {"password_hash": 0}).sort("username_key", 1)
-                   .limit(USERS_PER_PAGE + 1).to_list())
+    # Secrets never reach the page: whether TOTP is on shows from `totp.since` alone.
+    users = await (db.users.find(query, {"password_hash": 0, "totp.secret": 0,
+                                         "recovery_codes": 0})
+                   .sort("username_key", 1).limit(USERS_PER_PAGE + 1).to_list())
     more = len(users) > USERS_PER_PAGE
     users = users[:USERS_PER_PAGE]
     # One grouped query for the page, answered by the (owner_id, ...) index.
@@ -68,8 +78,11 @@ async def list_users(db: AsyncDatabase, after: str | None) -> tuple[list[dict], 
         {"$group": {"_id": "$owner_id", "count": {"$sum": 1}}},
     ])).to_list()
     by_owner = {row["_id"]: row["count"] for row in counts}
+    with_passkeys = set(await db.passkeys.distinct(
+        "user_id", {"user_id": {"$in": [user["_id"] for user in users]}}))
     for user in users:
         user["image_count"] = by_owner.get(user["_id"], 0)
+        user["second_factor"] = bool(user.get("totp")) or user["_id"] in with_passkeys
     return users, users[-1]["username_key"] if more else None
 
 
@@ -97,6 +110,15 @@ async def set_disabled(db: AsyncDatabase, actor: dict, user_id: str, disabled: b
     await db.users.update_one({"_id": user_id}, {"$set": {"disabled": disabled}})
     if disabled:
         await sessions.end_other_sessions(db, user_id, keep_session=None)
+    return user
+
+
+async def remove_second_factors(db: AsyncDatabase, actor: dict, user_id: str) -> dict:
+    """Remove every second factor of another user (TOTP, recovery codes, passkeys), for one
+    who lost them: they sign in with their password alone until they set one up again.
+    Returns the user."""
+    user = await other_user(db, actor, user_id)
+    await remove_all(db, user_id)
     return user
 
 

@@ -58,6 +58,14 @@ def sign_in_limits(username: str, address: str) -> list[Limit]:
             Limit(f"address:{block}", PER_ADDRESS)]
 
 
+def second_factor_limits(user_id: str, address: str) -> list[Limit]:
+    """The counters a second-factor code for `user_id` from `address` draws on: per user,
+    from anywhere (codes are short, and only someone past the password can try them, so
+    the owner is the only one such a limit can lock out), and per address."""
+    return [Limit(f"second-factor:{user_id}", PER_ACCOUNT),
+            Limit(f"address:{client_block(address)}", PER_ADDRESS)]
+
+
 def password_check_limits(user_id: str) -> list[Limit]:
     """The counter a signed-in user's current-password check draws on."""
     return [Limit(f"user:{user_id}", PER_USER)]

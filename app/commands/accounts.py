@@ -15,7 +15,7 @@ def run_createuser(options, name: str, password: str, admin: bool) -> int:
 
     async def create() -> None:
         async with open_database(options) as db:
-            await ensure_indexes(db)
+            await ensure_indexes(db, audit_days=options.audit_days)
             with ThreadPoolExecutor(max_workers=1) as executor:
                 await users.create_user(db, name, password, rounds=options.bcrypt_rounds,
                                         executor=executor, now=utcnow(),
@@ -33,7 +33,7 @@ def run_createtoken(options, name: str, token_name: str, *, scope: str = "full",
 
     async def create() -> str:
         async with open_database(options) as db:
-            await ensure_indexes(db)
+            await ensure_indexes(db, audit_days=options.audit_days)
             _, secret = await tokens.create_token(db, (await find_user(db, name))["_id"],
                                                   token_name, scope=scope,
                                                   expires_in_days=expires_days, now=utcnow(),
@@ -56,7 +56,7 @@ def run_setpassword(options, name: str, password: str) -> int:
                 await accounts.set_password(db, user["_id"], password,
                                             rounds=options.bcrypt_rounds, executor=executor)
             await audit.record(db, action="password.set_by_operator", actor=None,
-                               target=user["_id"], address="", now=utcnow(),
+                               target=user["_id"], address=None, now=utcnow(),
                                details={"username": user["username"]})
 
     asyncio.run(reset())

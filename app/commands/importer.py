@@ -131,7 +131,7 @@ def run_import(options, directory: str, name: str, visibility: str | None) -> in
 
     async def load():
         async with open_database(options) as db:
-            await ensure_indexes(db)
+            await ensure_indexes(db, audit_days=options.audit_days)
             owner = await find_user(db, name)
             if owner.get("disabled"):
                 # Its images are hidden while it is disabled; new ones would not be.

@@ -55,9 +55,10 @@ def run_check(options, fix: bool = False) -> int:
     return asyncio.run(check())
 
 
-async def upgrade(db) -> None:
-    """Create any missing index, then apply the pending migrations, saying which."""
-    await ensure_indexes(db)
+async def upgrade(db, options) -> None:
+    """Create any missing index (and set the audit log's lifetime from `options`), then
+    apply the pending migrations, saying which."""
+    await ensure_indexes(db, audit_days=options.audit_days)
     for step in await migrations.migrate(db, now=utcnow()):
         print(f"Applied migration {step.name}: {step.description}", flush=True)
 
@@ -66,7 +67,7 @@ def run_migrate(options) -> int:
     """`migrate`: bring the database up to this version (indexes and migrations)."""
     async def apply() -> None:
         async with open_database(options) as db:
-            await upgrade(db)
+            await upgrade(db, options)
 
     asyncio.run(apply())
     print("The database is up to date")

@@ -70,7 +70,7 @@ async def _upgrade(options, uri: str) -> None:
     a site without an admin, how to make the first one (only the operator can)."""
     client = connect(uri, options.db_timeout_ms)
     try:
-        await upgrade(client[options.database])
+        await upgrade(client[options.database], options)
         if not await registration.admin_exists(client[options.database]):
             print("No admin yet. Make the first one (with the same --data-dir or "
                   f"--mongodb-uri; serve may keep running):\n    {FIRST_ADMIN_COMMAND}",

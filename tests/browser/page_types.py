@@ -28,6 +28,7 @@ PAGE_TYPES = {
     "profile": PageType("/u/{owner}"),
     "share": PageType("{share_path}"),
     "account": PageType("/account", "owner"),
+    "two-factor-setup": PageType("/account/two-factor", "owner"),
     "admin": PageType("/admin", "admin"),
     "admin-invites": PageType("/admin/invites", "admin"),
     "api-guide": PageType("/api"),

@@ -4,17 +4,18 @@ default visibility, the ShareX uploader, and deleting the account.
 The ShareX config embeds a new token, so downloading it changes state: it is a POST form
 (with its XSRF field) answered with the file, never a GET a third-party page could trigger.
 
-A new API token is shown once, after a redirect (POST, 303, GET), so reloading the page
-neither creates another nor shows it again: the POST hands the secret to the next GET in a
-signed, HttpOnly cookie limited to /account that lives a few minutes and is cleared by the
-page that shows it. It never goes in a URL, and the database keeps only its digest.
+A new API token (and new recovery codes, `app.auth.handlers.two_factor`) is shown once,
+after a redirect (POST, 303, GET), so reloading the page neither creates another nor shows
+it again: the POST hands the secret to the next GET in a signed, HttpOnly cookie limited to
+/account that lives a few minutes and is cleared by the page that shows it. It never goes
+in a URL, and the database keeps only its digest.
 """
 
 import json
 
 import tornado.web
 
-from app.auth import accounts, sessions, tokens
+from app.auth import accounts, recovery, sessions, tokens
 from app.auth.sharex import sharex_config
 from app.errors import DomainError, NotFound
 from app.ids import token_digest
@@ -22,7 +23,8 @@ from app.images.quota import quota_of
 from app.web import SESSION_COOKIE, BaseHandler
 
 NEW_TOKEN_COOKIE = "new_token"  # noqa: S105 - a cookie's name
-NEW_TOKEN_MINUTES = 5  # time to follow the redirect; the page then clears it
+NEW_CODES_COOKIE = "new_recovery_codes"
+HAND_OVER_DAYS = 5 / (24 * 60)  # five minutes to follow the redirect; the page then clears it
 
 
 class AccountPageHandler(BaseHandler):
@@ -31,7 +33,8 @@ class AccountPageHandler(BaseHandler):
     shows_secrets = True  # a new token, the ShareX file with its token
 
     async def render_account(self, *, error: DomainError | None = None,
-                             new_token: tuple[dict, str] | None = None) -> None:
+                             new_token: tuple[dict, str] | None = None,
+                             new_codes: list[str] | None = None) -> None:
         user = self.current_user
         self.set_status(error.status if error else 200)
         self.set_error_headers(error)
@@ -44,8 +47,22 @@ class AccountPageHandler(BaseHandler):
             tokens=await tokens.list_tokens(self.db, user["_id"], self.now()),
             expiry_days=tokens.EXPIRY_DAYS,
             used_bytes=user.get("used_bytes", 0), quota_bytes=quota_of(user, self.settings),
-            api_base=self.absolute_url("/api/v1"))
+            api_base=self.absolute_url("/api/v1"), totp=user.get("totp"),
+            recovery_left=len(user.get("recovery_codes") or []), new_codes=new_codes)
 
+    def hand_over(self, cookie: str, secret: str, anchor: str) -> None:
+        """Redirect to the account page, which shows `secret` once (see the module doc)."""
+        self.set_signed_cookie(cookie, secret, version=2, path="/account",
+                               expires_days=HAND_OVER_DAYS, httponly=True, samesite="Strict",
+                               secure=self.request.protocol == "https")
+        self.redirect(f"/account#{anchor}", status=303)
+
+    def take_over(self, cookie: str) -> str:
+        """The secret handed over in `cookie`, once ("" if none): the cookie is cleared."""
+        raw = self.get_signed_cookie(cookie, min_version=2, max_age_days=HAND_OVER_DAYS)
+        if self.get_cookie(cookie) is not None:
+            self.clear_cookie(cookie, path="/account")
+        return raw.decode("ascii", "replace") if raw else ""
 
     def back(self, message: str, anchor: str) -> None:
         """Flash `message` and redirect to a section of the account page."""
@@ -56,19 +73,23 @@ class AccountPageHandler(BaseHandler):
 class AccountHandler(AccountPageHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
-        await self.render_account(new_token=await self.take_new_token())
+        await self.render_account(new_token=await self.take_new_token(),
+                                  new_codes=self.take_new_codes())
 
     async def take_new_token(self) -> tuple[dict, str] | None:
-        """The token created just before this page, once: its cookie is cleared here."""
-        raw = self.get_signed_cookie(NEW_TOKEN_COOKIE, min_version=2,
-                                     max_age_days=NEW_TOKEN_MINUTES / (24 * 60))
-        if self.get_cookie(NEW_TOKEN_COOKIE) is not None:
-            self.clear_cookie(NEW_TOKEN_COOKIE, path="/account")
-        secret = raw.decode("ascii", "replace") if raw else ""
+        """The token created just before this page, once."""
+        secret = self.take_over(NEW_TOKEN_COOKIE)
         # The digest names the token: a stale or foreign cookie matches none of the user's.
         doc = await tokens.find_token(self.db, self.current_user["_id"],
                                       token_digest(secret)) if secret else None
         return (doc, secret) if doc else None
+
+    def take_new_codes(self) -> list[str] | None:
+        """The recovery codes made just before this page, once, if they are still the
+        user's (codes made again meanwhile void them)."""
+        codes = self.take_over(NEW_CODES_COOKIE).split()
+        stored = self.current_user.get("recovery_codes") or []
+        return codes if codes and all(recovery.digest(c) in stored for c in codes) else None
 
 
 class PasswordHandler(AccountPageHandler):
@@ -117,10 +138,7 @@ class AccountTokensHandler(AccountPageHandler):
         except DomainError as error:
             await self.render_account(error=error)
             return
-        self.set_signed_cookie(NEW_TOKEN_COOKIE, secret, version=2, path="/account",
-                               expires_days=NEW_TOKEN_MINUTES / (24 * 60), httponly=True,
-                               samesite="Strict", secure=self.request.protocol == "https")
-        self.redirect("/account#new-token", status=303)
+        self.hand_over(NEW_TOKEN_COOKIE, secret, "new-token")
 
 
 class RevokeTokenHandler(AccountPageHandler):

@@ -1,13 +1,29 @@
 """Register, sign in and sign out pages. Each handler parses the form, calls the user or
-session store, and renders or redirects."""
+session store, and renders or redirects. A user with a second factor passes the password
+here, then the second step (`app.auth.handlers.second_factor`) before any session starts."""
 
+import datetime
+
+from app.admin.store import must_enrol
 from app.auth import registration, sessions, throttle, users
+from app.auth.second_factor import (
+    PENDING_COOKIE,
+    PENDING_LIFETIME,
+    Pending,
+    has_second_factor,
+    pending_value,
+    read_pending,
+)
 from app.errors import DomainError, Invalid
 from app.web import SESSION_COOKIE, BaseHandler, safe_next
 
+# Where an admin who must use a second factor and has none is sent to set one up.
+ENROL_URL = "/account/two-factor"
+
 
 class AuthPageHandler(BaseHandler):
-    """Shared by the register and sign-in forms."""
+    """Shared by the register, sign-in and second-step pages: everything that leads from
+    credentials to a session."""
 
     template = ""
 
@@ -17,7 +33,40 @@ class AuthPageHandler(BaseHandler):
         self.render(self.template, error=error, username=values.get("username", ""),
                     next=values.get("next", ""))
 
-    async def sign_in(self, user: dict) -> None:
+    async def finish_sign_in(self, user: dict, next_url: str) -> None:
+        """The user has proved who they are (every factor they have): start their session,
+        set its cookie and redirect to `next_url` (a `safe_next` path; "" for the gallery),
+        or to set up a second factor first if they are an admin who must have one."""
+        self.clear_cookie(PENDING_COOKIE, path="/auth")
+        await self.start_session(user)
+        if await must_enrol(self.db, user, self.settings["admins_require_2fa"]):
+            self.flash("Administrators must sign in with a second factor: set one up now.",
+                       "error")
+            self.redirect(ENROL_URL)
+            return
+        self.redirect(next_url or "/gallery")
+
+    def begin_second_step(self, user: dict, next_url: str) -> None:
+        """The password was right and the user has a second factor: no session yet, only
+        the signed pending state, and on to the second step."""
+        self.set_signed_cookie(PENDING_COOKIE, pending_value(user["_id"], next_url, self.now()),
+                               version=2, path="/auth", httponly=True, samesite="Lax",
+                               expires_days=PENDING_LIFETIME / datetime.timedelta(days=1),
+                               secure=self.request.protocol == "https")
+        self.redirect("/auth/second-factor")
+
+    async def pending_sign_in(self) -> tuple[Pending, dict] | None:
+        """The sign-in waiting for its second step and its user, or None if there is none,
+        it expired or was tampered with, or the account may no longer sign in."""
+        raw = self.get_signed_cookie(PENDING_COOKIE, min_version=2, max_age_days=1)
+        pending = read_pending(raw, self.now())
+        user = await self.db.users.find_one({"_id": pending.user_id}) if pending else None
+        if not users.is_active(user) or not await has_second_factor(self.db, user):
+            return None
+        return pending, user
+
+    async def start_session(self, user: dict) -> None:
+        """Create a session for `user` and send its cookie."""
         # A fresh token at every sign-in: a session id planted before sign-in is worthless.
         if self.session_token:
             await sessions.end_session(self.db, self.session_token)
@@ -66,9 +115,8 @@ class RegisterHandler(AuthPageHandler):
             self.set_error_headers(error)
             self.render_form(error.message, error.status, username=username)
             return
-        await self.sign_in(user)
         self.flash(f"Welcome to Pixvault, {user['username']}!")
-        self.redirect("/gallery")
+        await self.finish_sign_in(user, "")
 
 
 class LoginHandler(AuthPageHandler):
@@ -100,8 +148,10 @@ class LoginHandler(AuthPageHandler):
                              next=next_url)
             return
         await throttle.succeeded(self.db, limits)
-        await self.sign_in(user)
-        self.redirect(next_url or "/gallery")
+        if await has_second_factor(self.db, user):
+            self.begin_second_step(user, next_url)
+        else:
+            await self.finish_sign_in(user, next_url)
         # After the answer has gone, so a hash of an old cost does not make it slower.
         await users.upgrade_hash(self.db, user, password, rounds=rounds, executor=executor)
 
