@@ -3,6 +3,7 @@
 import asyncio
 import re
 
+import pyotp
 import pytest
 from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
@@ -197,12 +198,16 @@ async def test_reset_link_expires_and_a_newer_one_replaces_it(root, alice, clien
     assert (await client.login("alice")).code == 302  # the password never changed
 
 
-async def test_reset_keeps_second_factors(root, alice, client, db):
-    await db.users.update_one({"username": "alice"}, {"$set": {"totp": {"since": 1}}})
+async def test_reset_keeps_second_factors(root, alice, make_client, db, clock):
+    totp = {"secret": pyotp.random_base32(), "since": clock.now, "last_step": 0}
+    await db.users.update_one({"username": "alice"}, {"$set": {"totp": totp}})
     path = await reset_link(root, db)
-    await client.post(path, {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
-    user = await db.users.find_one({"username": "alice"})
-    assert user["totp"] == {"since": 1}
+    await make_client().post(path, {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+    assert (await db.users.find_one({"username": "alice"}))["totp"] == totp
+    browser = make_client()
+    signing_in = await browser.login("alice", NEW_PASSWORD)
+    assert signing_in.headers["Location"] == "/auth/second-factor"  # still asked for
+    assert "session" not in browser.cookies
 
 
 async def test_only_admins_see_the_account_link_pages(alice, db):
