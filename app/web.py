@@ -26,6 +26,7 @@ from app.db import DB_UNAVAILABLE
 from app.errors import NOT_FOUND_MESSAGE, DomainError, Forbidden, NotFound, RetryLater
 
 SESSION_COOKIE = "session"
+HAND_OVER_DAYS = 5 / (24 * 60)  # five minutes to follow the redirect; the page then clears it
 FLASH_COOKIE = "flash"
 ERROR_CODES = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 409: "conflict", 413: "too_large",
@@ -183,6 +184,26 @@ class BaseHandler(tornado.web.RequestHandler):
         await audit.record(self.db, action=action, actor=actor, target=target,
                            address=self.request.remote_ip or "", now=self.now(),
                            details=details)
+
+    # ----- secrets shown once, after a redirect (POST, 303, GET) -----
+
+    def hand_over(self, cookie: str, secret: str, url: str) -> None:
+        """Redirect (303) to `url`, whose page shows `secret` once (`take_over`). The secret
+        travels in a signed, HttpOnly cookie limited to that page's path that lives five
+        minutes, never in a URL; reloading the page neither shows it again nor repeats the
+        POST that made it."""
+        self.set_signed_cookie(cookie, secret, version=2, path=urlsplit(url).path,
+                               expires_days=HAND_OVER_DAYS, httponly=True, samesite="Strict",
+                               secure=self.request.protocol == "https")
+        self.redirect(url, status=303)
+
+    def take_over(self, cookie: str) -> str:
+        """The secret handed over to this page in `cookie`, once ("" if none): the cookie
+        is cleared."""
+        raw = self.get_signed_cookie(cookie, min_version=2, max_age_days=HAND_OVER_DAYS)
+        if self.get_cookie(cookie) is not None:
+            self.clear_cookie(cookie, path=self.request.path)
+        return raw.decode("ascii", "replace") if raw else ""
 
     # ----- flash messages: one signed cookie that lives until the next page renders -----
 

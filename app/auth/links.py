@@ -78,6 +78,12 @@ async def find(db: AsyncDatabase, kind: str, token: str, *, address: str,
     return doc
 
 
+async def live(db: AsyncDatabase, kind: str, token: str, now: datetime.datetime) -> dict | None:
+    """The live link of `kind` for `token`, or None, for the admin page showing the link
+    it just made (no throttle: only an admin who made the link can hold its token)."""
+    return await db.account_links.find_one(_live(kind, token, now)) if token else None
+
+
 async def use(db: AsyncDatabase, kind: str, token: str, now: datetime.datetime) -> dict:
     """Use the link up, atomically: returns its document to the one caller that got it;
     `NotFound` to everyone else (used, revoked, expired or unknown)."""

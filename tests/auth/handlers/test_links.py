@@ -37,10 +37,21 @@ async def set_mode(admin: Client, mode: str) -> None:
     assert response.code == 302, text(response)
 
 
+async def shown_once(admin: Client, response) -> str:
+    """The link the page after `response` (a 303 from the POST making it) shows, checking
+    that it is shown there only once."""
+    assert response.code == 303, text(response)
+    page = await admin.get(response.headers["Location"])
+    assert page.code == 200
+    assert "no-store" in page.headers["Cache-Control"]
+    again = await admin.get(response.headers["Location"])
+    assert not re.search(r"/auth/(invite|reset)/", text(again))  # a reload shows it no more
+    return link_in(page)
+
+
 async def invite(admin: Client, days: str = "7") -> str:
-    response = await admin.post("/admin/invites", {"days": days, "note": "for Sam"})
-    assert response.code == 201
-    return link_in(response)
+    return await shown_once(admin, await admin.post("/admin/invites",
+                                                    {"days": days, "note": "for Sam"}))
 
 
 @pytest.fixture
@@ -157,10 +168,7 @@ async def test_mode_changed_on_one_app_is_seen_by_another_on_the_same_database(
 
 async def reset_link(root: Client, db, name: str = "alice") -> str:
     user_id = (await db.users.find_one({"username": name}))["_id"]
-    response = await root.post(f"/admin/users/{user_id}/reset-link")
-    assert response.code == 201
-    assert "no-store" in response.headers["Cache-Control"]
-    return link_in(response)
+    return await shown_once(root, await root.post(f"/admin/users/{user_id}/reset-link"))
 
 
 async def test_reset_link_sets_the_password_once_and_signs_out_everywhere(
