@@ -25,7 +25,8 @@ class HomeHandler(BaseHandler):
         first_admin = (None if await registration.admin_exists(self.db)
                        else registration.FIRST_ADMIN_COMMAND)
         self.render("home.html", images=found.items, pager=found, href=page_path,
-                    src=variant_path, first_admin=first_admin)
+                    src=variant_path, first_admin=first_admin,
+                    registration=await registration.mode(self.db, self.settings["registration"]))
 
 
 class GalleryHandler(BaseHandler):

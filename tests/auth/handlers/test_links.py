@@ -74,6 +74,9 @@ async def test_option_sets_the_default_and_the_admin_choice_wins(app, root, clie
     page = await client.get("/auth/register")
     assert page.code == 403
     assert "by invitation only" in visible_text(page)
+    home = await client.get("/")
+    assert "/auth/register" not in home.body.decode().split("<main", 1)[1]
+    assert "New accounts are by invitation" in visible_text(home)
     await set_mode(root, "open")
     assert (await client.post("/auth/register", form("sam"))).code == 302
     assert await db.site_settings.find_one({"_id": "registration"}) is not None
