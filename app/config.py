@@ -86,6 +86,8 @@ SETTINGS: tuple[Setting, ...] = (
             "variants counted; 0 for unlimited. A user's own quota_bytes overrides it",
             "images"),
     Setting("url_uploads", bool, True, "Allow uploading by URL (fetched server-side)", "images"),
+    Setting("trash_days", int, 30, "Days a deleted image or album stays in its owner's "
+            "trash, restorable, before it is purged; 0 deletes at once", "images"),
     Setting("cache_mb", int, 64, "Memory for keeping small, hot variants (thumbnails) per "
             "process, in MiB; 0 turns the cache off", "images"),
 )

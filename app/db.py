@@ -30,6 +30,10 @@ OWNER_NEWEST = [("owner_id", ASCENDING), ("created", DESCENDING), ("_id", DESCEN
 VISIBILITY_NEWEST = [("visibility", ASCENDING), ("deleted_at", ASCENDING),
                      ("owner_hidden", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
 ALBUM_NEWEST = [("album_ids", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
+# The trash page (`app.images.trash`): an owner's deleted items, newest deleted first; and
+# `gc`'s sweep of what is marked deleted, which skips every live document through it.
+TRASH_NEWEST = [("owner_id", ASCENDING), ("deleted_at", DESCENDING), ("_id", DESCENDING)]
+DELETED = [("deleted_at", ASCENDING)]
 # The gallery's other orders, and its search: `terms` is multikey (see app.images.search).
 OWNER_TITLE = [("owner_id", ASCENDING), ("title", ASCENDING), ("_id", ASCENDING)]
 OWNER_LARGEST = [("owner_id", ASCENDING), ("bytes", DESCENDING), ("_id", DESCENDING)]
@@ -46,6 +50,7 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("api_tokens", [("user_id", ASCENDING)], {}),
     ("api_tokens", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("passkeys", [("user_id", ASCENDING)], {}),
+    ("webauthn_challenges", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("users", [("role", ASCENDING)], {}),
     ("account_links", [("expires", ASCENDING)], {"expireAfterSeconds": 0}),
     ("account_links", [("kind", ASCENDING), ("created", DESCENDING)], {}),
@@ -56,7 +61,11 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("images", OWNER_TITLE, {}),
     ("images", OWNER_LARGEST, {}),
     ("images", OWNER_TERMS, {}),
+    ("images", TRASH_NEWEST, {}),
+    ("images", DELETED, {}),
     ("albums", OWNER_NEWEST, {}),
+    ("albums", TRASH_NEWEST, {}),
+    ("albums", DELETED, {}),
     ("shares", OWNER_NEWEST, {}),
     ("shares", [("target_id", ASCENDING)], {}),
     ("images.files", [("metadata.image_id", ASCENDING)], {}),

@@ -207,24 +207,28 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # ----- flash messages: one signed cookie that lives until the next page renders -----
 
-    def flash(self, message: str, kind: str = "success") -> None:
-        """Show `message` on the next rendered page (survives one redirect)."""
+    def flash(self, message: str, kind: str = "success", *, action: str = "",
+              action_label: str = "Undo") -> None:
+        """Show `message` on the next rendered page (survives one redirect), with a button
+        posting to the local path `action` if one is given (Undo)."""
         # Browsers drop cookies over 4 KB: a very long message is cut rather than lost.
         message = message if len(message) <= 1000 else message[:999] + "…"
-        self.set_signed_cookie(FLASH_COOKIE, json.dumps([kind, message]), version=2,
-                               httponly=True, samesite="Lax", expires_days=None,
+        self.set_signed_cookie(FLASH_COOKIE, json.dumps([kind, message, action, action_label]),
+                               version=2, httponly=True, samesite="Lax", expires_days=None,
                                secure=self.request.protocol == "https")
 
-    def _take_flash(self) -> tuple[str, str] | None:
+    def _take_flash(self) -> tuple[str, str, str, str] | None:
+        """`(kind, message, action, action_label)`; `action` is "" unless a local path."""
         raw = self.get_signed_cookie(FLASH_COOKIE, min_version=2, max_age_days=1)
         if raw is None:
             return None
         self.clear_cookie(FLASH_COOKIE)
         try:
-            kind, message = json.loads(raw)
+            kind, message, *rest = json.loads(raw)
+            action, label = rest or ("", "")  # a flash set before buttons existed
         except (ValueError, TypeError):
             return None
-        return str(kind), str(message)
+        return str(kind), str(message), safe_next(str(action), ""), str(label)
 
     def get_template_namespace(self) -> dict[str, Any]:
         namespace = super().get_template_namespace()

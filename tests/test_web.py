@@ -1,8 +1,10 @@
 """Shared web behaviour: safe redirects, error pages, security headers."""
 
+from urllib.parse import urlencode
+
 import pytest
 
-from app.web import safe_next
+from app.web import BaseHandler, safe_next
 from tests.api.conftest import Api, create_token
 from tests.client import json_body, text, upload_one
 from tests.images.handlers.test_shares import create_link
@@ -109,3 +111,22 @@ async def test_ordinary_bodies_are_capped(client):
                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert response.code == 400
     assert b"Invalid username" not in response.body  # refused before any handler ran
+
+
+class FlashWithAction(BaseHandler):
+    """Flashes a message whose button posts to `?action=`, then shows the front page."""
+
+    def get(self) -> None:
+        self.flash("Done.", action=self.get_query_argument("action"))
+        self.redirect("/")
+
+
+@pytest.mark.parametrize("action, shown", [
+    ("/trash/undo/1?return=%2Fgallery", True), ("//evil.example/x", False),
+    ("https://evil.example/", False), ("/\\evil.example", False)])
+async def test_a_flash_button_posts_to_local_paths_only(app, client, action, shown):
+    app.add_handlers(".*", [(r"/test/flash", FlashWithAction)])
+    await client.get(f"/test/flash?{urlencode({'action': action})}")
+    page = text(await client.get("/"))
+    assert "Done." in page
+    assert ('<button type="submit" class="button secondary">Undo</button>' in page) is shown

@@ -88,6 +88,26 @@ def _share_path(param: dict, what: str, op_id: str) -> dict:
                         errors="400 403 404 415", body="ShareCreate")}
 
 
+_TRASH_NOTE = ("Your own goes to your trash (`/trash`) for the server's `trash_days`, "
+               "from where you can restore it with its share links; meanwhile it answers "
+               "404 everywhere. An admin's deletion of someone else's is for good, and so "
+               "is every deletion when the server keeps no trash.")
+
+
+def _trash_paths(param: dict, kind: str, what: str, name: str) -> dict:
+    """The path items restoring and deleting forever one image or album of the trash."""
+    path = f"/trash/{kind}/{{{param['name']}}}"
+    return {
+        path: {"parameters": [param],
+               "delete": _op(f"Delete {what} in my trash forever", f"purgeTrash{name}",
+                             "trash", _NO_CONTENT, errors="404")},
+        f"{path}/restore": {"parameters": [param],
+                            "post": _op(f"Restore {what} from my trash",
+                                        f"restoreTrash{name}", "trash", _NO_CONTENT,
+                                        errors="404")},
+    }
+
+
 _UPLOAD_DESCRIPTION = f"""\
 Three ways to send the image:
 
@@ -150,7 +170,7 @@ PATHS = {
                      {"200": _json("The edited image.", "Image")},
                      errors="400 403 404 415", body="ImageChanges"),
         "delete": _op("Delete an image", "deleteImage", "images", _NO_CONTENT,
-                      errors="403 404"),
+                      errors="403 404", description=_TRASH_NOTE),
     },
     "/images/{image_id}/shares": _share_path(_IMAGE_ID, "an image", "shareImage"),
     "/albums": {
@@ -170,7 +190,7 @@ PATHS = {
                      {"200": _json("The edited album.", "Album")},
                      errors="400 403 404 415", body="AlbumChanges"),
         "delete": _op("Delete an album (its images stay)", "deleteAlbum", "albums",
-                      _NO_CONTENT, errors="403 404"),
+                      _NO_CONTENT, errors="403 404", description=_TRASH_NOTE),
     },
     "/albums/{album_id}/images": {
         "parameters": [_ALBUM_ID],
@@ -205,6 +225,15 @@ PATHS = {
         "delete": _op("Revoke a share link", "revokeShare", "shares", _NO_CONTENT,
                       errors="404"),
     },
+    "/trash": {
+        "get": _op("List my trash", "listTrash", "trash",
+                   {"200": _json("Newest deleted first, images and albums together.",
+                                 "TrashList")}, errors="400", params=("limit", "cursor")),
+        "delete": _op("Empty my trash", "emptyTrash", "trash", _NO_CONTENT,
+                      description="Deletes everything in it forever."),
+    },
+    **_trash_paths(_IMAGE_ID, "images", "an image", "Image"),
+    **_trash_paths(_ALBUM_ID, "albums", "an album", "Album"),
     "/openapi.json": {
         "get": {"summary": "This document", "operationId": "getOpenApi", "tags": ["meta"],
                 "security": [], "responses": {"200": {

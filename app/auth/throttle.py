@@ -71,6 +71,12 @@ def password_check_limits(user_id: str) -> list[Limit]:
     return [Limit(f"user:{user_id}", PER_USER)]
 
 
+def passkey_limits(address: str) -> list[Limit]:
+    """The counter a passkey sign-in from `address` draws on (its own: a success with one's
+    own passkey must not wipe the address's count of password guesses)."""
+    return [Limit(f"passkey:{client_block(address)}", PER_ADDRESS)]
+
+
 def link_password_limits(share_id: str, address: str) -> list[Limit]:
     """The counters a share-link password attempt from `address` draws on: per link and
     address, per link (many addresses guessing together), per address (many links)."""

@@ -75,20 +75,21 @@ def run_migrate(options) -> int:
 
 
 def run_gc(options, grace: int) -> int:
-    """`gc`: finish interrupted deletions (accounts, images, albums), then delete GridFS files
-    no image refers to."""
+    """`gc`: finish interrupted deletions (accounts, images, albums), purge what has stayed
+    its time in the trash, then delete GridFS files no image refers to."""
 
     async def sweep() -> tuple[int, int, int]:
         async with open_database(options) as db:
             bucket = images_bucket(db)
             accounts = await gc.sweep_ownerless(db, bucket, now=utcnow())
-            images = await gc.sweep_deleted(db, bucket)
+            images = await gc.sweep_deleted(db, bucket, now=utcnow())
             files = await gc.sweep_orphans(db, bucket, now=utcnow(),
                                            grace=datetime.timedelta(seconds=grace))
             return accounts, images, files
 
     accounts, images, files = asyncio.run(sweep())
     print(f"Deleted {plural(accounts, 'image')} of deleted accounts, "
-          f"{plural(images, 'image')} whose deletion was interrupted and "
+          f"{plural(images, 'image')} whose deletion was interrupted or whose time in the "
+          f"trash was over, and "
           f"{plural(files, 'orphaned file')}")
     return 0

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 
 from tornado.httpserver import HTTPServer
+from tornado.ioloop import PeriodicCallback
 from tornado.netutil import bind_sockets
 
 from app import config, logs
@@ -29,8 +30,11 @@ from app.auth.registration import FIRST_ADMIN_COMMAND
 from app.commands.database import database
 from app.commands.maintenance import upgrade
 from app.db import connect
+from app.images import gc
 from app.text import plural
 
+# How often each worker purges what has stayed its time in the trash.
+TRASH_SWEEP_SECONDS = 600
 # prometheus-client's switch to multiprocess mode (read by app.metrics too).
 SHARED_METRICS = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -55,13 +59,17 @@ def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) ->
     local = options.address in ("127.0.0.1", "0.0.0.0", "")  # noqa: S104 - display only
     host = "localhost" if local else options.address
     workers = max(1, options.workers)
-    print(f"Pixvault listening on http://{host}:{options.port}/ "
-          f"({plural(workers, 'worker')}; Ctrl-C to stop)", flush=True)
-    if workers == 1:
-        return asyncio.run(_serve(options, uri, secrets, sockets, database_alive))
-    with tempfile.TemporaryDirectory(prefix="pixvault-metrics-") as shared:
-        os.environ[SHARED_METRICS] = shared
-        importlib.import_module("app.application")  # once, before forking: workers share it
+    with (tempfile.TemporaryDirectory(prefix="pixvault-metrics-") if workers > 1
+          else contextlib.nullcontext()) as shared:
+        if shared:
+            os.environ[SHARED_METRICS] = shared
+        # Loaded once, before the banner and before forking (workers share it), and only
+        # now: prometheus-client decides where metrics live when it is first imported.
+        importlib.import_module("app.application")
+        print(f"Pixvault listening on http://{host}:{options.port}/ "
+              f"({plural(workers, 'worker')}; Ctrl-C to stop)", flush=True)
+        if workers == 1:
+            return asyncio.run(_serve(options, uri, secrets, sockets, database_alive))
         return _supervise(options, uri, secrets, sockets, workers, database_alive)
 
 
@@ -81,15 +89,18 @@ async def _upgrade(options, uri: str) -> None:
 
 async def _serve(options, uri: str, secrets: dict[str, str], sockets: list[socket.socket],
                  database_alive: Callable[[], bool]) -> int:
-    # Imported here, in the process that serves, never earlier: prometheus-client decides
-    # where metrics live (memory, or the shared folder of `--workers N`) when first loaded.
-    from app.application import MAX_BODY_BYTES, make_app
+    from app.application import MAX_BODY_BYTES, make_app  # loaded by `run` (see there)
     client = connect(uri, options.db_timeout_ms)
     try:
         db = client[options.database]
         app = make_app({**options.as_dict(), **secrets}, db=db)
         server = HTTPServer(app, xheaders=options.xheaders, max_body_size=MAX_BODY_BYTES)
         server.add_sockets(sockets)
+        # Every worker sweeps: a purge is idempotent, and the trash then empties itself
+        # without any cron job. PeriodicCallback logs a failed sweep and tries again later.
+        sweeper = PeriodicCallback(lambda: gc.sweep_deleted(db, app.bucket, now=app.clock()),
+                                   TRASH_SWEEP_SECONDS * 1000)
+        sweeper.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -100,6 +111,7 @@ async def _serve(options, uri: str, secrets: dict[str, str], sockets: list[socke
         failed = not stop.is_set()
         if failed:
             print("The embedded database stopped; stopping.", file=sys.stderr, flush=True)
+        sweeper.stop()
         server.stop()
         await server.close_all_connections()
         app.close()

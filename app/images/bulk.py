@@ -11,7 +11,7 @@ from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.errors import Invalid
-from app.images import access, albums, store
+from app.images import access, albums, store, trash
 from app.images.fields import check_visibility
 from app.text import plural
 
@@ -49,9 +49,11 @@ async def apply(
     visibility: str = "",
     album_id: str = "",
     now: datetime.datetime,
+    trash_days: int = 0,
 ) -> str:
     """Do `action` to the images with these ids and say what was done, for people; `now`
-    marks deletions.
+    marks deletions, which move the owner's images to the trash while `trash_days` > 0
+    (see `trash.discard_image`).
 
     Everything named (the images, the visibility, the album) is checked first.
     """
@@ -62,9 +64,9 @@ async def apply(
     images = await selected_images(db, user, action, image_ids)
     count = plural(len(images), "image")
     if action == "delete":
-        for image in images:
-            await store.delete_image(db, bucket, image, now=now)
-        return f"Deleted {count}."
+        trashed = [await trash.discard_image(db, bucket, image, user, now=now, days=trash_days)
+                   for image in images]
+        return f"Moved {count} to the trash." if all(trashed) else f"Deleted {count}."
     if action == "visibility":
         await store.set_visibility(db, images, visibility)
         return f"Made {count} {visibility}."

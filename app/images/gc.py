@@ -1,6 +1,6 @@
 """Finishing deletions and removing what belongs to nobody: the purge of a deleted account,
-of an image or album whose deletion was interrupted, and GridFS files whose image document
-does not exist.
+of an image or album whose deletion was interrupted or whose time in the trash is over, and
+GridFS files whose image document does not exist.
 
 Deletions mark first and purge after (see `app.images.access`), so whatever interrupts them
 leaves things hidden, never more visible than before; these sweeps, run by `manage.py gc`,
@@ -39,11 +39,12 @@ async def purge_account(db: AsyncDatabase, bucket: AsyncGridFSBucket, owner_id: 
         for collection in (db.images, db.albums):
             await collection.update_many({"owner_id": owner_id, "deleted_at": None},
                                          {"$set": {"deleted_at": now}})
-    deleted = await _purge_matching(db, bucket, {"owner_id": owner_id})
+    deleted = await purge_matching(db, bucket, {"owner_id": owner_id})
     # Links whose target was already gone (purging a target deletes its links).
     await db.shares.delete_many({"owner_id": owner_id})
     await db.sessions.delete_many({"user_id": owner_id})
     await db.api_tokens.delete_many({"user_id": owner_id})
+    await db.passkeys.delete_many({"user_id": owner_id})
     await db.users.delete_one({"_id": owner_id, **_MARKED})
     return deleted
 
@@ -55,7 +56,7 @@ async def sweep_ownerless(db: AsyncDatabase, bucket: AsyncGridFSBucket, *,
     owners = set()
     for collection in (db.images, db.albums, db.shares):
         owners.update(await collection.distinct("owner_id"))
-    for collection in (db.sessions, db.api_tokens):
+    for collection in (db.sessions, db.api_tokens, db.passkeys):
         owners.update(await collection.distinct("user_id"))
     live = {user["_id"] async for user in db.users.find(
         {"_id": {"$in": list(owners)}, "deleted_at": None}, {"_id": 1})}
@@ -64,16 +65,24 @@ async def sweep_ownerless(db: AsyncDatabase, bucket: AsyncGridFSBucket, *,
                 for owner_id in (owners - live) | marked])
 
 
-async def sweep_deleted(db: AsyncDatabase, bucket: AsyncGridFSBucket) -> int:
+def purgeable(now: datetime.datetime) -> dict:
+    """The query of images and albums to purge: marked deleted, and not in the trash (no
+    `trash_until`, or one that has come; see `app.images.trash`)."""
+    return {**_MARKED, "$or": [{"trash_until": None}, {"trash_until": {"$lte": now}}]}
+
+
+async def sweep_deleted(db: AsyncDatabase, bucket: AsyncGridFSBucket, *,
+                        now: datetime.datetime) -> int:
     """Finish the purge of images and albums marked deleted (their deletion was
-    interrupted); returns how many images went. A trash, once there is one, keeps its
-    items marked for a while: its retention belongs in this query."""
-    return await _purge_matching(db, bucket, _MARKED)
+    interrupted), and empty the trash of what has stayed its time; returns how many
+    images went."""
+    return await purge_matching(db, bucket, purgeable(now))
 
 
-async def _purge_matching(db: AsyncDatabase, bucket: AsyncGridFSBucket, query: dict) -> int:
-    """Purge the images, then the albums, matching `query`; returns how many images went.
-    In batches, each read afresh: what is purged no longer matches."""
+async def purge_matching(db: AsyncDatabase, bucket: AsyncGridFSBucket, query: dict) -> int:
+    """Purge the images, then the albums, matching `query` (which must select only items
+    marked deleted); returns how many images went. In batches, each read afresh: what is
+    purged no longer matches."""
     deleted = 0
     while batch := await db.images.find(query).limit(_BATCH).to_list():
         for image in batch:

@@ -25,7 +25,8 @@ if (form) {
     selectAll.checked = selected === boxes.length;
     selectAll.indeterminate = selected > 0 && selected < boxes.length;
     const images = selected === 1 ? "this image" : `these ${selected} images`;
-    deleteButton.dataset.confirm = `Delete ${images}? Share links to ${selected === 1 ? "it" : "them"} `
+    // Only deleting for good asks (no trash); moving to the trash offers Undo instead.
+    if (deleteButton.dataset.confirm) deleteButton.dataset.confirm = `Delete ${images}? Share links to ${selected === 1 ? "it" : "them"} `
       + "stop working and the albums lose them. This cannot be undone.";
   };
 

@@ -69,3 +69,7 @@ async def test_answers_match_their_schemas(spec, api):
     share_path = f"/api/v1/shares/{json_body(created)['id']}"
     check(await api.get(share_path), "ShareDetails")
     check(await api.patch(share_path, json_data={"password": None}), "ShareDetails")
+    album = json_body(await api.post("/api/v1/albums", json_data={"title": "B"}))
+    await api.delete(f"/api/v1/images/{image_id}")
+    await api.delete(f"/api/v1/albums/{album['id']}")
+    check(await api.get("/api/v1/trash"), "TrashList")

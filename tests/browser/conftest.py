@@ -53,14 +53,16 @@ def watch():
 def open_page(browser_session, site, watch):
     """Factory of pages, each in a fresh browser context (own cookies), all watched:
     `open_page()` signed out, `open_page(user)` signed in through the form, or
-    `open_page(state=...)` with a saved `context.storage_state()`. The test fails at
-    teardown on any console error or request to another host."""
+    `open_page(state=...)` with a saved `context.storage_state()`, and
+    `base_url=site.localhost_url` for a site reached by host name (WebAuthn refuses IP
+    addresses). The test fails at teardown on any console error or request to another
+    host."""
     contexts = []
 
     def factory(user: User | None = None, *, state: dict | None = None,
-                viewport: dict = DESKTOP):
+                viewport: dict = DESKTOP, base_url: str | None = None):
         context = browser_session.browser.new_context(
-            base_url=site.base_url, viewport=viewport, storage_state=state)
+            base_url=base_url or site.base_url, viewport=viewport, storage_state=state)
         contexts.append(context)
         watch.attach(context)
         page = context.new_page()

@@ -33,5 +33,6 @@ PAGE_TYPES = {
     "admin-invites": PageType("/admin/invites", "admin"),
     "api-guide": PageType("/api"),
     "confirm-delete": PageType("/i/{image_id}/delete", "owner"),
+    "trash": PageType("/trash", "owner"),
     "not-found": PageType("/no-such-page", status=404),
 }

@@ -44,6 +44,11 @@ class Site:
         self.base_url = base_url
         self.data_dir = data_dir
 
+    @property
+    def localhost_url(self) -> str:
+        """The same server by host name: `http://localhost:PORT` (still a secure context)."""
+        return self.base_url.replace("//127.0.0.1:", "//localhost:")
+
     def url(self, path: str) -> str:
         """Absolute URL of a path on the site."""
         return self.base_url + path

@@ -1,5 +1,5 @@
 """Managing images in the gallery: selecting (ranges, a whole page), bulk visibility and
-deletion with confirmation (dialog, and the page without JavaScript), search and sort,
+deletion to the trash with Undo (with and without JavaScript), search and sort,
 Newer/Older both ways, and pages that fit a 320 px screen."""
 
 import re
@@ -52,29 +52,23 @@ def test_three_made_public_in_one_go(open_page, site):
     assert badges == [0, 0, 0, 1]  # only the fourth (oldest) is still private
 
 
-def test_bulk_delete_asks_in_a_dialog(open_page, site):
+def test_bulk_delete_moves_to_the_trash_and_undo_brings_them_back(open_page, site):
     page = open_page(site.create_user())
     for i in range(3):
         site.upload(page, png_bytes((50, 40), (20, i * 80, 20)), title=f"Keep {i}")
     page.goto("/gallery")
     page.get_by_label("Select Keep 0").check()
     page.get_by_label("Select Keep 2").check()
-    page.get_by_role("button", name="Delete").click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog).to_contain_text("Delete these 2 images?")
-    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
-    shoot(page, "gallery-confirm-delete")
-    dialog.get_by_role("button", name="Cancel").click()
-    expect(dialog).to_be_hidden()
-    assert len(thumbnail_ids(page)) == 3
-    page.get_by_role("button", name="Delete").click()
-    dialog.get_by_role("button", name="Delete").click()
-    expect(page.locator(".flash")).to_have_text("Deleted 2 images.")
-    expect(page.get_by_role("link", name="Keep 1")).to_be_visible()
+    page.get_by_role("button", name="Move to trash").click()
+    expect(page.locator(".flash p")).to_have_text("Moved 2 images to the trash.")
+    expect(page.get_by_role("dialog")).to_have_count(0)  # nothing asked: Undo is there
     assert len(thumbnail_ids(page)) == 1
+    page.locator(".flash").get_by_role("button", name="Undo").click()
+    expect(page.locator(".flash p")).to_have_text("Restored.")
+    assert len(thumbnail_ids(page)) == 3
 
 
-def test_delete_without_javascript_confirms_on_a_page(open_page, browser, site, watch):
+def test_delete_and_undo_without_javascript(open_page, browser, site, watch):
     user = site.create_user()
     image_id = site.upload(open_page(user), png_bytes(), title="Old scan")
     # open_page's factory cannot turn scripts off: a context of our own, watched alike.
@@ -86,16 +80,17 @@ def test_delete_without_javascript_confirms_on_a_page(open_page, browser, site, 
         site.sign_in(page, user)
         page.goto("/gallery")
         page.get_by_label("Select Old scan").check()
-        page.get_by_role("button", name="Delete").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Delete 1 image?")
-        expect(page.get_by_role("img", name="Old scan")).to_be_visible()
-        page.get_by_role("link", name="Cancel").click()
-        expect(page).to_have_url(site.url("/gallery"))
-        page.get_by_label("Select Old scan").check()
-        page.get_by_role("button", name="Delete").click()
-        page.get_by_role("button", name="Delete").click()
-        expect(page.locator(".flash")).to_have_text("Deleted 1 image.")
+        page.get_by_role("button", name="Move to trash").click()
+        expect(page.locator(".flash p")).to_have_text("Moved 1 image to the trash.")
         assert page.goto(f"/i/{image_id}").status == 404
+        page.goto("/trash")
+        page.get_by_role("button", name="Delete forever").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Delete this forever?")
+        page.get_by_role("link", name="Cancel").click()
+        expect(page).to_have_url(site.url("/trash"))
+        page.get_by_role("button", name="Restore").click()
+        expect(page.locator(".flash p")).to_have_text("Restored.")
+        assert page.goto(f"/i/{image_id}").status == 200
     finally:
         context.close()
 

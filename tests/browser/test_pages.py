@@ -41,7 +41,7 @@ def test_wrong_password_is_refused(page, site):
     page.goto("/auth/login")
     page.get_by_label("Username").fill(user.name)
     page.get_by_label("Password").fill("not the password")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("alert")).to_have_text("Invalid username or password.")
 
 

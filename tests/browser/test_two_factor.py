@@ -33,7 +33,7 @@ def test_enrol_then_sign_in_with_a_code(open_page, site):
     other.goto("/auth/login?next=/albums")
     other.get_by_label("Username").fill(user.name)
     other.get_by_label("Password").fill(user.password)
-    other.get_by_role("button", name="Sign in").click()
+    other.get_by_role("button", name="Sign in", exact=True).click()
     expect(other).to_have_url(re.compile(r"/auth/second-factor$"))
     expect(other.get_by_role("heading", level=1)).to_have_text("Confirm it is you")
     shoot(other, "two-factor-sign-in")

@@ -47,7 +47,8 @@ async def test_sweep_purges_what_a_deleted_account_left(alice, db, client, make_
 
 
 async def test_sweep_finishes_an_interrupted_image_and_album_deletion(alice, client, db,
-                                                                      monkeypatch):
+                                                                      monkeypatch, app, clock):
+    app.settings["trash_days"] = 0  # deleting purges at once, and that is interrupted
     image = await upload_one(alice, jpeg(), visibility="public")
     await alice.post(f"/i/{image['id']}/shares", {})
     album = (await alice.post("/albums", {"title": "Gone", "visibility": "public"})
@@ -69,15 +70,16 @@ async def test_sweep_finishes_an_interrupted_image_and_album_deletion(alice, cli
     assert image["id"] not in text(await alice.get("/gallery"))
 
     monkeypatch.undo()
-    assert await sweep_deleted(db, images_bucket(db)) == 1
+    assert await sweep_deleted(db, images_bucket(db), now=clock()) == 1
     for collection in ("images", "albums", "shares", "images.files", "images.chunks"):
         assert await db[collection].count_documents({}) == 0, collection
     assert (await db.users.find_one({}))["used_bytes"] == 0 < used
-    assert await sweep_deleted(db, images_bucket(db)) == 0  # nothing left to finish
+    assert await sweep_deleted(db, images_bucket(db), now=clock()) == 0  # nothing left to finish
 
 
 async def test_uploading_the_bytes_of_an_interrupted_deletion_again_makes_a_new_image(
-        alice, client, db, monkeypatch):
+        alice, client, db, monkeypatch, app):
+    app.settings["trash_days"] = 0
     data = jpeg(color=(1, 200, 1))
     image = await upload_one(alice, data, visibility="public")
 

@@ -1,6 +1,6 @@
 """The JSON API's handlers, its OpenAPI document and its guide, and their routes."""
 
-from app.api.handlers import account, albums, guide, images, shares
+from app.api.handlers import account, albums, guide, images, shares, trash
 
 # The operations: their OpenAPI document shows the token scopes their methods declare.
 OPERATIONS = [
@@ -8,5 +8,6 @@ OPERATIONS = [
     *images.ROUTES,
     *albums.ROUTES,
     *shares.ROUTES,
+    *trash.ROUTES,
 ]
 ROUTES = [*OPERATIONS, *guide.routes(OPERATIONS)]

@@ -3,7 +3,7 @@
 from app.api.handlers.base import ApiHandler
 from app.auth.scopes import needs
 from app.db import ALBUM_NEWEST, OWNER_NEWEST
-from app.images import access, albums
+from app.images import access, albums, trash
 
 
 class ApiAlbumBase(ApiHandler):
@@ -36,7 +36,8 @@ class ApiAlbumsHandler(ApiAlbumBase):
 
 
 class ApiAlbumHandler(ApiAlbumBase):
-    """One album: `GET` if visible, `PATCH`/`DELETE` by its owner (its images stay)."""
+    """One album: `GET` if visible, `PATCH` by its owner, `DELETE` by its owner (to the
+    trash) or an admin (for good); its images stay."""
 
     @needs("read")
     async def get(self, album_id: str) -> None:
@@ -54,7 +55,8 @@ class ApiAlbumHandler(ApiAlbumBase):
     @needs("full")
     async def delete(self, album_id: str) -> None:
         album = await access.deletable_album(self.db, album_id, self.current_user)
-        await albums.delete_album(self.db, album, now=self.now())
+        await trash.discard_album(self.db, album, self.current_user, now=self.now(),
+                                  days=self.settings["trash_days"])
         self.no_content()
 
 

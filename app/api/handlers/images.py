@@ -12,7 +12,7 @@ from app.api.schemas import UPLOAD_QUERY
 from app.auth.scopes import needs
 from app.db import OWNER_NEWEST
 from app.errors import Invalid, TooLarge, Unsupported
-from app.images import access, store
+from app.images import access, store, trash
 from app.images.handlers.receiver import UploadReceiver
 from app.images.intake.spool import clean_filename
 
@@ -86,7 +86,8 @@ class ApiImagesHandler(UploadReceiver, ApiHandler):
 
 
 class ApiImageHandler(ApiHandler):
-    """One image: `GET` if visible to the requester, `PATCH`/`DELETE` by its owner."""
+    """One image: `GET` if visible to the requester, `PATCH` by its owner, `DELETE` by its
+    owner (to the trash) or an admin (for good)."""
 
     @needs("read")
     async def get(self, image_id: str) -> None:
@@ -102,7 +103,8 @@ class ApiImageHandler(ApiHandler):
     @needs("full")
     async def delete(self, image_id: str) -> None:
         image = await access.deletable_image(self.db, image_id, self.current_user)
-        await store.delete_image(self.db, self.application.bucket, image, now=self.now())
+        await trash.discard_image(self.db, self.application.bucket, image, self.current_user,
+                                  now=self.now(), days=self.settings["trash_days"])
         self.no_content()
 
 

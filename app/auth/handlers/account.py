@@ -1,5 +1,6 @@
 """The `/account` page and its forms: password, sessions, API tokens, storage used and
-default visibility, the ShareX uploader, and deleting the account.
+default visibility, the ShareX uploader, and deleting the account (passkeys: their forms
+are in handlers/passkeys.py).
 
 The ShareX config embeds a new token, so downloading it changes state: it is a POST form
 (with its XSRF field) answered with the file, never a GET a third-party page could trigger.
@@ -15,7 +16,7 @@ import json
 
 import tornado.web
 
-from app.auth import accounts, recovery, sessions, tokens
+from app.auth import accounts, passkeys, recovery, sessions, tokens
 from app.auth.sharex import sharex_config
 from app.errors import DomainError, NotFound
 from app.ids import token_digest
@@ -45,6 +46,7 @@ class AccountPageHandler(BaseHandler):
             current_session=current, lifetime=self.session_lifetime,
             tokens=await tokens.list_tokens(self.db, user["_id"], self.now()),
             expiry_days=tokens.EXPIRY_DAYS,
+            passkeys=await passkeys.list_passkeys(self.db, user["_id"]),
             used_bytes=user.get("used_bytes", 0), quota_bytes=quota_of(user, self.settings),
             api_base=self.absolute_url("/api/v1"), totp=user.get("totp"),
             recovery_left=len(user.get("recovery_codes") or []), new_codes=new_codes)

@@ -6,7 +6,7 @@ own way on this page, `auth/_second_factor_passkey.html`), counted per user and 
 address, and only then is the session created.
 """
 
-from app.auth import recovery, second_factor, throttle
+from app.auth import passkeys, recovery, second_factor, throttle
 from app.auth.handlers.sign_in import AuthPageHandler
 from app.errors import DomainError, Invalid
 from app.text import plural
@@ -24,17 +24,27 @@ class SecondFactorHandler(AuthPageHandler):
             self.redirect("/auth/login")
         return found
 
-    def render_step(self, user: dict, error: DomainError | None = None) -> None:
-        """The code form, with `error` above it (and its status)."""
+    async def render_step(self, user: dict, error: DomainError | None = None) -> None:
+        """The code form and the passkey button, with `error` above them (and its status)."""
         self.set_status(error.status if error else 200)
         self.set_error_headers(error)
         self.render(self.template, error=error.message if error else None,
-                    has_totp=bool(user.get("totp")))
+                    has_totp=bool(user.get("totp")),
+                    has_passkey=bool(await passkeys.list_passkeys(self.db, user["_id"])))
 
     async def get(self) -> None:
         found = await self.pending_or_restart()
         if found:
-            self.render_step(found[1])
+            await self.render_step(found[1])
+
+    async def prove_factor(self, user: dict) -> str:
+        """Which factor the form proves ("totp", "recovery"; a passkey's handler says
+        "passkey"), else a `DomainError`."""
+        factor = await second_factor.check_code(
+            self.db, user, self.get_body_argument("code", ""), self.now())
+        if factor is None:
+            raise Invalid("That code is not right, or it was used already.")
+        return factor
 
     async def post(self) -> None:
         found = await self.pending_or_restart()
@@ -44,12 +54,9 @@ class SecondFactorHandler(AuthPageHandler):
         limits = throttle.second_factor_limits(user["_id"], self.request.remote_ip or "")
         try:
             await throttle.attempt(self.db, limits, self.now())
-            factor = await second_factor.check_code(
-                self.db, user, self.get_body_argument("code", ""), self.now())
-            if factor is None:
-                raise Invalid("That code is not right, or it was used already.")
+            factor = await self.prove_factor(user)
         except DomainError as error:
-            self.render_step(user, error)
+            await self.render_step(user, error)
             return
         await throttle.succeeded(self.db, limits)
         if factor == "recovery":

@@ -1,6 +1,6 @@
 """The image pages, forms and byte URLs (Tornado handlers) and their routes."""
 
-from app.images.handlers import albums, bulk, gallery, share_forms, shares, upload, variants
+from app.images.handlers import albums, bulk, gallery, share_forms, shares, trash, upload, variants
 
 ROUTES = [
     *gallery.ROUTES,
@@ -10,4 +10,5 @@ ROUTES = [
     *shares.ROUTES,
     *share_forms.ROUTES,
     *upload.ROUTES,
+    *trash.ROUTES,
 ]

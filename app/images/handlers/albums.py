@@ -4,7 +4,8 @@ images in or take them out."""
 import tornado.web
 
 from app.db import ALBUM_NEWEST
-from app.images import access, albums, bulk, shares
+from app.images import access, albums, bulk, shares, trash
+from app.images.handlers.discard import asks_first, say_deleted, trash_days
 from app.images.handlers.listing import newest_images
 from app.images.urls import page_path, variant_path
 from app.text import plural
@@ -77,6 +78,7 @@ class AlbumPageHandler(BaseHandler):
             if is_owner else "",
             can_change=access.can_change(album, self.current_user),
             can_delete=access.can_delete(album, self.current_user),
+            delete_asks=asks_first(self, [album]),
             share_list=await shares.list_shares(self.db, album["owner_id"], album["_id"])
             if is_owner
             else [],
@@ -102,8 +104,8 @@ class AlbumEditHandler(BaseHandler):
 
 
 class AlbumDeleteHandler(BaseHandler):
-    """`POST /a/<id>/delete` with `confirm=1`; without it, and on `GET`, the page that asks
-    first."""
+    """`POST /a/<id>/delete`: to the owner's trash; for good (an admin, or no trash) only
+    with `confirm=1`, else, and on `GET`, the page that asks first."""
 
     @tornado.web.authenticated
     async def get(self, album_id: str) -> None:
@@ -115,10 +117,14 @@ class AlbumDeleteHandler(BaseHandler):
     @tornado.web.authenticated
     async def post(self, album_id: str) -> None:
         album = await access.deletable_album(self.db, album_id, self.current_user)
-        if not self.confirmed():
+        if asks_first(self, [album]) and not self.confirmed():
             return
-        await albums.delete_album(self.db, album, now=self.now())
-        self.flash("Album deleted; its images are still in your gallery.")
+        now = self.now()
+        trashed = await trash.discard_album(self.db, album, self.current_user, now=now,
+                                            days=trash_days(self))
+        say_deleted(self, "Moved to the trash; its images are still in your gallery." if trashed
+                    else "Album deleted; its images are still in your gallery.",
+                    trashed_at=now if trashed else None, back=f"/a/{album['_id']}")
         self.redirect("/albums")
 
 

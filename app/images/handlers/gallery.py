@@ -6,8 +6,9 @@ import tornado.web
 from app.auth import registration, users
 from app.db import OWNER_NEWEST, VISIBILITY_NEWEST
 from app.errors import NotFound
-from app.images import access, albums, bulk, fields, search, shares, store
+from app.images import access, albums, bulk, fields, search, shares, store, trash
 from app.images.handlers.albums import covers
+from app.images.handlers.discard import asks_first, say_deleted, trash_days
 from app.images.handlers.listing import newest_images, position
 from app.images.urls import page_path, variant_path
 from app.web import BaseHandler, safe_next
@@ -56,6 +57,7 @@ class GalleryHandler(BaseHandler):
             show_visibility=True,
             here=self.request.uri,
             max_selected=bulk.MAX_IMAGES,
+            trash_days=trash_days(self),
         )
 
 
@@ -98,6 +100,7 @@ class ImagePageHandler(BaseHandler):
             else [],
             can_change=access.can_change(image, self.current_user),
             can_delete=access.can_delete(image, self.current_user),
+            delete_asks=asks_first(self, [image]),
             og_image=self.absolute_url(variant_path(image, "large")),
             page_url=self.absolute_url(page_path(image)),
         )
@@ -118,8 +121,8 @@ class ImageEditHandler(BaseHandler):
 
 
 class ImageDeleteHandler(BaseHandler):
-    """`POST /i/<id>/delete` with `confirm=1`; without it, and on `GET`, the page that asks
-    first."""
+    """`POST /i/<id>/delete`: to the owner's trash; for good (an admin, or no trash) only
+    with `confirm=1`, else, and on `GET`, the page that asks first."""
 
     @tornado.web.authenticated
     async def get(self, image_id: str) -> None:
@@ -130,10 +133,13 @@ class ImageDeleteHandler(BaseHandler):
     @tornado.web.authenticated
     async def post(self, image_id: str) -> None:
         image = await access.deletable_image(self.db, image_id, self.current_user)
-        if not self.confirmed():
+        if asks_first(self, [image]) and not self.confirmed():
             return
-        await store.delete_image(self.db, self.application.bucket, image, now=self.now())
-        self.flash("Image deleted.")
+        now = self.now()
+        trashed = await trash.discard_image(self.db, self.application.bucket, image,
+                                            self.current_user, now=now, days=trash_days(self))
+        say_deleted(self, "Moved to the trash." if trashed else "Image deleted.",
+                    trashed_at=now if trashed else None, back=page_path(image))
         self.redirect(safe_next(self.get_body_argument("return", ""), "/gallery"))
 
 

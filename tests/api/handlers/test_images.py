@@ -181,7 +181,8 @@ async def test_others_cannot_patch_or_delete(api, bob_api):
     assert (await bob_api.delete(f"/api/v1/images/{private['id']}")).code == 404
 
 
-async def test_delete_removes_document_and_files(api, db):
+async def test_delete_without_trash_removes_document_and_files(api, db, app):
+    app.settings["trash_days"] = 0
     image = json_body(await api_upload(api, jpeg()))
     response = await api.delete(f"/api/v1/images/{image['id']}")
     assert response.code == 204

@@ -69,6 +69,9 @@ async def test_album_lifecycle(api, client, db):
     assert (await client.get(share["url"].removeprefix(api.base_url))).code == 200
     assert (await api.delete(path)).code == 204
     assert (await api.get(path)).code == 404
+    # In the trash it keeps its images; deleting it forever lets them go.
+    assert await db.images.count_documents({"album_ids": album["id"]}) == 1
+    assert (await api.delete(f"/api/v1/trash/albums/{album['id']}")).code == 204
     assert await db.images.count_documents({"album_ids": album["id"]}) == 0
     assert await db.images.count_documents({}) == 2
 

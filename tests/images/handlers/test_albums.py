@@ -78,7 +78,8 @@ async def test_edit_album_and_cover_must_be_in_album(alice, db):
         "Renamed", "unlisted", inside["id"])
 
 
-async def test_delete_album_keeps_images_and_kills_links(alice, db):
+async def test_delete_album_without_trash_keeps_images_and_kills_links(alice, db, app):
+    app.settings["trash_days"] = 0  # deleting is for good, so it asks first
     album_id = await create_album(alice)
     image = await upload_one(alice, jpeg())
     await alice.post("/albums/add", {"album_id": album_id, "image_id": image["id"]})
@@ -127,7 +128,8 @@ async def test_album_pages_paginate(alice, clock, monkeypatch):
     assert f'href="/i/{ids[0]}"' in text(await alice.get(f"/a/{album_id}?after={cursor}"))
 
 
-async def test_delete_album_asks_first_without_javascript(alice, db):
+async def test_delete_album_without_trash_asks_first_without_javascript(alice, db, app):
+    app.settings["trash_days"] = 0  # deleting is for good, so it asks first
     album_id = await create_album(alice, title="Summer")
     assert 'data-confirm="Delete the album Summer?' in text(await alice.get(f"/a/{album_id}"))
     response = await alice.post(f"/a/{album_id}/delete")

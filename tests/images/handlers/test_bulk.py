@@ -37,7 +37,8 @@ async def test_three_made_public_at_once(alice, db):
     assert "Made 3 images public." in text(await alice.get("/gallery"))
 
 
-async def test_delete_asks_then_deletes_every_file(alice, db):
+async def test_delete_without_trash_asks_then_deletes_every_file(alice, db, app):
+    app.settings["trash_days"] = 0  # deleting is for good, so it asks first
     ids = await three(alice)
     keep = await upload_one(alice, jpeg(color=(0, 0, 200)))
     fields = [("action", "delete"), *[("image_id", i) for i in ids[:2]], ("return", "/gallery")]

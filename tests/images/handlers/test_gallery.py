@@ -116,7 +116,8 @@ async def test_edit_and_delete_need_xsrf(alice, db):
     assert await db.images.count_documents({}) == 1
 
 
-async def test_delete_removes_document_and_every_file(alice, db):
+async def test_delete_without_trash_removes_document_and_every_file(alice, db, app):
+    app.settings["trash_days"] = 0  # deleting is for good, so it asks first
     image = await upload_one(alice, jpeg(size=(900, 700)))
     assert await db["images.chunks"].count_documents({}) > 0
     response = await alice.post(f"/i/{image['id']}/delete", {"confirm": "1"})
@@ -246,7 +247,8 @@ async def test_thumbnails_carry_what_the_viewer_shows(alice):
     assert 'data-width="2000" data-height="1000"' in link_tag
 
 
-async def test_delete_asks_first_without_javascript(alice, db):
+async def test_delete_without_trash_asks_first_without_javascript(alice, db, app):
+    app.settings["trash_days"] = 0  # deleting is for good, so it asks first
     image = await upload_one(alice, jpeg(), title="Keep me?")
     response = await alice.post(f"/i/{image['id']}/delete", {"return": "/gallery?q=x"})
     assert response.code == 303

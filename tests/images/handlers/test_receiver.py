@@ -142,10 +142,13 @@ async def test_a_file_larger_than_the_space_left_is_refused_before_decoding(alic
     assert "1000 bytes of your 1000 bytes is free" in json_body(response)["error"]["message"]
 
 
-async def test_deleting_an_image_frees_its_bytes(alice, db):
+async def test_deleting_an_image_frees_its_bytes_once_out_of_the_trash(alice, db):
     image = await upload_one(alice, jpeg())
-    assert await stored_bytes(db, "alice") > 0
-    assert (await alice.post(f"/i/{image['id']}/delete", {"confirm": "1"})).code == 302
+    used = await stored_bytes(db, "alice")
+    assert used > 0
+    assert (await alice.post(f"/i/{image['id']}/delete")).code == 302
+    assert (await db.users.find_one({"username": "alice"}))["used_bytes"] == used
+    assert (await alice.post("/trash/empty", {"confirm": "1"})).code == 303
     assert (await db.users.find_one({"username": "alice"}))["used_bytes"] == 0
 
 

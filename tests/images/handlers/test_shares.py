@@ -105,8 +105,10 @@ async def test_tampered_and_unknown_tokens_are_404(alice, client, private_image)
 
 async def test_deleting_the_image_kills_its_links(alice, client, private_image, db):
     link = await create_link(alice, f"/i/{private_image['id']}")
-    await alice.post(f"/i/{private_image['id']}/delete", {"confirm": "1"})
+    await alice.post(f"/i/{private_image['id']}/delete")
     assert (await client.get(link)).code == 404
+    assert await db.shares.count_documents({}) == 1  # in the trash: kept for a restore
+    await alice.post(f"/trash/images/{private_image['id']}/delete", {"confirm": "1"})
     assert await db.shares.count_documents({}) == 0
 
 
