@@ -19,6 +19,7 @@ from app.images.budget import MemoryBudget
 from app.images.cache import VariantCache
 from app.images.handlers import ROUTES as IMAGE_ROUTES
 from app.images.handlers.ui import UI_METHODS
+from app.images.intake.spool import spool_dir
 from app.images.share_keys import ShareKeys
 from app.pools import BoundedExecutor
 from app.web import NotFoundHandler
@@ -47,7 +48,7 @@ class Pixvault(tornado.web.Application):
     `close()`: the database handle (the caller owns its client), the GridFS bucket, two
     bounded thread pools (image work and password hashing, so neither can starve the
     other), the memory budget of image decodes, the variant cache, the metrics registry,
-    the clock (tests replace it) and the share-link keys.
+    the clock (tests replace it), the share-link keys and the folder uploads are spooled to.
     """
 
     def __init__(self, options: dict, *, db: AsyncDatabase, clock=database.utcnow):
@@ -77,6 +78,8 @@ class Pixvault(tornado.web.Application):
         self.decode_budget = MemoryBudget(settings["decode_memory_mb"] * 1024 * 1024)
         # Per application, not the global registry: every app (and test) counts on its own.
         self.metrics = metrics.Metrics()
+        # Uploads arrive here (`<data_dir>/uploads`), where gc finds what a crash left.
+        self.spool_dir = spool_dir(settings["data_dir"])
         # Uploads by URL refuse loopback addresses; tests that serve the remote file from
         # this machine turn this on.
         self.fetch_allows_loopback = False

@@ -46,16 +46,19 @@ class DataDirInUse(RuntimeError):
 
 
 class EmbeddedDatabase:
-    """A SecantusDB daemon owned by this process, on a free loopback port.
+    """A SecantusDB daemon owned by this process, on a free loopback port (or `port`, to
+    come back where clients of an earlier daemon on this storage still look for it).
 
     A lock file next to the storage folder (`db.lock`, holding the daemon's URI once it
     answers) makes a second server on the same data dir fail with a clear message instead of
     corrupting it, and lets other commands join the running daemon.
     """
 
-    def __init__(self, storage_path: str | Path, log_path: str | Path | None = None):
+    def __init__(self, storage_path: str | Path, log_path: str | Path | None = None,
+                 port: int = 0):
         self.storage_path = Path(storage_path).resolve()
         self.log_path = Path(log_path) if log_path else self.storage_path.with_suffix(".log")
+        self.requested_port = port
         self.port = 0
         self._process: subprocess.Popen | None = None
         self._lock_file = None
@@ -70,7 +73,7 @@ class EmbeddedDatabase:
         make_private_dir(self.storage_path)
         self._lock()
         self._stop_leftover()
-        self.port = _free_port()
+        self.port = self.requested_port or _free_port()
         command = [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()),
                    _daemon_executable(), "--host", "127.0.0.1", "--port", str(self.port),
                    "--storage-path", str(self.storage_path), "--log-level", "WARNING",

@@ -14,8 +14,9 @@ PASSWORD = "correct horse battery"
 class Client:
     """One browser: its own cookies, talking to one test server."""
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, timeout: float = 60):
         self.base_url = base_url
+        self.timeout = timeout  # seconds per request, unless a call says otherwise
         self.cookies: dict[str, str] = {}
         self.http = AsyncHTTPClient(force_instance=True)
 
@@ -32,7 +33,8 @@ class Client:
             body = b""
         response = await self.http.fetch(
             self.base_url + path, method=method, body=body, headers=headers,
-            follow_redirects=False, raise_error=False, request_timeout=60, **kwargs)
+            follow_redirects=False, raise_error=False,
+            **{"request_timeout": self.timeout, **kwargs})
         for header in response.headers.get_list("Set-Cookie"):
             for name, morsel in SimpleCookie(header).items():
                 if morsel["expires"] and "1970" in morsel["expires"] or morsel.value == "":

@@ -66,10 +66,10 @@ async def db(mongodb_uri):
 
 
 @pytest.fixture
-async def app(db, clock):
+async def app(db, clock, tmp_path):
     """The application on this test's database; tests change `app.settings` as they need."""
     application = make_app({"cookie_secret": "test-cookie-secret",
-                            "share_key": "test-share-key",
+                            "share_key": "test-share-key", "data_dir": str(tmp_path),
                             "bcrypt_rounds": TEST_BCRYPT_ROUNDS}, db=db, clock=clock)
     yield application
     application.close()

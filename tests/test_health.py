@@ -26,8 +26,8 @@ async def served_on_own_database(tmp_path):
     embedded = EmbeddedDatabase(tmp_path / "db")
     mongo = connect(embedded.start(), timeout_ms=1000)
     await ensure_indexes(mongo.outage)
-    app = make_app({"cookie_secret": "x", "share_key": "y", "db_timeout_ms": 1000},
-                   db=mongo.outage)
+    app = make_app({"cookie_secret": "x", "share_key": "y", "db_timeout_ms": 1000,
+                    "data_dir": str(tmp_path)}, db=mongo.outage)
     sock, port = bind_unused_port()
     server = HTTPServer(app)
     server.add_sockets([sock])

@@ -15,8 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # The web layer: Tornado handlers, the application factory and what only serves HTTP.
-WEB = ("app.web", "app.application", "app.health", "app.metrics", "app.logs", "app.static",
-       "app.compression", "app.api.handlers",
+WEB = ("app.web", "app.forms", "app.application", "app.health", "app.metrics", "app.logs",
+       "app.static", "app.compression", "app.api.handlers",
        "app.auth.handlers", "app.images.handlers", "app.admin.handlers", "app.commands.serve")
 PILLOW_ALLOWED = ("app.images.processing", "app.images.ingest", "app.commands.importer")
 

@@ -38,8 +38,9 @@ def test_a_failed_task_frees_its_slot():
         pool.shutdown()
 
 
-async def test_the_password_pool_holds_cores_plus_bcrypt_queue_tasks(db):
-    app = make_app({"cookie_secret": "test", "share_key": "test", "bcrypt_queue": 1}, db=db)
+async def test_the_password_pool_holds_cores_plus_bcrypt_queue_tasks(db, tmp_path):
+    app = make_app({"cookie_secret": "test", "share_key": "test", "bcrypt_queue": 1,
+                    "data_dir": str(tmp_path)}, db=db)
     release = threading.Event()
     try:
         for _ in range((os.cpu_count() or 2) + 1):

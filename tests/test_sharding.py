@@ -95,14 +95,14 @@ def reach(collection: str, query: dict | None) -> str:
 
 
 @pytest.fixture
-async def recorded(mongodb_uri, clock):
+async def recorded(mongodb_uri, clock, tmp_path):
     """A server on a database whose client records its commands: (base URL, recorder)."""
     recorder = Recorder()
     client = AsyncMongoClient(mongodb_uri, event_listeners=[recorder], tz_aware=True)
     db = client["sharding_" + str(id(recorder))]
     await ensure_indexes(db)
-    app = make_app({"cookie_secret": "x", "share_key": "y", "bcrypt_rounds": 4},
-                   db=db, clock=clock)
+    app = make_app({"cookie_secret": "x", "share_key": "y", "bcrypt_rounds": 4,
+                    "data_dir": str(tmp_path)}, db=db, clock=clock)
     sock, port = bind_unused_port()
     server = HTTPServer(app, max_body_size=MAX_BODY_BYTES)
     server.add_sockets([sock])

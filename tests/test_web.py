@@ -4,7 +4,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from app.web import BaseHandler, safe_next
+from app.forms import safe_next
+from app.web import BaseHandler
 from tests.api.conftest import Api, create_token
 from tests.client import json_body, text, upload_one
 from tests.images.handlers.test_shares import create_link

@@ -7,7 +7,7 @@ from urllib.parse import quote, urlsplit
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from app.web import safe_next
+from app.forms import safe_next
 from tests.fuzzing import APP, PURE, ok_status
 
 PIECES = ["/", "//", "\\", "/\\", "%2F", "%2f", "%5C", "%5c", "%09", "%0a", "%0D", "%00", "%",

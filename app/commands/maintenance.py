@@ -3,11 +3,13 @@ version, and finish what interruptions left behind."""
 
 import asyncio
 import datetime
+from pathlib import Path
 
 from app import migrations
 from app.commands.database import open_database
 from app.db import ensure_indexes, images_bucket, missing_indexes, utcnow
 from app.images import gc, quota
+from app.images.intake.spool import SPOOL_FOLDER, sweep_spool
 from app.text import plural
 
 # `check` exit codes, so scripts can tell which part failed.
@@ -76,7 +78,8 @@ def run_migrate(options) -> int:
 
 def run_gc(options, grace: int) -> int:
     """`gc`: finish interrupted deletions (accounts, images, albums), purge what has stayed
-    its time in the trash, then delete GridFS files no image refers to."""
+    its time in the trash, then delete GridFS files no image refers to and the spool files
+    of uploads a killed server left in this host's data dir."""
 
     async def sweep() -> tuple[int, int, int]:
         async with open_database(options) as db:
@@ -88,8 +91,9 @@ def run_gc(options, grace: int) -> int:
             return accounts, images, files
 
     accounts, images, files = asyncio.run(sweep())
+    spooled = sweep_spool(Path(options.data_dir) / SPOOL_FOLDER, grace=grace)
     print(f"Deleted {plural(accounts, 'image')} of deleted accounts, "
           f"{plural(images, 'image')} whose deletion was interrupted or whose time in the "
-          f"trash was over, and "
-          f"{plural(files, 'orphaned file')}")
+          f"trash was over, {plural(files, 'orphaned file')} and "
+          f"{plural(spooled, 'unfinished upload')}")
     return 0

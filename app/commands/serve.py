@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import pymongo
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import PeriodicCallback
 from tornado.netutil import bind_sockets
@@ -117,7 +118,10 @@ async def _serve(options, uri: str, secrets: dict[str, str], sockets: list[socke
         app.close()
         return 1 if failed else 0
     finally:
-        await client.close()
+        # Closing ends the client's sessions on the server, which waits for the server up to
+        # the driver's default 30 s: a database that is gone must not hold up the stop.
+        with pymongo.timeout(options.db_timeout_ms / 1000):
+            await client.close()
 
 
 def _supervise(options, uri: str, secrets: dict[str, str], sockets: list[socket.socket],

@@ -3,7 +3,7 @@
 and `app.auth.links`.
 
 A new link is shown once, on the page the POST that made it redirects to (the token
-handed over in a short-lived cookie, `BaseHandler.hand_over`), so reloading neither shows
+handed over in a short-lived cookie, `app.forms.FormFlow.hand_over`), so reloading neither shows
 it again nor makes another; such pages are `no-store` and never compressed
 (`shows_secrets`). The database keeps only the token's digest: a link cannot be shown
 again, only revoked and made anew.

@@ -16,7 +16,8 @@ from app.auth.handlers.second_factor import SecondFactorHandler
 from app.auth.handlers.sign_in import AuthPageHandler
 from app.auth.handlers.two_factor import TwoFactorHandler
 from app.errors import DomainError, Invalid, NotFound
-from app.web import BaseHandler, safe_next
+from app.forms import safe_next
+from app.web import BaseHandler
 
 CHALLENGE_COOKIE = "webauthn"
 COOKIE_DAYS = challenges.LIFETIME.total_seconds() / 86400

@@ -15,7 +15,8 @@ from app.auth.second_factor import (
     read_pending,
 )
 from app.errors import DomainError, Invalid
-from app.web import SESSION_COOKIE, BaseHandler, safe_next
+from app.forms import safe_next
+from app.web import SESSION_COOKIE, BaseHandler
 
 # Where an admin who must use a second factor and has none is sent to set one up.
 ENROL_URL = "/account/two-factor"

@@ -4,12 +4,13 @@ images in or take them out."""
 import tornado.web
 
 from app.db import ALBUM_NEWEST
+from app.forms import safe_next
 from app.images import access, albums, bulk, shares, trash
 from app.images.handlers.discard import asks_first, say_deleted, trash_days
 from app.images.handlers.listing import newest_images
 from app.images.urls import page_path, variant_path
 from app.text import plural
-from app.web import BaseHandler, safe_next
+from app.web import BaseHandler
 
 
 def visitor_note(album: dict, shown: int, total: int) -> str:

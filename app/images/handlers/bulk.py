@@ -7,10 +7,11 @@ the page's script in a dialog, or else the confirmation page this handler's `GET
 import tornado.web
 
 from app.errors import Invalid
+from app.forms import safe_next
 from app.images import bulk
 from app.images.handlers.discard import asks_first, say_deleted, trash_days
 from app.text import plural
-from app.web import BaseHandler, safe_next
+from app.web import BaseHandler
 
 
 class BulkHandler(BaseHandler):

@@ -6,12 +6,13 @@ import tornado.web
 from app.auth import registration, users
 from app.db import OWNER_NEWEST, VISIBILITY_NEWEST
 from app.errors import NotFound
+from app.forms import safe_next
 from app.images import access, albums, bulk, fields, search, shares, store, trash
 from app.images.handlers.albums import covers
 from app.images.handlers.discard import asks_first, say_deleted, trash_days
 from app.images.handlers.listing import newest_images, position
 from app.images.urls import page_path, variant_path
-from app.web import BaseHandler, safe_next
+from app.web import BaseHandler
 
 DELETE_CONSEQUENCE = ("Its share links stop working and it leaves every album. "
                       "This cannot be undone.")

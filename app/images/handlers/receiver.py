@@ -43,8 +43,8 @@ class UploadReceiver(BaseHandler):
                            f"({MAX_FILES_PER_REQUEST} files of {size_text(file_limit)}).")
         self.request.connection.set_max_body_size(body_limit)
         self.intake = Intake(
-            self.request.headers, max_file_bytes=file_limit, max_files=MAX_FILES_PER_REQUEST
-        )
+            self.request.headers, max_file_bytes=file_limit, max_files=MAX_FILES_PER_REQUEST,
+            temp_dir=self.application.spool_dir)
 
     def data_received(self, chunk: bytes) -> None:
         if self._finished or self.intake is None or self.rejected:
@@ -95,7 +95,8 @@ class UploadReceiver(BaseHandler):
         if self.intake:
             self.intake.discard()
         self.intake = Intake({"Content-Type": "application/octet-stream"},
-                             max_file_bytes=limit, max_files=1)
+                             max_file_bytes=limit, max_files=1,
+                             temp_dir=self.application.spool_dir)
         # Loopback only ever for tests that run the remote site on this machine.
         policy = FetchPolicy(max_bytes=limit,
                              allow_loopback=self.application.fetch_allows_loopback)

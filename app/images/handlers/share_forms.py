@@ -7,8 +7,9 @@ import tornado.web
 
 from app.auth import link_passwords
 from app.errors import Invalid
+from app.forms import safe_next
 from app.images import access, shares
-from app.web import BaseHandler, safe_next
+from app.web import BaseHandler
 
 
 class ShareFormHandler(BaseHandler):

@@ -11,13 +11,14 @@ import math
 
 import tornado.web
 
+from app.forms import safe_next
 from app.images import store, trash
 from app.images.handlers.albums import covers
 from app.images.handlers.discard import trash_days
 from app.images.handlers.variants import choose_file
 from app.images.pagination import PAGE_SIZE
 from app.text import plural
-from app.web import IMAGE_CONTENT_SECURITY_POLICY, BaseHandler, safe_next
+from app.web import IMAGE_CONTENT_SECURITY_POLICY, BaseHandler
 
 # The trash's own thumbnails: nobody but the owner may see them, so no cache keeps them.
 THUMB_CACHE = "private, no-store"

@@ -2,12 +2,17 @@
 and raw `image/*` bodies (scripts). Each file is spooled to a temporary file while its
 sha256 is computed, so no upload is held in memory while it arrives, and the per-file
 limit is enforced as the bytes arrive.
+
+The temporary files live in a folder of Pixvault's own (`spool_dir`), not the system's: a
+server killed mid-upload cannot remove its files, and `manage.py gc` removes them there
+(`sweep_spool`) without touching anything else.
 """
 
 import hashlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +30,8 @@ from app.errors import Invalid, TooLarge
 from app.images.intake.parts import BROKEN_HEADERS, PartGuard
 from app.text import size_text
 
+SPOOL_FOLDER = "uploads"
+_PREFIX = "pixvault-"
 FORM_FIELDS = ("title", "alt", "visibility", "album", "url", "description")
 MAX_FIELD_BYTES = 10_000
 
@@ -52,13 +59,37 @@ def clean_filename(name: str | None) -> str:
     return name.strip().lstrip(".")[:200]
 
 
+def spool_dir(data_dir: str | Path) -> Path:
+    """The folder uploads are spooled to while they arrive, `<data_dir>/uploads`, created
+    readable by this user only: it holds originals nobody has checked yet."""
+    path = Path(data_dir) / SPOOL_FOLDER
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def sweep_spool(directory: Path, *, grace: float) -> int:
+    """Delete the spool files in `directory` that nothing wrote to for `grace` seconds,
+    which is what a server killed mid-upload leaves (a live upload writes to its file as
+    its bytes arrive); returns how many went."""
+    cutoff = time.time() - grace
+    removed = 0
+    for path in directory.glob(_PREFIX + "*"):
+        try:
+            if path.stat().st_mtime <= cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # its upload finished meanwhile and removed it
+            continue
+    return removed
+
+
 class Spool:
     """Writes one file's bytes to a private temporary file (mode 0600), hashing them and
     enforcing the size limit as they arrive."""
 
-    def __init__(self, directory: str | None, max_bytes: int, filename: str | None = None):
+    def __init__(self, directory: Path | None, max_bytes: int, filename: str | None = None):
         self.max_bytes = max_bytes
-        fd, path = tempfile.mkstemp(prefix="pixvault-", dir=directory)
+        fd, path = tempfile.mkstemp(prefix=_PREFIX, dir=directory)
         self.handle = os.fdopen(fd, "wb")
         self.file = SpooledFile(Path(path), filename=clean_filename(filename))
 
@@ -111,7 +142,7 @@ class Intake:
     """
 
     def __init__(
-        self, headers, *, max_file_bytes: int, max_files: int, temp_dir: str | None = None
+        self, headers, *, max_file_bytes: int, max_files: int, temp_dir: Path | None = None
     ):
         self.max_file_bytes = max_file_bytes
         self.max_files = max_files

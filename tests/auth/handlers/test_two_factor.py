@@ -153,3 +153,18 @@ async def test_api_tokens_ignore_two_factor(alice, make_client, clock):
     script = make_client()
     response = await script.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert response.code == 200
+
+
+async def test_with_a_passkey_only_two_factor_is_on_and_codes_can_be_renewed(alice, db, clock):
+    user = await db.users.find_one({"username": "alice"})
+    await db.passkeys.insert_one({"_id": "cred", "user_id": user["_id"], "public_key": b"k",
+                                  "sign_count": 0, "transports": [], "name": "Laptop",
+                                  "created": clock.now, "last_used": None})
+    section = " ".join(visible_text(await alice.get("/account")).split())
+    assert "On: after your password, you are asked for one of your passkeys" in section
+    assert "Make new recovery codes" in section
+    assert "Turn off the authenticator app" not in section  # there is none to turn off
+    renewed = await alice.post("/account/two-factor/recovery-codes",
+                               {"current_password": PASSWORD})
+    assert renewed.code == 303, renewed.body
+    assert len((await db.users.find_one({"_id": user["_id"]}))["recovery_codes"]) == 10
