@@ -195,6 +195,11 @@ class BaseHandler(FormFlow):
             tornado.web.gen_log.info("%d %s: %s", value.status, self._request_summary(),
                                      value.message)
             return
+        # An outage fails every request alike: one line each, not a driver traceback each.
+        if isinstance(value, DB_UNAVAILABLE):
+            tornado.web.gen_log.warning("503 %s: the database did not answer (%s)",
+                                        self._request_summary(), typ.__name__)
+            return
         super().log_exception(typ, value, tb)
 
     def set_error_headers(self, error: BaseException | None) -> None:

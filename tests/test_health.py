@@ -55,7 +55,7 @@ async def test_healthz_503_when_database_stops(tmp_path):
         assert time.monotonic() - started < 5  # not the driver's default 30 s
 
 
-async def test_a_frozen_database_is_a_prompt_503_and_recovery_is_automatic(tmp_path):
+async def test_a_frozen_database_is_a_prompt_503_and_recovery_is_automatic(tmp_path, caplog):
     async with served_on_own_database(tmp_path) as (embedded, browser, app):
         assert (await browser.get("/")).code == 200
         os.kill(embedded._process.pid, signal.SIGSTOP)  # alive, connected, never answering
@@ -67,3 +67,5 @@ async def test_a_frozen_database_is_a_prompt_503_and_recovery_is_automatic(tmp_p
         os.kill(embedded._process.pid, signal.SIGCONT)
         assert (await browser.get("/")).code == 200
         assert app.metrics.registry.get_sample_value("pixvault_database_errors_total") == 2
+    outage = [record for record in caplog.records if "did not answer" in record.getMessage()]
+    assert len(outage) == 2 and not any(record.exc_info for record in caplog.records)

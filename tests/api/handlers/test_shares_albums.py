@@ -28,6 +28,9 @@ async def test_share_a_private_image_then_revoke(api, client, db, clock):
     assert (await api.delete(f"/api/v1/shares/{share['id']}")).code == 204
     assert (await client.get(share["url"].removeprefix(api.base_url))).code == 404
     assert json_body(await api.get("/api/v1/shares"))["items"][0]["revoked"] is True
+    # Revoked, not forgotten: its owner still reads it, and its view log.
+    kept = json_body(await api.get(f"/api/v1/shares/{share['id']}"))
+    assert kept["revoked"] is True and len(kept["log"]) == 1
 
 
 async def test_share_validation_and_ownership(api, bob_api):
