@@ -15,7 +15,7 @@ from app.errors import DomainError
 
 
 def read_password(from_stdin: bool) -> str:
-    """The new user's password: first line of stdin, or typed twice at a prompt."""
+    """The new password: first line of stdin, or typed twice at a prompt."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     password = getpass.getpass("Password: ")
@@ -57,6 +57,11 @@ def build_argparser() -> argparse.ArgumentParser:
     create.add_argument("--admin", action="store_true", help="give the user the admin role")
     create.add_argument("--password-stdin", action="store_true",
                         help="read the password from the first line of standard input")
+    setpw = command("setpassword", "Set a user's password (their sessions end and API "
+                                   "tokens are revoked; second factors stay)")
+    setpw.add_argument("name", help="username")
+    setpw.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of standard input")
     token = command("createtoken", "Create an API token for a user and print it (only once)")
     token.add_argument("name", help="username")
     token.add_argument("token_name", help="a name for the token, e.g. 'backup script'")
@@ -96,11 +101,14 @@ def run(command: str, options, args: dict) -> int:
     if command == "serve":
         from app.commands.serve import run_serve
         return run_serve(options)
-    if command in ("createuser", "createtoken"):
+    if command in ("createuser", "setpassword", "createtoken"):
         from app.commands import accounts
         if command == "createuser":
             password = read_password(args["password_stdin"])
             return accounts.run_createuser(options, args["name"], password, args["admin"])
+        if command == "setpassword":
+            password = read_password(args["password_stdin"])
+            return accounts.run_setpassword(options, args["name"], password)
         return accounts.run_createtoken(options, args["name"], args["token_name"],
                                         scope=args["scope"], expires_days=args["expires_days"])
     if command in ("check", "migrate", "gc"):

@@ -59,6 +59,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("session_days", int, 30, "Days a sign-in session lasts at most", "security"),
     Setting("session_idle_days", int, 14, "Days without a request after which a session "
             "ends", "security"),
+    Setting("registration", str, "open", "Who may create an account: open (anyone), invite "
+            "(with an admin's invitation link) or closed. Default only: an admin's choice on "
+            "/admin wins", "security", choices=("open", "invite", "closed")),
     Setting("registrations_per_hour", int, 20, "Registration attempts one address may make "
             "in an hour (IPv6: one /64)", "security"),
     Setting("admins_require_2fa", bool, False, "Admins must sign in with a second factor: "

@@ -1,6 +1,7 @@
 """What forms share across a redirect: where a `next` or `return` target may lead (never off
-the site), the flash message shown on the page after a redirect, and the confirmation step
-of destructive forms when the page's script could not ask in a dialog."""
+the site), the flash message shown on the page after a redirect, a secret handed over to
+the page after a redirect to be shown once, and the confirmation step of destructive forms
+when the page's script could not ask in a dialog."""
 
 import json
 from typing import Any
@@ -9,6 +10,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 import tornado.web
 
 FLASH_COOKIE = "flash"
+HAND_OVER_DAYS = 5 / (24 * 60)  # five minutes to follow the redirect; the page then clears it
 
 
 def safe_next(target: str | None, default: str = "/gallery") -> str:
@@ -30,7 +32,27 @@ def safe_next(target: str | None, default: str = "/gallery") -> str:
 
 
 class FormFlow(tornado.web.RequestHandler):
-    """Flash messages and confirmations, for `app.web.BaseHandler`."""
+    """Flash messages, secrets shown once and confirmations, for `app.web.BaseHandler`."""
+
+    # ----- secrets shown once, after a redirect (POST, 303, GET) -----
+
+    def hand_over(self, cookie: str, secret: str, url: str) -> None:
+        """Redirect (303) to `url`, whose page shows `secret` once (`take_over`). The secret
+        travels in a signed, HttpOnly cookie limited to that page's path that lives five
+        minutes, never in a URL; reloading the page neither shows it again nor repeats the
+        POST that made it."""
+        self.set_signed_cookie(cookie, secret, version=2, path=urlsplit(url).path,
+                               expires_days=HAND_OVER_DAYS, httponly=True, samesite="Strict",
+                               secure=self.request.protocol == "https")
+        self.redirect(url, status=303)
+
+    def take_over(self, cookie: str) -> str:
+        """The secret handed over to this page in `cookie`, once ("" if none): the cookie
+        is cleared."""
+        raw = self.get_signed_cookie(cookie, min_version=2, max_age_days=HAND_OVER_DAYS)
+        if self.get_cookie(cookie) is not None:
+            self.clear_cookie(cookie, path=self.request.path)
+        return raw.decode("ascii", "replace") if raw else ""
 
     # ----- flash messages: one signed cookie that lives until the next page renders -----
 

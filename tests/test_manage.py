@@ -37,8 +37,8 @@ def database(mongodb_uri):
 
 
 def test_help_everywhere():
-    for args in ([], ["serve"], ["createuser"], ["createtoken"], ["check"], ["migrate"], ["gc"],
-                 ["import"], ["export"]):
+    for args in ([], ["serve"], ["createuser"], ["setpassword"], ["createtoken"], ["check"],
+                 ["migrate"], ["gc"], ["import"], ["export"]):
         result = manage(*args, "--help")
         assert result.returncode == 0, result.stderr
         assert "usage: manage.py" in result.stdout
@@ -175,6 +175,8 @@ def test_serve_starts_embedded_database_and_stops_it_on_sigterm(tmp_path, worker
         assert f"http://localhost:{port}/" in line
         # A new database is brought up to date before anything is served.
         assert "Applied migration 0001-hide-disabled-accounts" in "".join(before)
+        # A new site tells its operator how to make the first admin.
+        assert "python manage.py createuser NAME --admin" in "".join(before)
         for _ in range(4):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
                                         timeout=10) as reply:

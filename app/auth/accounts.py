@@ -29,16 +29,26 @@ async def check_password(db: AsyncDatabase, user: dict, password: str, *, rounds
 async def change_password(db: AsyncDatabase, user: dict, current: str, new: str, *,
                           rounds: int, executor: Executor, keep_session: str | None,
                           now: datetime.datetime) -> None:
-    """Replace the password after checking the current one, then end every other session
-    and revoke every API token: whoever else was signed in, perhaps with a stolen password,
-    is shut out, and so is any token they made meanwhile."""
+    """Replace the password after checking the current one (see `set_password`): whoever
+    else was signed in, perhaps with a stolen password, is shut out, and so is any token
+    they made meanwhile."""
     await check_password(db, user, current, rounds=rounds, executor=executor, now=now)
+    await set_password(db, user["_id"], new, rounds=rounds, executor=executor,
+                       keep_session=keep_session)
+
+
+async def set_password(db: AsyncDatabase, user_id: str, new: str, *, rounds: int,
+                       executor: Executor, keep_session: str | None = None) -> None:
+    """Give the user the password `new` (`Invalid` unless it meets the rules), then end
+    every session but `keep_session` and revoke every API token. Second factors stay:
+    removing them is its own admin action. Used by the account page, reset links and
+    `manage.py setpassword`."""
     passwords.validate_new_password(new)
     loop = asyncio.get_running_loop()
     hashed = await loop.run_in_executor(executor, passwords.hash_password, new, rounds)
-    await db.users.update_one({"_id": user["_id"]}, {"$set": {"password_hash": hashed}})
-    await sessions.end_other_sessions(db, user["_id"], keep_session)
-    await tokens.revoke_all(db, user["_id"])
+    await db.users.update_one({"_id": user_id}, {"$set": {"password_hash": hashed}})
+    await sessions.end_other_sessions(db, user_id, keep_session)
+    await tokens.revoke_all(db, user_id)
 
 
 async def set_default_visibility(db: AsyncDatabase, user_id: str, visibility: str) -> None:

@@ -34,6 +34,7 @@ REGISTRATION_WINDOW = datetime.timedelta(hours=1)
 PER_LINK_ADDRESS = 10  # share-link password attempts for one link from one address
 PER_LINK = 100  # share-link password attempts for one link, from anywhere
 PER_ADDRESS_LINKS = 100  # share-link password attempts from one address, any links
+ACCOUNT_LINK_GUESSES = 30  # invitation and reset links looked up from one address
 
 
 class Limit(NamedTuple):
@@ -83,6 +84,12 @@ def link_password_limits(share_id: str, address: str) -> list[Limit]:
     return [Limit(f"link:{share_id[:32]}:{block}", PER_LINK_ADDRESS),
             Limit(f"link:{share_id[:32]}", PER_LINK), Limit(f"link-address:{block}",
                                                              PER_ADDRESS_LINKS)]
+
+
+def account_link_limits(address: str) -> list[Limit]:
+    """The counter each look-up of an invitation or reset link from `address` draws on,
+    found or not: a valid link must not buy more guesses."""
+    return [Limit(f"account-links:{client_block(address)}", ACCOUNT_LINK_GUESSES)]
 
 
 def registration_limits(address: str, per_hour: int) -> list[Limit]:

@@ -1,9 +1,11 @@
-"""`createuser` and `createtoken`: accounts and API tokens from the operator's shell."""
+"""`createuser`, `setpassword` and `createtoken`: accounts and API tokens from the operator's
+shell."""
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
-from app.auth import tokens, users
+from app import audit
+from app.auth import accounts, tokens, users
 from app.commands.database import find_user, open_database
 from app.db import ensure_indexes, utcnow
 
@@ -39,4 +41,24 @@ def run_createtoken(options, name: str, token_name: str, *, scope: str = "full",
             return secret
 
     print(asyncio.run(create()))
+    return 0
+
+
+def run_setpassword(options, name: str, password: str) -> int:
+    """`setpassword`: a new password for NAME, as a reset link would set it: every session
+    ends and every API token is revoked; second factors stay. Recorded in the audit log
+    with no actor (the operator's shell)."""
+
+    async def reset() -> None:
+        async with open_database(options) as db:
+            user = await find_user(db, name)
+            with ThreadPoolExecutor(max_workers=1) as executor:
+                await accounts.set_password(db, user["_id"], password,
+                                            rounds=options.bcrypt_rounds, executor=executor)
+            await audit.record(db, action="password.set_by_operator", actor=None,
+                               target=user["_id"], address=None, now=utcnow(),
+                               details={"username": user["username"]})
+
+    asyncio.run(reset())
+    print(f"Set the password of {name}: their sessions ended and API tokens were revoked")
     return 0

@@ -26,7 +26,8 @@ from tornado.ioloop import PeriodicCallback
 from tornado.netutil import bind_sockets
 
 from app import config, logs
-from app.auth import devices
+from app.auth import devices, registration
+from app.auth.registration import FIRST_ADMIN_COMMAND
 from app.commands.database import database
 from app.commands.maintenance import upgrade
 from app.db import connect
@@ -74,10 +75,15 @@ def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) ->
 
 
 async def _upgrade(options, uri: str) -> None:
-    """Indexes and migrations, with a client closed again before any worker is forked."""
+    """Indexes and migrations, with a client closed again before any worker is forked; on
+    a site without an admin, how to make the first one (only the operator can)."""
     client = connect(uri, options.db_timeout_ms)
     try:
         await upgrade(client[options.database], options)
+        if not await registration.admin_exists(client[options.database]):
+            print("No admin yet. Make the first one (with the same --data-dir or "
+                  f"--mongodb-uri; serve may keep running):\n    {FIRST_ADMIN_COMMAND}",
+                  flush=True)
     finally:
         await client.close()
 

@@ -30,6 +30,7 @@ PAGE_TYPES = {
     "account": PageType("/account", "owner"),
     "two-factor-setup": PageType("/account/two-factor", "owner"),
     "admin": PageType("/admin", "admin"),
+    "admin-invites": PageType("/admin/invites", "admin"),
     "api-guide": PageType("/api"),
     "confirm-delete": PageType("/i/{image_id}/delete", "owner"),
     "trash": PageType("/trash", "owner"),

@@ -25,7 +25,6 @@ from app.web import SESSION_COOKIE, BaseHandler
 
 NEW_TOKEN_COOKIE = "new_token"  # noqa: S105 - a cookie's name
 NEW_CODES_COOKIE = "new_recovery_codes"
-HAND_OVER_DAYS = 5 / (24 * 60)  # five minutes to follow the redirect; the page then clears it
 
 
 class AccountPageHandler(BaseHandler):
@@ -51,20 +50,6 @@ class AccountPageHandler(BaseHandler):
             used_bytes=user.get("used_bytes", 0), quota_bytes=quota_of(user, self.settings),
             api_base=self.absolute_url("/api/v1"), totp=user.get("totp"),
             recovery_left=len(user.get("recovery_codes") or []), new_codes=new_codes)
-
-    def hand_over(self, cookie: str, secret: str, anchor: str) -> None:
-        """Redirect to the account page, which shows `secret` once (see the module doc)."""
-        self.set_signed_cookie(cookie, secret, version=2, path="/account",
-                               expires_days=HAND_OVER_DAYS, httponly=True, samesite="Strict",
-                               secure=self.request.protocol == "https")
-        self.redirect(f"/account#{anchor}", status=303)
-
-    def take_over(self, cookie: str) -> str:
-        """The secret handed over in `cookie`, once ("" if none): the cookie is cleared."""
-        raw = self.get_signed_cookie(cookie, min_version=2, max_age_days=HAND_OVER_DAYS)
-        if self.get_cookie(cookie) is not None:
-            self.clear_cookie(cookie, path="/account")
-        return raw.decode("ascii", "replace") if raw else ""
 
     def back(self, message: str, anchor: str) -> None:
         """Flash `message` and redirect to a section of the account page."""
@@ -140,7 +125,7 @@ class AccountTokensHandler(AccountPageHandler):
         except DomainError as error:
             await self.render_account(error=error)
             return
-        self.hand_over(NEW_TOKEN_COOKIE, secret, "new-token")
+        self.hand_over(NEW_TOKEN_COOKIE, secret, "/account#new-token")
 
 
 class RevokeTokenHandler(AccountPageHandler):

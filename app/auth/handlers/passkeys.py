@@ -102,7 +102,7 @@ class AddHandler(CeremonyHandler, TwoFactorHandler):
             self.redirect("/account#passkeys")
             return
         codes = await recovery.replace(self.db, user["_id"])
-        self.hand_over(NEW_CODES_COOKIE, " ".join(codes), "recovery-codes")
+        self.hand_over(NEW_CODES_COOKIE, " ".join(codes), "/account#recovery-codes")
 
 
 class RemoveHandler(TwoFactorHandler):

@@ -5,7 +5,7 @@ here, then the second step (`app.auth.handlers.second_factor`) before any sessio
 import datetime
 
 from app.admin.store import must_enrol
-from app.auth import sessions, throttle, users
+from app.auth import registration, sessions, throttle, users
 from app.auth.second_factor import (
     PENDING_COOKIE,
     PENDING_LIFETIME,
@@ -79,7 +79,21 @@ class AuthPageHandler(BaseHandler):
 
 
 class RegisterHandler(AuthPageHandler):
+    """`/auth/register`, as the registration mode allows (403 with the reason otherwise)."""
+
     template = "auth/register.html"
+    invited = False  # True on an invitation's page
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        current = await registration.mode(self.db, self.settings["registration"])
+        registration.check_allowed(current, invited=self.invited)
+
+    async def create_account(self, username: str, password: str) -> dict:
+        """The new account (registration never makes an admin)."""
+        return await users.create_user(
+            self.db, username, password, rounds=self.settings["bcrypt_rounds"],
+            executor=self.application.password_executor, now=self.now())
 
     def get(self) -> None:
         if self.current_user:
@@ -97,9 +111,7 @@ class RegisterHandler(AuthPageHandler):
                                    "Too many new accounts from your address.")
             if password != self.password_argument("password_confirm"):
                 raise Invalid("The two passwords do not match.")
-            user = await users.create_user(
-                self.db, username, password, rounds=self.settings["bcrypt_rounds"],
-                executor=self.application.password_executor, now=self.now())
+            user = await self.create_account(username, password)
         except DomainError as error:
             self.set_error_headers(error)
             self.render_form(error.message, error.status, username=username)

@@ -84,7 +84,7 @@ class SetUpHandler(TwoFactorHandler):
         await self.audit("2fa.enabled", self.current_user["_id"], {"factor": "totp"})
         self.flash("Two-factor sign-in is on: you will be asked for a code from your app "
                    "after your password.")
-        self.hand_over(NEW_CODES_COOKIE, " ".join(codes), "recovery-codes")
+        self.hand_over(NEW_CODES_COOKIE, " ".join(codes), "/account#recovery-codes")
 
 
 class TurnOffHandler(TwoFactorHandler):
@@ -121,7 +121,7 @@ class RecoveryCodesHandler(TwoFactorHandler):
             return
         codes = await recovery.replace(self.db, self.current_user["_id"])
         await self.audit("recovery_codes.regenerated", self.current_user["_id"])
-        self.hand_over(NEW_CODES_COOKIE, " ".join(codes), "recovery-codes")
+        self.hand_over(NEW_CODES_COOKIE, " ".join(codes), "/account#recovery-codes")
 
 
 ROUTES = [

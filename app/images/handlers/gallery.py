@@ -3,7 +3,7 @@ owner's edit and delete forms."""
 
 import tornado.web
 
-from app.auth import users
+from app.auth import registration, users
 from app.db import OWNER_NEWEST, VISIBILITY_NEWEST
 from app.errors import NotFound
 from app.forms import safe_next
@@ -23,8 +23,12 @@ class HomeHandler(BaseHandler):
 
     async def get(self) -> None:
         found = await newest_images(self, access.LISTED, VISIBILITY_NEWEST)
+        # A new site says how its operator makes the first admin (never a web visitor).
+        first_admin = (None if await registration.admin_exists(self.db)
+                       else registration.FIRST_ADMIN_COMMAND)
         self.render("home.html", images=found.items, pager=found, href=page_path,
-                    src=variant_path)
+                    src=variant_path, first_admin=first_admin,
+                    registration=await registration.mode(self.db, self.settings["registration"]))
 
 
 class GalleryHandler(BaseHandler):

@@ -17,6 +17,7 @@ from app.admin.store import (
     set_disabled,
     site_totals,
 )
+from app.auth import registration
 from app.auth.handlers.sign_in import ENROL_URL
 from app.errors import NotFound
 from app.ids import ID_PATTERN
@@ -49,7 +50,9 @@ class AdminPageHandler(AdminHandler):
         after = self.get_query_argument("after", None)
         users, next_after = await list_users(self.db, after)
         self.render("admin.html", totals=await site_totals(self.db, self.now()), users=users,
-                    after=after, next_after=next_after)
+                    after=after, next_after=next_after,
+                    mode=await registration.mode(self.db, self.settings["registration"]),
+                    descriptions=registration.DESCRIPTIONS)
 
 
 class UserActionHandler(AdminHandler):
