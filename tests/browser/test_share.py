@@ -56,7 +56,7 @@ def test_share_link_shown_copied_again_opened_and_revoked(open_page, site):
 def test_new_api_token_shown_once_after_redirect(open_page, site):
     page = open_page(site.create_user())
     page.goto("/account")
-    page.get_by_label("Name").fill("backup script")
+    page.locator("form[action='/account/tokens']").get_by_label("Name").fill("backup script")
     page.get_by_role("button", name="Create token").click()
     expect(page).to_have_url(site.url("/account#new-token"))
     field = page.get_by_role("textbox", name="New API token")
