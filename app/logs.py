@@ -57,14 +57,16 @@ def log_request(handler: RequestHandler) -> None:
     """The application's `log_function` (Tornado calls it once per finished request, static
     files and 404s included): count the request in the metrics and write its line."""
     metrics = handler.application.metrics
-    metrics.observe(handler)
     status, request = handler.get_status(), handler.request
+    # Matched once: finding the route walks the application's patterns.
+    method, route = metrics.method(handler), metrics.route(handler)
+    metrics.observe(handler, method, route)
     # Whoever the request itself signed in as; no lookup is made just to log it.
     user = getattr(handler, "_current_user", None)
     fields = {
         "request_id": request_id(handler),
-        "method": metrics.method(handler),
-        "route": metrics.route(handler),
+        "method": method,
+        "route": route,
         "status": status,
         "duration_ms": round(1000 * request.request_time(), 1),
         "user_id": user["_id"] if isinstance(user, dict) else None,
