@@ -38,6 +38,9 @@ DELETED = [("deleted_at", ASCENDING)]
 OWNER_TITLE = [("owner_id", ASCENDING), ("title", ASCENDING), ("_id", ASCENDING)]
 OWNER_LARGEST = [("owner_id", ASCENDING), ("bytes", DESCENDING), ("_id", DESCENDING)]
 OWNER_TERMS = [("owner_id", ASCENDING), ("terms", ASCENDING)]
+# The owner's inbox (`app.images.inbox`): guests' uploads waiting, newest first.
+INBOX_NEWEST = [("owner_id", ASCENDING), ("inbox", ASCENDING), ("created", DESCENDING),
+                ("_id", DESCENDING)]
 
 # (collection, keys, options). Every query of the app is designed to be answered by one of
 # these on a real MongoDB; `manage.py check` verifies they exist.
@@ -63,11 +66,13 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("images", OWNER_TERMS, {}),
     ("images", TRASH_NEWEST, {}),
     ("images", DELETED, {}),
+    ("images", INBOX_NEWEST, {}),
     ("albums", OWNER_NEWEST, {}),
     ("albums", TRASH_NEWEST, {}),
     ("albums", DELETED, {}),
     ("shares", OWNER_NEWEST, {}),
     ("shares", [("target_id", ASCENDING)], {}),
+    ("drops", OWNER_NEWEST, {}),
     ("images.files", [("metadata.image_id", ASCENDING)], {}),
     ("audit", [("action", ASCENDING), ("at", DESCENDING)], {}),
 )
