@@ -38,9 +38,9 @@ class CreateDropHandler(ShareFormHandler):
             self.db, self.application.share_keys, album,
             label=self.get_body_argument("label", ""),
             expires_in=self.number_argument("expires_in", "Expiry"),
-            max_files=max_files or drops.DEFAULT_MAX_FILES,
-            max_bytes=(total_mb or drops.DEFAULT_MAX_MB) * MIB,
-            max_file_bytes=file_mb * MIB if file_mb else site_file,
+            max_files=drops.DEFAULT_MAX_FILES if max_files is None else max_files,
+            max_bytes=(drops.DEFAULT_MAX_MB if total_mb is None else total_mb) * MIB,
+            max_file_bytes=site_file if file_mb is None else file_mb * MIB,
             site_file_bytes=site_file, now=self.now(), address=self.request.remote_ip or "")
         self.flash("Drop link created: copy it from the list below.")
         self.redirect(f"/a/{album['_id']}#drops", status=303)
