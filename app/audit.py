@@ -12,8 +12,9 @@ were written. Entries are kept `audit_days` (a TTL index on `at`, see
 Actions: "2fa.enabled", "2fa.disabled", "recovery_codes.regenerated", "recovery_codes.used",
 "admin.second_factors_removed", "admin.user_disabled", "admin.user_enabled",
 "admin.user_deleted", "token.create", "token.revoke", "share.create", "share.revoke",
-"share.password", "passkey.added", "passkey.removed", "passkey.sign_in_failed" (target:
-the credential id; details: the reason), "registration.mode_changed", "invite.created",
+"share.password", "drop.create", "drop.revoke" (a drop link into an album),
+"passkey.added", "passkey.removed", "passkey.sign_in_failed" (target: the credential id;
+details: the reason), "registration.mode_changed", "invite.created",
 "invite.revoked", "invite.used", "reset_link.created", "reset_link.used",
 "password.set_by_operator".
 """
