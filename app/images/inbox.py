@@ -2,10 +2,11 @@
 for the owner to approve it into the link's album or reject it.
 
 A guest's upload is a private image of the owner's with `inbox: True` and `dropped
-{drop_id, album_id, device, at}` (the guest's browser and system, and the time; never an
-address). `dropped` stays after approval, to say where an image came from. While in the
-inbox an image is in none of the owner's listings (`access.owned`) and cannot be edited,
-shared or put in an album (`access.can_change`).
+{drop_id, album_id, device, at, visit}` (the guest's browser and system, the time, and the
+sha256 of a secret naming the guest's visit; never an address). `dropped` stays after
+approval, to say where an image came from. While in the inbox an image is in none of the
+owner's listings (`access.owned`) and cannot be edited, shared or put in an album
+(`access.can_change`).
 
 Inbox images do not claim their bytes (`app.images.digests`) when they arrive, so a guest
 cannot learn whether the owner had a file: approval does. Approving bytes the owner
@@ -28,16 +29,19 @@ from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.db import INBOX_NEWEST
+from app.ids import token_digest
 from app.images import access, albums, digests, pagination, store
 from app.images.fields import default_visibility
 
 MAX_SELECTION = 500  # images approved or rejected in one request
 
 
-def stamp(drop: dict, device: str, now: datetime.datetime) -> dict:
-    """The fields that put a guest's upload through `drop` in the owner's inbox."""
+def stamp(drop: dict, *, device: str, visit: str, now: datetime.datetime) -> dict:
+    """The fields that put a guest's upload through `drop` in the owner's inbox; `visit`
+    names the guest's visit (see `sent`)."""
     return {"inbox": True, "dropped": {"drop_id": drop["_id"], "album_id": drop["album_id"],
-                                       "device": device, "at": now}}
+                                       "device": device, "at": now,
+                                       "visit": token_digest(visit)}}
 
 
 def waiting(owner_id: str) -> dict:
@@ -65,12 +69,13 @@ async def recount(db: AsyncDatabase, owner_id: str) -> int:
     return count
 
 
-async def sent(db: AsyncDatabase, drop: dict, image_ids: list[str]) -> list[dict]:
-    """Of the images with these ids (what one guest sent), the ones still waiting in the
-    inbox from `drop`, newest first. Once the owner decided, an image leaves this list
-    whatever the decision, so the guest never learns it (nor that the owner had it)."""
-    query = {"_id": {"$in": image_ids}, "dropped.drop_id": drop["_id"], **waiting(
-        drop["owner_id"])}
+async def sent(db: AsyncDatabase, drop: dict, visit: str) -> list[dict]:
+    """What the guest sent through `drop` in their `visit` (a secret of their browser's,
+    stored only as its sha256) that still waits, newest first. Once the owner decided,
+    an image leaves this list whatever the decision, so the guest never learns it (nor
+    that the owner had it)."""
+    query = {"dropped.visit": token_digest(visit), "dropped.drop_id": drop["_id"],
+             **waiting(drop["owner_id"])}
     fields = {"title": 1, "filename": 1, "bytes": 1, "created": 1}
     return await db.images.find(query, fields).sort(pagination.NEWEST_FIRST).to_list(None)
 

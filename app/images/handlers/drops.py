@@ -3,14 +3,17 @@ guest's page `/d/<token>` with its upload form (works without JavaScript; the up
 page's script adds drag and drop and per-file progress when it runs).
 
 A guest has no account and no session: XSRF protection rests on Tornado's own cookie, and
-what the guest sent in this visit is remembered in a signed cookie limited to the link's
-path (`SENT_COOKIE`), which is all the page ever lists.
+the guest's visit is a random secret in a signed session cookie limited to the link's path
+(`VISIT_COOKIE`); their uploads carry its digest, and the page lists only those. (A cookie
+listing the uploads' ids would lose some: the page's script sends files three at a time,
+and each answer would rewrite the list its own request started from.)
 """
 
 import tornado.web
 
 from app.auth import devices, throttle
 from app.errors import NotFound
+from app.ids import new_token
 from app.images import access, drops, inbox
 from app.images.handlers.share_forms import ShareFormHandler
 from app.images.handlers.upload import UploadHandler
@@ -18,8 +21,7 @@ from app.images.ingest import MIB, max_upload_bytes
 from app.images.processing.formats import BROWSER_ACCEPT
 from app.text import plural
 
-SENT_COOKIE = "drop_sent"
-MAX_REMEMBERED = 100  # image ids the cookie keeps (newest), well within 4 KB
+VISIT_COOKIE = "drop_visit"
 GUEST_FIELDS = ("title", "alt")  # what a guest may say about a file; the rest is the owner's
 
 
@@ -92,7 +94,7 @@ class GuestDropHandler(UploadHandler):
 
     async def get(self, token: str) -> None:
         drop = await drops.live_drop(self.db, token, self.now())
-        sent = await inbox.sent(self.db, drop, self.remembered())
+        sent = await inbox.sent(self.db, drop, self.visit())
         self.set_header("Referrer-Policy", "no-referrer")  # the token is in the address
         self.set_header("X-Robots-Tag", "noindex")
         self.keep_secret()
@@ -118,10 +120,9 @@ class GuestDropHandler(UploadHandler):
         fields = {name: self.intake.fields.get(name, "") for name in GUEST_FIELDS}
         stored, errors = await self.store_uploads(
             {**fields, "visibility": "private"}, owner=self.owner,
-            dropped=inbox.stamp(drop, device, now),
+            dropped=inbox.stamp(drop, device=device, visit=self.visit(), now=now),
             each=lambda spooled: drops.receiving(self.db, drop, spooled.size, now))
         await inbox.arrived(self.db, drop["owner_id"], len(stored))
-        self.remember([image["_id"] for image, _ in stored])
         if self.wants_json():
             self.write_json({"images": [inbox.receipt(image) for image, _ in stored],
                              "errors": errors}, 201)
@@ -133,17 +134,16 @@ class GuestDropHandler(UploadHandler):
             self.flash(f"Sent {plural(len(stored), 'file')}. Thank you!")
         self.redirect(self.request.path)
 
-    def remembered(self) -> list[str]:
-        """The ids of the images this visitor sent through this link (its cookie)."""
-        raw = self.get_signed_cookie(SENT_COOKIE, min_version=2, max_age_days=1)
-        return raw.decode("ascii", "replace").split(",") if raw else []
-
-    def remember(self, image_ids: list[str]) -> None:
-        """Add `image_ids` to the visitor's cookie: a session cookie, for this link only."""
-        kept = [*self.remembered(), *image_ids][-MAX_REMEMBERED:]
-        self.set_signed_cookie(SENT_COOKIE, ",".join(kept), version=2, expires_days=None,
+    def visit(self) -> str:
+        """This guest's visit: the secret in their cookie, or a new one set now."""
+        raw = self.get_signed_cookie(VISIT_COOKIE, min_version=2, max_age_days=1)
+        if raw:
+            return raw.decode("ascii", "replace")
+        visit = new_token()
+        self.set_signed_cookie(VISIT_COOKIE, visit, version=2, expires_days=None,
                                path=self.request.path, httponly=True, samesite="Lax",
                                secure=self.request.protocol == "https")
+        return visit
 
 
 ROUTES = [

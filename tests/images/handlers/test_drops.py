@@ -76,7 +76,7 @@ async def test_guest_uploads_wait_in_the_inbox_until_approved(alice, make_client
     assert [image["visibility"] for image in waiting] == ["private"] * 3
     assert all(image["inbox"] and image["album_ids"] == [] for image in waiting)
     assert waiting[0]["dropped"]["device"] == "Firefox 128 on Linux"
-    assert "address" not in str(waiting[0]["dropped"])
+    assert set(waiting[0]["dropped"]) == {"drop_id", "album_id", "device", "at", "visit"}
     # Not in the gallery, the album, or the API's list until approved.
     assert "10.jpg" not in text(await alice.get("/gallery"))
     assert "/i/" not in text(await alice.get(f"/a/{album}"))
@@ -253,9 +253,10 @@ async def test_a_guest_sees_only_what_they_sent(alice, make_client, drop):
     page = visible_text(await second.get(drop))
     assert "second.jpg" in page
     assert "first.jpg" not in page and "owners.jpg" not in page
-    # The cookie is signed: a guest cannot list someone else's ids in it.
-    second.cookies["drop_sent"] = "forged"
+    # The visit is a signed secret: another value, or none, lists nothing.
+    second.cookies["drop_visit"] = first.cookies["drop_visit"][:-4] + "AAAA"
     assert "second.jpg" not in visible_text(await second.get(drop))
+    assert "first.jpg" in visible_text(await first.get(drop))
 
 
 async def test_full_quota_is_a_clear_4xx_without_numbers(alice, make_client, db, drop):
