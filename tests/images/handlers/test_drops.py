@@ -293,8 +293,17 @@ async def test_xsrf_is_required_of_guests(make_client, db, drop):
 
 
 async def test_a_trashed_album_closes_its_links(alice, make_client, db, album, drop):
-    assert (await alice.post(f"/a/{album}/delete")).code == 302
     guest = make_client()
+    assert (await send(guest, drop, [("x.jpg", jpeg())])).code == 201
+    assert (await alice.post(f"/a/{album}/delete")).code == 302
     assert (await guest.get(drop)).code == 404
-    await guest.get("/auth/login")
-    assert (await send(guest, drop, [("x.jpg", jpeg())])).code == 404
+    assert (await send(guest, drop, [("y.jpg", jpeg((1, 2, 3)))])).code == 404
+    # Deleted for good, the album takes its drop links along; what was sent still waits,
+    # and approving it puts it in the gallery.
+    response = await alice.post(f"/trash/albums/{album}/delete", {"confirm": "1"})
+    assert response.code == 303
+    assert await db.drops.count_documents({}) == 0
+    assert (await alice.post("/inbox/approve", {"all": "1"})).code == 302
+    image = await db.images.find_one({})
+    assert "inbox" not in image and image["album_ids"] == []
+    assert "x.jpg" in text(await alice.get("/gallery"))
