@@ -8,6 +8,7 @@ so the document cannot drift from what the server accepts.
 from app.auth.tokens import EXPIRY_DAYS, SCOPES
 from app.auth.tokens import MAX_NAME as MAX_TOKEN_NAME
 from app.images.drops import MAX_FILES as MAX_DROP_FILES
+from app.images.drops import MIB
 from app.images.fields import MAX_ALT, MAX_DESCRIPTION, MAX_TITLE, VISIBILITIES
 from app.images.inbox import MAX_SELECTION
 from app.images.intake.remote import MAX_URL_LENGTH
@@ -107,11 +108,11 @@ _view_log = {"type": "array", "maxItems": LOG_CAP, "description":
 _drop_limits = {
     "max_files": {"type": "integer", "minimum": 1, "maximum": MAX_DROP_FILES,
                   "description": "Files the link takes in all."},
-    "max_bytes": {"type": "integer", "minimum": 1, "description":
+    "max_bytes": {"type": "integer", "minimum": MIB, "description":
                   "Bytes the link takes in all (originals as sent); at least `max_file_bytes`, "
                   "at most `max_files` times the server's file size limit."},
-    "max_file_bytes": {"type": "integer", "minimum": 1, "description":
-                       "The largest file, at most the server's own limit."}}
+    "max_file_bytes": {"type": "integer", "minimum": MIB, "description":
+                       "The largest file: 1 MiB at least, the server's own limit at most."}}
 _drop_props = {
     "id": DIGEST, "album_id": ID, "label": {"type": "string", "description":
                                             "What guests see as the page's title."},
