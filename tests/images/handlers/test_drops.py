@@ -185,6 +185,8 @@ async def test_dead_links_are_404_for_page_and_post(alice, make_client, clock, d
     revoked = await make_drop(alice, album)
     drop_id = (await db.drops.find_one({"expires": None}))["_id"]  # no expiry given: never
     assert (await alice.post(f"/drops/{drop_id}/revoke", {"confirm": "1"})).code == 302
+    assert await db.audit.count_documents({"action": "drop.create"}) == 2
+    assert await db.audit.count_documents({"action": "drop.revoke", "target": drop_id}) == 1
     assert (await guest.get(revoked)).code == 404
     assert (await send(guest, revoked, [("x.jpg", jpeg())])).code == 404
     assert await db.images.count_documents({}) == 0
