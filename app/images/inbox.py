@@ -98,7 +98,7 @@ async def approve(db: AsyncDatabase, bucket: AsyncGridFSBucket, owner: dict,
     """Approve the owner's inbox images with these ids (None: all of them, up to
     `MAX_SELECTION`): each joins its link's album with the owner's default visibility.
     Ids not in the inbox are skipped. Returns how many were approved."""
-    approved = 0
+    approved, found_albums = 0, {}
     for image in await _selected(db, owner["_id"], image_ids):
         kept = await _claim(db, bucket, image)
         if kept is image:
@@ -110,7 +110,10 @@ async def approve(db: AsyncDatabase, bucket: AsyncGridFSBucket, owner: dict,
                 continue  # approved or rejected meanwhile
         else:  # the owner had these bytes: theirs joins the album, the copy goes
             await store.delete_image(db, bucket, image, now=now)
-        album = await albums.find_album(db, image["dropped"]["album_id"])
+        album_id = image["dropped"]["album_id"]
+        if album_id not in found_albums:  # one read per album, not per image
+            found_albums[album_id] = await albums.find_album(db, album_id)
+        album = found_albums[album_id]
         if album is not None:  # in the trash too: restoring it brings its images back
             await albums.add_image(db, album, kept)
         approved += 1
