@@ -10,6 +10,7 @@ from PIL import Image
 from app import migrations
 from app.db import images_bucket, utcnow
 from app.ids import new_id
+from app.images.processing.pixels import perceptual_hash
 
 STEP_TESTS = {}
 
@@ -128,6 +129,26 @@ async def check_admin_listings(db, step) -> None:
         assert found == {active["_id"]: old + datetime.timedelta(3), idle["_id"]: old,
                          current["_id"]: current["last_sign_in"]}
         assert "action_1_at_-1" not in await db.audit.index_information()
+
+
+@step_test("0007-image-phashes")
+async def check_image_phashes(db, step) -> None:
+    picture = Image.radial_gradient("L").convert("RGB").resize((320, 240))
+    buffer = io.BytesIO()
+    picture.save(buffer, "WEBP", lossless=True)
+    thumb_id = await images_bucket(db).upload_from_stream("thumb", buffer.getvalue())
+    before = {"files": {"thumb_webp": {"id": thumb_id}}}
+    no_thumbnail = {"files": {}}
+    gone = {"files": {"thumb_webp": {"id": ObjectId()}}}
+    has_one = {"files": {}, "phash": "0123456789abcdef"}
+    for image in (before, no_thumbnail, gone, has_one):
+        image.update(_id=new_id(), owner_id="someone", sha256=new_id())
+    await db.images.insert_many([before, no_thumbnail, gone, has_one])
+    for _ in range(2):  # idempotent: a second run changes nothing
+        await step.apply(db)
+        hashes = {doc["_id"]: doc.get("phash") async for doc in db.images.find({})}
+        assert hashes == {before["_id"]: perceptual_hash(picture), no_thumbnail["_id"]: "",
+                          gone["_id"]: None, has_one["_id"]: "0123456789abcdef"}
 
 
 async def test_every_step_on_documents_of_the_old_shape(db):
