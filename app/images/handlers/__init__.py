@@ -1,6 +1,16 @@
 """The image pages, forms and byte URLs (Tornado handlers) and their routes."""
 
-from app.images.handlers import albums, bulk, gallery, share_forms, shares, trash, upload, variants
+from app.images.handlers import (
+    albums,
+    bulk,
+    gallery,
+    share_forms,
+    shares,
+    tags,
+    trash,
+    upload,
+    variants,
+)
 
 ROUTES = [
     *gallery.ROUTES,
@@ -11,4 +21,5 @@ ROUTES = [
     *share_forms.ROUTES,
     *upload.ROUTES,
     *trash.ROUTES,
+    *tags.ROUTES,
 ]
