@@ -114,6 +114,7 @@ UI_METHODS = {
     "image_alt": image_alt,
     "page_path": page_path,
     "variant_path": variant_path,
+    "tag_path": tag_path,
     "size_text": size_text,
     "default_visibility": default_visibility,
     "expiry_choices": expiry_choices,
