@@ -12,7 +12,7 @@ from app.api.schemas import UPLOAD_QUERY
 from app.auth.scopes import needs
 from app.db import OWNER_NEWEST
 from app.errors import Invalid, TooLarge, Unsupported
-from app.images import access, store, trash
+from app.images import access, bulk, store, trash
 from app.images.handlers.receiver import UploadReceiver
 from app.images.intake.spool import clean_filename
 
@@ -108,7 +108,23 @@ class ApiImageHandler(ApiHandler):
         self.no_content()
 
 
+class ApiBulkHandler(ApiHandler):
+    """`POST /api/v1/images/bulk`: the gallery selection's actions (see `app.images.bulk`)."""
+
+    @needs("full")
+    async def post(self) -> None:
+        change = self.json_body("BulkChange")
+        message = await bulk.apply(
+            self.db, self.application.bucket, self.current_user, change["action"],
+            change["image_ids"], visibility=change.get("visibility", ""),
+            album_id=change.get("album_id", ""), tag=change.get("tag", ""), now=self.now(),
+            trash_days=self.settings["trash_days"])
+        self.write_json({"message": message})
+
+
 ROUTES = [
     (r"/api/v1/images", ApiImagesHandler),
+    # Before the one-image route, which would take "bulk" for an id.
+    (r"/api/v1/images/bulk", ApiBulkHandler),
     (r"/api/v1/images/([^/]+)", ApiImageHandler),
 ]
