@@ -9,7 +9,7 @@ methods is described here.
 import copy
 import functools
 
-from app.api.schemas import PARAMETERS, SCHEMAS, UPLOAD_QUERY, ref
+from app.api.schemas import PARAMETERS, SCHEMAS, SEARCH_QUERY, UPLOAD_QUERY, ref
 from app.api.security import DEFAULT_SECURITY, SECURITY_SCHEMES, with_scopes
 from app.images import slots
 
@@ -146,9 +146,10 @@ PATHS = {
                       errors="404"),
     },
     "/images": {
-        "get": _op("List my images", "listImages", "images",
-                   {"200": _json("Newest first.", "ImageList")}, errors="400",
-                   params=("limit", "cursor")),
+        "get": _op("List, search and filter my images", "listImages", "images",
+                   {"200": _json("Newest first unless `sort` says otherwise.", "ImageList")},
+                   errors="400", params=("limit", "cursor", "visibility", "album",
+                                         *SEARCH_QUERY)),
         "post": {**_op("Upload an image", "uploadImage", "images",
                        {"201": _json("Stored.", "UploadedImage", _IMAGE_LINKS, "image_id"),
                         "200": _json("You already had this image; here it is.",

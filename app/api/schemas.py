@@ -12,6 +12,7 @@ from app.images.bulk import MAX_IMAGES as MAX_BULK
 from app.images.fields import MAX_ALT, MAX_DESCRIPTION, MAX_TITLE, VISIBILITIES
 from app.images.intake.remote import MAX_URL_LENGTH
 from app.images.pagination import MAX_LIMIT
+from app.images.search import FORMATS, MAX_QUERY, SORTS
 from app.images.shares import LOG_CAP, MAX_EXPIRES_IN, MAX_LABEL, MAX_VIEWS
 from app.images.tags import MAX_INPUT as MAX_TAGS_TEXT
 from app.images.tags import MAX_TAG, MAX_TAGS
@@ -224,6 +225,10 @@ SCHEMAS: dict[str, dict] = {
                   "quota_bytes")),
 }
 
+# The search and filters of `GET /images` (`app.images.search.Search`), with `visibility`
+# and `album` below.
+SEARCH_QUERY = ("q", "sort", "format", "tag", "since", "until")
+_day = {"type": "string", "format": "date", "maxLength": 10}
 # The fields a raw-body upload takes in its query string.
 UPLOAD_QUERY = ("title", "alt", "description", "tags", "visibility", "album", "filename")
 PARAMETERS: dict[str, dict] = {
@@ -245,6 +250,20 @@ PARAMETERS: dict[str, dict] = {
     "visibility": {"name": "visibility", "in": "query", "required": False,
                    "schema": ref("Visibility")},
     "album": {"name": "album", "in": "query", "required": False, "schema": ID},
+    "q": {"name": "q", "in": "query", "required": False, "description":
+          "Words that each begin a word of the title, description, tags or file name.",
+          "schema": {"type": "string", "maxLength": MAX_QUERY}},
+    "sort": {"name": "sort", "in": "query", "required": False,
+             "schema": {"type": "string", "enum": list(SORTS), "default": "newest"}},
+    "format": {"name": "format", "in": "query", "required": False,
+               "schema": {"type": "string", "enum": list(FORMATS)}},
+    "tag": {"name": "tag", "in": "query", "required": False, "description": "Only images "
+            "with this tag (normalised as tags are).",
+            "schema": {"type": "string", "maxLength": MAX_TAG * 2}},
+    "since": {"name": "since", "in": "query", "required": False,
+              "description": "Uploaded on this day (UTC) or later.", "schema": _day},
+    "until": {"name": "until", "in": "query", "required": False,
+              "description": "Uploaded on this day (UTC) or earlier.", "schema": _day},
     "filename": {"name": "filename", "in": "query", "required": False,
                  "description": "Display name of a raw-body upload.",
                  "schema": {"type": "string", "maxLength": 255}},

@@ -72,10 +72,11 @@ def terms_filter(text: str) -> dict:
     return {"terms": {"$all": wanted}} if wanted else {}
 
 
-def _day(text: str, label: str) -> datetime.datetime:
+def _day(text: str, label: str, later: int = 0) -> datetime.datetime:
+    """The start (UTC) of the day `text` names, or of the `later`-th day after it."""
     try:
-        day = datetime.date.fromisoformat(text)
-    except ValueError:
+        day = datetime.date.fromisoformat(text) + later * _DAY
+    except (ValueError, OverflowError):
         raise Invalid(f"{label} must be a date, YYYY-MM-DD.") from None
     return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC)
 
@@ -99,7 +100,7 @@ def _filters(search: Search) -> tuple[dict, list]:
     if search.since:
         created["$gte"] = _day(search.since, "The first day")
     if search.until:
-        created["$lt"] = _day(search.until, "The last day") + _DAY
+        created["$lt"] = _day(search.until, "The last day", later=1)
     if created:
         query["created"] = created
     return query, needed
@@ -127,15 +128,16 @@ def gallery_listing(owned: dict, search: Search) -> tuple[dict, pagination.Order
 
 
 async def gallery_page(db: AsyncDatabase, owned: dict, search: Search = Search(), *,
-                       cursor: str | None = None, backward: bool = False) -> pagination.Page:
-    """One page of the owner's gallery (see `gallery_listing`). A search the database
-    stopped at its time limit is `Invalid`, asking for a narrower one: the database
-    answered, so it is the search that is too broad (a database that does not answer
-    stays a 503)."""
+                       cursor: str | None = None, backward: bool = False,
+                       limit: int | None = None) -> pagination.Page:
+    """One page of the owner's gallery (see `gallery_listing`), of `limit` images (an HTML
+    page's by default). A search the database stopped at its time limit is `Invalid`,
+    asking for a narrower one: the database answered, so it is the search that is too
+    broad (a database that does not answer stays a 503)."""
     query, order, index = gallery_listing(owned, search)
     try:
-        return await pagination.page(db.images, query, cursor, pagination.PAGE_SIZE, index,
-                                     order=order, backward=backward)
+        return await pagination.page(db.images, query, cursor, limit or pagination.PAGE_SIZE,
+                                     index, order=order, backward=backward)
     except ExecutionTimeout:
         if index is not OWNER_TERMS:
             raise

@@ -45,3 +45,20 @@ async def test_bulk_endpoint_tags_and_checks_every_image(api, bob_api, db):
                                                              "image_ids": ids[:1],
                                                              "visibility": "public"})
     assert json_body(moved)["message"] == "Made 1 image public."
+
+
+async def test_listing_searches_and_filters_like_the_gallery(api, bob_api):
+    harbour = json_body(await api_upload(api, jpeg(), "IMG_7.jpg",
+                                         fields={"title": "Harbour", "tags": "sea"}))
+    forest = json_body(await api_upload(api, jpeg(color=(0, 90, 0)), "pines.jpg",
+                                        fields={"visibility": "public"}))
+    cases = {"q=harb": [harbour], "tag=Sea": [harbour], "q=pine": [forest],
+             "visibility=public": [forest], "format=jpeg&sort=title": [forest, harbour],
+             "q=img_7&since=2000-01-01": [harbour], "until=2000-01-01": []}
+    for query, expected in cases.items():
+        listed = json_body(await api.get(f"/api/v1/images?{query}"))["items"]
+        assert [image["id"] for image in listed] == [image["id"] for image in expected], query
+    assert json_body(await bob_api.get("/api/v1/images?q=harb"))["items"] == []
+    for bad in ("format=svg", "since=soon", "sort=colour", "tag=%3C%3E", "q=a+b+c+d+e+f+g"):
+        response = await api.get(f"/api/v1/images?{bad}")
+        assert response.code == 400, bad

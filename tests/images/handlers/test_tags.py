@@ -104,6 +104,7 @@ async def test_filters_combine_with_words(alice, db, clock):
 
 
 @pytest.mark.parametrize("query", ["format=svg", "since=yesterday", "until=2024-13-01",
+                                   "until=9999-12-31",
                                    "album=..", "tag=%3C%3E", "q=a+b+c+d+e+f+g"])
 async def test_bad_filters_are_400(alice, query):
     response = await alice.get(f"/gallery?{query}")
