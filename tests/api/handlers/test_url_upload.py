@@ -83,7 +83,7 @@ async def test_turned_off_by_the_server(api, app, remote, loopback_allowed):
 
 @pytest.mark.parametrize(("payload", "words"), [
     ({}, "'url' is required"), ({"url": 5}, "'url' must be a string"),
-    ({"url": "http://x.test/", "tags": []}, "Unknown field 'tags'")])
+    ({"url": "http://x.test/", "colour": "red"}, "Unknown field 'colour'")])
 async def test_body_is_validated(api, payload, words):
     response = await api.post("/api/v1/images", json_data=payload)
     assert response.code == 400

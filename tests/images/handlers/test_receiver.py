@@ -11,6 +11,8 @@ import pytest
 from PIL import Image
 
 from app.images import slots
+from app.images.handlers.receiver import MAX_FILES_PER_REQUEST
+from app.images.intake.spool import FORM_FIELDS
 from tests.client import json_body, text, upload, upload_one
 from tests.images import samples
 from tests.images.images import jpeg
@@ -63,7 +65,7 @@ async def test_too_many_parts_is_a_clear_400_on_every_upload_endpoint(alice, db,
     status, payload = await upload_raw(alice, path,
                                        EMPTY_PART * 100 + f"--{BOUNDARY}--\r\n".encode())
     assert status == 400
-    assert "at most 56" in payload
+    assert f"at most {MAX_FILES_PER_REQUEST + len(FORM_FIELDS)}" in payload
     assert await db.images.count_documents({}) == 0
 
 
