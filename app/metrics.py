@@ -87,10 +87,10 @@ class Metrics:
                                        registry=self.registry)
         self._routes: dict[type, list[tuple[re.Pattern, str]]] | None = None
 
-    def observe(self, handler: RequestHandler, method: str, route: str) -> None:
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one finished request, named by its `method` and `route` (see there)."""
-        self.requests.labels(method, route, f"{handler.get_status() // 100}xx").inc()
-        self.duration.labels(method, route).observe(handler.request.request_time())
+        self.requests.labels(method, route, f"{status // 100}xx").inc()
+        self.duration.labels(method, route).observe(seconds)
 
     def uploaded(self, image: dict, created: bool, size: int, seconds: float) -> None:
         """Count one uploaded file the upload answered with: a new image of `size` bytes

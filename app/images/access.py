@@ -22,6 +22,7 @@ An absent field means neither, as in documents stored before these states existe
 import pymongo
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app import invalidation
 from app.db import ACCOUNT_WRITE_TIMEOUT
 from app.errors import Forbidden, NotFound
 from app.images import albums, store
@@ -63,6 +64,7 @@ async def set_owner_hidden(db: AsyncDatabase, owner_id: str, hidden: bool) -> No
     with pymongo.timeout(ACCOUNT_WRITE_TIMEOUT):
         for collection in (db.images, db.albums):
             await collection.update_many({"owner_id": owner_id, **query}, change)
+    await invalidation.owner_changed(db, owner_id)
 
 
 def is_owner(item: dict, user: dict | None) -> bool:
