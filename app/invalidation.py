@@ -32,10 +32,10 @@ from collections.abc import Callable, Iterable
 from pymongo.asynchronous.database import AsyncDatabase
 
 POLL_SECONDS = 0.25
-# A change is honoured everywhere within a second: the event is written right after the
-# change, seen by the next poll, and a process whose polls fail stops serving from memory
-# this long after its last good one began.
-FRESH_SECONDS = 0.75
+# A change is honoured everywhere within a second: its event is written right after it
+# (milliseconds), and a process serves from memory only while its last good poll began
+# less than this long ago, so at worst it serves what it knew this long after a change.
+FRESH_SECONDS = 0.9
 KEEP = 64  # events kept in the document: a process missing more than these drops all
 # An event names at most this many images; a larger batch names their owners instead
 # (coarser, so a little more is dropped, but the document stays small).

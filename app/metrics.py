@@ -86,11 +86,18 @@ class Metrics:
                                        "because the database did not answer",
                                        registry=self.registry)
         self._routes: dict[type, list[tuple[re.Pattern, str]]] | None = None
+        # Bounded: methods, route patterns and status classes are each a short fixed list.
+        self._series: dict[tuple[str, str, int], tuple] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one finished request, named by its `method` and `route` (see there)."""
-        self.requests.labels(method, route, f"{status // 100}xx").inc()
-        self.duration.labels(method, route).observe(seconds)
+        key = (method, route, status // 100)
+        series = self._series.get(key)
+        if series is None:  # labels() costs more than the counting itself: once per key
+            series = self._series[key] = (self.requests.labels(method, route, f"{key[2]}xx"),
+                                          self.duration.labels(method, route))
+        series[0].inc()
+        series[1].observe(seconds)
 
     def uploaded(self, image: dict, created: bool, size: int, seconds: float) -> None:
         """Count one uploaded file the upload answered with: a new image of `size` bytes
