@@ -82,6 +82,8 @@ class Metrics:
         self.cache = Counter("pixvault_variant_cache_lookups", "Small variants looked up in "
                              "the memory cache, by result: hit or miss", ("result",),
                              registry=self.registry)
+        self.hot = Counter("pixvault_hot_answers", "Public answers served from memory by the "
+                           "hot path, with no database round trip", registry=self.registry)
         self.database_errors = Counter("pixvault_database_errors", "Requests answered 503 "
                                        "because the database did not answer",
                                        registry=self.registry)

@@ -17,6 +17,9 @@ Two states make an image or album missing for everyone, whatever its visibility:
   owner's images and albums when the account is disabled and removed when it is enabled,
   so serving an image stays one lookup by id and the feed's index skips them.
 An absent field means neither, as in documents stored before these states existed.
+
+Every write that makes an image invisible to someone it was visible to also tells every
+process (`app.invalidation`), whose hot path may be answering it from memory.
 """
 
 import pymongo

@@ -112,6 +112,7 @@ class _Reply(HTTPMessageDelegate):
         request.connection.write_headers(ResponseStartLine("", self.status, reason), headers,
                                          body)
         request.connection.finish()
+        path.metrics.hot.inc()
         logs.log_answer(path.metrics, request, request.method, kept.route, self.status,
                         user_id=None, request_id=logs.request_id_of(request, path.xheaders))
 
