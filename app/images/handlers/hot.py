@@ -61,6 +61,9 @@ class HotPath:
 
     def answer(self, request: HTTPServerRequest) -> HTTPMessageDelegate | None:
         """A delegate answering `request` from memory, or None for the normal path."""
+        # From the first request on, whatever it is: the watcher's first poll (which drops
+        # everything) is then long done when public images start being asked for.
+        self.watcher.start()
         if request.method not in ("GET", "HEAD") or request.query:
             return None
         headers = request.headers
@@ -82,7 +85,6 @@ class HotPath:
         if (handler.get_status() != 200 or request.method != "GET" or request.query
                 or headers.get("Content-Length") != str(len(body))):
             return
-        self.watcher.start()
         route = self.metrics.route(handler)
         self.cache.put((request.path, "image/avif" in request.headers.get("Accept", "")),
                        HotAnswer(headers, body, route), size=len(body),
