@@ -54,7 +54,8 @@ class Pixvault(tornado.web.Application):
     it), the share-link keys and the folder uploads are spooled to.
     """
 
-    def __init__(self, options: dict, *, db: AsyncDatabase, clock=database.utcnow):
+    def __init__(self, options: dict, *, db: AsyncDatabase, clock=database.utcnow,
+                 uri: str | None = None):
         settings = {**DEFAULTS, **TORNADO_SETTINGS, **options}
         settings["static_release"] = static.release_of(settings["static_path"])
         # Code autoreload would re-exec the process and orphan the embedded database, so
@@ -80,7 +81,7 @@ class Pixvault(tornado.web.Application):
         # Public answers served from memory, forgotten on the invalidation signal.
         self.hot_cache = HotCache(settings["hot_cache_mb"] * 1024 * 1024,
                                   settings["hot_cache_entries"])
-        self.invalidations = Watcher(db)
+        self.invalidations = Watcher(db, uri=uri, timeout_ms=settings["db_timeout_ms"])
         self.invalidations.subscribe(self.hot_cache.drop)
         # Image decodes wait for room in here before they reach the image pool.
         self.decode_budget = MemoryBudget(settings["decode_memory_mb"] * 1024 * 1024)
@@ -106,7 +107,10 @@ class Pixvault(tornado.web.Application):
         self.password_executor.shutdown(wait=True)
 
 
-def make_app(options: dict, *, db: AsyncDatabase, clock=database.utcnow) -> Pixvault:
+def make_app(options: dict, *, db: AsyncDatabase, clock=database.utcnow,
+             uri: str | None = None) -> Pixvault:
     """Build the application; `options` must hold `cookie_secret` and `share_key`, anything
-    else falls back to the defaults in `app.config`. Call `close()` on it at stop."""
-    return Pixvault(options, db=db, clock=clock)
+    else falls back to the defaults in `app.config`. `uri`, the database's, lets the
+    invalidation signal be polled off the event loop (`app.invalidation.Watcher`). Call
+    `close()` on it at stop."""
+    return Pixvault(options, db=db, clock=clock, uri=uri)

@@ -25,10 +25,12 @@ own listeners at once, without waiting for its next poll.
 
 import asyncio
 import logging
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable
 
+from pymongo import MongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 POLL_SECONDS = 0.25
@@ -77,15 +79,28 @@ async def _publish(db: AsyncDatabase, images: set[str], owners: set[str]) -> Non
 
 
 class Watcher:
-    """Polls the signal for one process and tells its listeners what to drop."""
+    """Polls the signal for one process and tells its listeners what to drop.
 
-    def __init__(self, db: AsyncDatabase, clock: Callable[[], float] = time.monotonic):
+    Given the database's `uri`, it polls from a thread of its own with a small synchronous
+    client, so a busy event loop cannot delay its reading (a poll answered but not yet read
+    vouches for nothing): a poll that found nothing new makes it fresh at once, and one that
+    found changes hands them to the event loop, which applies them before it is fresh again.
+    Without one (tests), it polls on the event loop.
+    """
+
+    def __init__(self, db: AsyncDatabase, clock: Callable[[], float] = time.monotonic, *,
+                 uri: str | None = None, timeout_ms: int = 2000):
         self.db = db
         self.clock = clock
+        self.uri = uri
+        self.timeout_ms = timeout_ms
         self.seen: int | None = None  # None: nothing read yet, so nothing is known
         self.good_poll_began = float("-inf")
         self.listeners: list[Listener] = []
         self._task: asyncio.Task | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._pending = False  # changes read by the thread, not yet applied on the loop
         _local.add(self)
 
     def subscribe(self, listener: Listener) -> None:
@@ -103,34 +118,53 @@ class Watcher:
 
     def start(self) -> None:
         """Poll in the background from now on (idempotent; needs a running event loop)."""
-        if self._task is None:
+        if self._task is not None or self._thread is not None:
+            return
+        if self.uri:
+            self._thread = threading.Thread(target=self._poll_in_thread, daemon=True,
+                                            args=(asyncio.get_running_loop(),),
+                                            name="pixvault-invalidations")
+            self._thread.start()
+        else:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     def stop(self) -> None:
         """Stop polling."""
+        self._stopping.set()
         if self._task is not None:
             self._task.cancel()
             self._task = None
 
     async def poll(self) -> None:
-        """Read the signal once and hand what is new to the listeners."""
+        """Read the signal once on the event loop and hand what is new to the listeners."""
         began = self.clock()
-        query = _KEY if self.seen is None else {**_KEY, "seq": {"$ne": self.seen}}
-        doc = await self.db.invalidations.find_one(query)
-        if doc is not None:
-            new = doc["seq"] - (self.seen or 0)
-            if self.seen is None or not 0 < new <= len(doc["recent"]):
-                # The first read, too many missed, or a sequence that went backwards:
-                # what happened in between is unknown.
-                self.notify(None, None)
-            else:
-                for event in doc["recent"][-new:]:
-                    self.notify(set(event["images"]), set(event["owners"]))
-            self.seen = doc["seq"]
-        elif self.seen is None:  # no change was ever published
-            self.notify(None, None)
-            self.seen = 0
-        self.good_poll_began = began
+        self._apply(self._changes(await self.db.invalidations.find_one(self._query())),
+                    began)
+
+    def _query(self) -> dict:
+        # Nothing at all comes back while nothing changed.
+        return _KEY if self.seen is None else {**_KEY, "seq": {"$ne": self.seen}}
+
+    def _changes(self, doc: dict | None) -> list[tuple]:
+        """What a read of the signal says to drop, as (images, owners) pairs."""
+        if doc is None:
+            if self.seen is not None:
+                return []
+            self.seen = 0  # no change was ever published
+            return [(None, None)]
+        first, new = self.seen is None, doc["seq"] - (self.seen or 0)
+        self.seen, recent = doc["seq"], doc["recent"]
+        if first or not 0 < new <= len(recent):
+            # The first read, too many missed, or a sequence that went backwards: what
+            # happened in between is unknown.
+            return [(None, None)]
+        return [(set(event["images"]), set(event["owners"])) for event in recent[-new:]]
+
+    def _apply(self, changes: list[tuple], began: float) -> None:
+        for images, owners in changes:
+            self.notify(images, owners)
+        self._pending = False
+        self.good_poll_began = max(self.good_poll_began, began)
 
     async def _run(self) -> None:
         while True:
@@ -140,3 +174,25 @@ class Watcher:
                 if self.fresh():  # one line when it starts failing, not four a second
                     log.warning("invalidation poll failed: %s", type(error).__name__)
             await asyncio.sleep(POLL_SECONDS)
+
+    def _poll_in_thread(self, loop: asyncio.AbstractEventLoop) -> None:
+        with MongoClient(self.uri, timeoutMS=self.timeout_ms, tz_aware=True,
+                         appname="pixvault-invalidations") as client:
+            signal = client[self.db.name].invalidations
+            while not self._stopping.is_set():
+                began = self.clock()
+                try:
+                    changes = self._changes(signal.find_one(self._query()))
+                except Exception as error:  # noqa: BLE001 - an outage: fresh() turns False
+                    if self.fresh():
+                        log.warning("invalidation poll failed: %s", type(error).__name__)
+                else:
+                    if changes:
+                        self._pending = True
+                        try:
+                            loop.call_soon_threadsafe(self._apply, changes, began)
+                        except RuntimeError:  # the loop is closed: the process is stopping
+                            return
+                    elif not self._pending:
+                        self.good_poll_began = began
+                self._stopping.wait(POLL_SECONDS)

@@ -1,6 +1,8 @@
 """The invalidation signal on the real database: every change reaches every watcher once
 it polls, nothing is lost to a gap, and a watcher that cannot poll stops vouching."""
 
+import asyncio
+
 from app import invalidation
 from app.invalidation import Watcher
 
@@ -74,3 +76,26 @@ async def test_a_watcher_that_cannot_poll_stops_vouching(db):
     assert other.fresh()
     now[0] += 0.01
     assert not other.fresh()
+
+
+async def test_a_watcher_given_the_uri_polls_off_the_event_loop(db, mongodb_uri):
+    other = Watcher(db.client.get_database(db.name), uri=mongodb_uri)
+    heard = Heard()
+    other.subscribe(heard)
+    other.start()
+    try:
+        await until(lambda: other.fresh() and heard.events == [(None, None)])
+        await invalidation.images_changed(db, [{"_id": "i1", "owner_id": "o1"}])
+        await until(lambda: heard.events[1:] == [({"i1"}, set())])
+        await until(other.fresh)
+    finally:
+        other.stop()
+
+
+async def until(condition) -> None:
+    """Wait for `condition()`, with a bound that only catches a hang."""
+    for _ in range(30 * 50):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("never happened")
