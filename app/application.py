@@ -16,11 +16,13 @@ from app.auth.handlers import ROUTES as AUTH_ROUTES
 from app.compression import GzipUnlessNoStore
 from app.config import DEFAULTS
 from app.images.budget import MemoryBudget
-from app.images.cache import VariantCache
+from app.images.cache import HotCache, VariantCache
 from app.images.handlers import ROUTES as IMAGE_ROUTES
+from app.images.handlers.hot import HotPath
 from app.images.handlers.ui import UI_METHODS
 from app.images.intake.spool import spool_dir
 from app.images.share_keys import ShareKeys
+from app.invalidation import Watcher
 from app.pools import BoundedExecutor
 from app.web import NotFoundHandler
 
@@ -47,11 +49,13 @@ class Pixvault(tornado.web.Application):
     `settings` holds options only; services are attributes, built once here and closed by
     `close()`: the database handle (the caller owns its client), the GridFS bucket, two
     bounded thread pools (image work and password hashing, so neither can starve the
-    other), the memory budget of image decodes, the variant cache, the metrics registry,
-    the clock (tests replace it), the share-link keys and the folder uploads are spooled to.
+    other), the memory budget of image decodes, the variant and hot caches, the watcher of
+    the invalidation signal, the hot path, the metrics registry, the clock (tests replace
+    it), the share-link keys and the folder uploads are spooled to.
     """
 
-    def __init__(self, options: dict, *, db: AsyncDatabase, clock=database.utcnow):
+    def __init__(self, options: dict, *, db: AsyncDatabase, clock=database.utcnow,
+                 uri: str | None = None):
         settings = {**DEFAULTS, **TORNADO_SETTINGS, **options}
         settings["static_release"] = static.release_of(settings["static_path"])
         # Code autoreload would re-exec the process and orphan the embedded database, so
@@ -74,23 +78,39 @@ class Pixvault(tornado.web.Application):
         self.password_executor = BoundedExecutor(cores, settings["bcrypt_queue"],
                                                  "pixvault-bcrypt")
         self.variant_cache = VariantCache(settings["cache_mb"] * 1024 * 1024)
+        # Public answers served from memory, forgotten on the invalidation signal.
+        self.hot_cache = HotCache(settings["hot_cache_mb"] * 1024 * 1024,
+                                  settings["hot_cache_entries"])
+        self.invalidations = Watcher(db, uri=uri, timeout_ms=settings["db_timeout_ms"])
+        self.invalidations.subscribe(self.hot_cache.drop)
         # Image decodes wait for room in here before they reach the image pool.
         self.decode_budget = MemoryBudget(settings["decode_memory_mb"] * 1024 * 1024)
         # Per application, not the global registry: every app (and test) counts on its own.
         self.metrics = metrics.Metrics()
+        self.hot_path = HotPath(self.hot_cache, self.invalidations, self.metrics,
+                                xheaders=settings["xheaders"])
         # Uploads arrive here (`<data_dir>/uploads`), where gc finds what a crash left.
         self.spool_dir = spool_dir(settings["data_dir"])
         # Uploads by URL refuse loopback addresses; tests that serve the remote file from
         # this machine turn this on.
         self.fetch_allows_loopback = False
 
+    def find_handler(self, request, **kwargs):
+        """The hot path's answer from memory if it has one, else the routed handler."""
+        return self.hot_path.answer(request) or super().find_handler(request, **kwargs)
+
     def close(self) -> None:
-        """Stop the thread pools, letting running work finish."""
+        """Stop polling the invalidation signal and the thread pools, letting running work
+        finish."""
+        self.invalidations.stop()
         self.image_executor.shutdown(wait=True)
         self.password_executor.shutdown(wait=True)
 
 
-def make_app(options: dict, *, db: AsyncDatabase, clock=database.utcnow) -> Pixvault:
+def make_app(options: dict, *, db: AsyncDatabase, clock=database.utcnow,
+             uri: str | None = None) -> Pixvault:
     """Build the application; `options` must hold `cookie_secret` and `share_key`, anything
-    else falls back to the defaults in `app.config`. Call `close()` on it at stop."""
-    return Pixvault(options, db=db, clock=clock)
+    else falls back to the defaults in `app.config`. `uri`, the database's, lets the
+    invalidation signal be polled off the event loop (`app.invalidation.Watcher`). Call
+    `close()` on it at stop."""
+    return Pixvault(options, db=db, clock=clock, uri=uri)

@@ -90,6 +90,10 @@ SETTINGS: tuple[Setting, ...] = (
             "trash, restorable, before it is purged; 0 deletes at once", "images"),
     Setting("cache_mb", int, 64, "Memory for keeping small, hot variants (thumbnails) per "
             "process, in MiB; 0 turns the cache off", "images"),
+    Setting("hot_cache_mb", int, 64, "Memory for whole public answers served with no "
+            "database round trip, per process, in MiB; 0 turns the hot path off", "images"),
+    Setting("hot_cache_entries", int, 10000, "Most public answers the hot path keeps per "
+            "process", "images"),
 )
 
 

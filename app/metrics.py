@@ -82,15 +82,24 @@ class Metrics:
         self.cache = Counter("pixvault_variant_cache_lookups", "Small variants looked up in "
                              "the memory cache, by result: hit or miss", ("result",),
                              registry=self.registry)
+        self.hot = Counter("pixvault_hot_answers", "Public answers served from memory by the "
+                           "hot path, with no database round trip", registry=self.registry)
         self.database_errors = Counter("pixvault_database_errors", "Requests answered 503 "
                                        "because the database did not answer",
                                        registry=self.registry)
         self._routes: dict[type, list[tuple[re.Pattern, str]]] | None = None
+        # Bounded: methods, route patterns and status classes are each a short fixed list.
+        self._series: dict[tuple[str, str, int], tuple] = {}
 
-    def observe(self, handler: RequestHandler, method: str, route: str) -> None:
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one finished request, named by its `method` and `route` (see there)."""
-        self.requests.labels(method, route, f"{handler.get_status() // 100}xx").inc()
-        self.duration.labels(method, route).observe(handler.request.request_time())
+        key = (method, route, status // 100)
+        series = self._series.get(key)
+        if series is None:  # labels() costs more than the counting itself: once per key
+            series = self._series[key] = (self.requests.labels(method, route, f"{key[2]}xx"),
+                                          self.duration.labels(method, route))
+        series[0].inc()
+        series[1].observe(seconds)
 
     def uploaded(self, image: dict, created: bool, size: int, seconds: float) -> None:
         """Count one uploaded file the upload answered with: a new image of `size` bytes

@@ -89,8 +89,10 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def run_wrk(url: str, threads: int, connections: int, duration: float) -> Load:
-    """One wrk run with --latency; parses requests/s, p50, p99 and errors."""
+def run_wrk(url: str, threads: int, connections: int, duration: float,
+            headers: tuple[str, ...] = ()) -> Load:
+    """One wrk run with --latency (and `headers`, "Name: value" each); parses requests/s,
+    p50, p99 and errors."""
     out = subprocess.run(  # noqa: S603 - fixed command line
         [
             shutil.which("wrk") or "wrk",
@@ -98,6 +100,7 @@ def run_wrk(url: str, threads: int, connections: int, duration: float) -> Load:
             f"-c{connections}",
             f"-d{duration:g}s",
             "--latency",
+            *(arg for header in headers for arg in ("-H", header)),
             url,
         ],
         capture_output=True,
@@ -105,7 +108,7 @@ def run_wrk(url: str, threads: int, connections: int, duration: float) -> Load:
         check=True,
         timeout=duration + 60,
     ).stdout
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))  # "1.2s "
     done = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)

@@ -94,7 +94,7 @@ async def _serve(options, uri: str, secrets: dict[str, str], sockets: list[socke
     client = connect(uri, options.db_timeout_ms)
     try:
         db = client[options.database]
-        app = make_app({**options.as_dict(), **secrets}, db=db)
+        app = make_app({**options.as_dict(), **secrets}, db=db, uri=uri)
         server = HTTPServer(app, xheaders=options.xheaders, max_body_size=MAX_BODY_BYTES)
         server.add_sockets(sockets)
         # Every worker sweeps: a purge is idempotent, and the trash then empties itself

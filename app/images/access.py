@@ -21,11 +21,15 @@ An absent field means neither, as in documents stored before these states existe
 An image a guest sent through a drop link waits in its owner's inbox (`inbox`: True, see
 `app.images.inbox`): private, its owner's to see, but in none of their listings and not
 to be edited, shared or put in albums until approved. Absent: not in the inbox.
+
+Every write that makes an image invisible to someone it was visible to also tells every
+process (`app.invalidation`), whose hot path may be answering it from memory.
 """
 
 import pymongo
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app import invalidation
 from app.db import ACCOUNT_WRITE_TIMEOUT
 from app.errors import Forbidden, NotFound
 from app.images import albums, store
@@ -85,6 +89,7 @@ async def set_owner_hidden(db: AsyncDatabase, owner_id: str, hidden: bool) -> No
     with pymongo.timeout(ACCOUNT_WRITE_TIMEOUT):
         for collection in (db.images, db.albums):
             await collection.update_many({"owner_id": owner_id, **query}, change)
+    await invalidation.owner_changed(db, owner_id)
 
 
 def is_owner(item: dict, user: dict | None) -> bool:

@@ -17,6 +17,7 @@ from bson import ObjectId
 from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app import invalidation
 from app.db import ACCOUNT_WRITE_TIMEOUT
 from app.images import albums, store
 from app.images.store import delete_files
@@ -39,6 +40,7 @@ async def purge_account(db: AsyncDatabase, bucket: AsyncGridFSBucket, owner_id: 
         for collection in (db.images, db.albums):
             await collection.update_many({"owner_id": owner_id, "deleted_at": None},
                                          {"$set": {"deleted_at": now}})
+    await invalidation.owner_changed(db, owner_id)
     deleted = await purge_matching(db, bucket, {"owner_id": owner_id})
     # Links whose target was already gone (purging a target deletes its links).
     await db.shares.delete_many({"owner_id": owner_id})

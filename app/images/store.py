@@ -18,6 +18,7 @@ from gridfs import AsyncGridFSBucket, AsyncGridOut
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app import invalidation
 from app.errors import NotFound
 from app.ids import is_id, new_id
 from app.images import digests, terms
@@ -143,6 +144,8 @@ async def update_image(db: AsyncDatabase, image: dict, changes: dict) -> dict:
     if not clean:
         return image
     written = await terms.write(db, [image], lambda current: clean)
+    # A kept public answer names the title and depends on the visibility.
+    await invalidation.images_changed(db, [image])
     return written[0] if written else {**image, **clean}
 
 
@@ -151,12 +154,14 @@ async def set_visibility(db: AsyncDatabase, images: list[dict], visibility: str)
     visibility = check_visibility(visibility)
     await db.images.update_many({"_id": {"$in": [image["_id"] for image in images]}},
                                 {"$set": {"visibility": visibility}})
+    await invalidation.images_changed(db, images)
 
 
 async def delete_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict, *,
                        now: datetime.datetime) -> None:
     """Mark the image deleted (it stops being served at once), then purge it."""
     await db.images.update_one({"_id": image["_id"]}, {"$set": {"deleted_at": now}})
+    await invalidation.images_changed(db, [image])
     await purge_image(db, bucket, image)
 
 

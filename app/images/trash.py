@@ -15,6 +15,7 @@ import datetime
 from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app import invalidation
 from app.db import TRASH_NEWEST
 from app.errors import NotFound
 from app.ids import is_id
@@ -43,6 +44,7 @@ async def discard_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dic
     """Delete the image as `user` asks: to the trash (True) or for good (False)."""
     if goes_to_trash(image, user, days):
         await _move(db.images, image, now, days)
+        await invalidation.images_changed(db, [image])
         return True
     await store.delete_image(db, bucket, image, now=now)
     return False

@@ -21,6 +21,7 @@ from tornado.iostream import StreamClosedError
 from app.auth.scopes import needs
 from app.errors import NotFound
 from app.images import access, store
+from app.images.handlers.hot import OffersHotAnswers
 from app.images.urls import EXTENSIONS, VARIANT_SUFFIX, display_title
 from app.web import IMAGE_CONTENT_SECURITY_POLICY, BaseHandler
 
@@ -174,9 +175,10 @@ class VariantSender(BaseHandler):
             await grid_out.close()
 
 
-class ImageBytesHandler(VariantSender):
+class ImageBytesHandler(OffersHotAnswers, VariantSender):
     """`/i/<id>/<variant>`: the bytes of an image the requester may see. Scripts holding an
-    API token may fetch what its owner may (the `original` URL the API hands out, say)."""
+    API token may fetch what its owner may (the `original` URL the API hands out, say).
+    A public answer is kept for the hot path (`hot`)."""
 
     accepts_bearer = True
 
@@ -185,9 +187,12 @@ class ImageBytesHandler(VariantSender):
         image = await access.visible_image(self.db, image_id, self.current_user)
         if variant == "original" and not access.can_view_original(image, self.current_user):
             raise NotFound()
+        public = access.same_for_everyone(image, variant)
+        if public:
+            self.offer_hot(image, choose_file(image, variant,
+                                              self.request.headers.get("Accept", "")))
         await self.send_variant(image, variant, include_body=include_body,
-                                viewer=self.current_user,
-                                public=access.same_for_everyone(image, variant))
+                                viewer=self.current_user, public=public)
 
     async def head(self, image_id: str, variant: str) -> None:
         await self.get(image_id, variant, include_body=False)
