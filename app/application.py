@@ -20,6 +20,7 @@ from app.images.cache import VariantCache
 from app.images.handlers import ROUTES as IMAGE_ROUTES
 from app.images.handlers.ui import UI_METHODS
 from app.images.intake.spool import spool_dir
+from app.images.rendering import Renditions
 from app.images.share_keys import ShareKeys
 from app.pools import BoundedExecutor
 from app.web import NotFoundHandler
@@ -48,7 +49,8 @@ class Pixvault(tornado.web.Application):
     `close()`: the database handle (the caller owns its client), the GridFS bucket, two
     bounded thread pools (image work and password hashing, so neither can starve the
     other), the memory budget of image decodes, the variant cache, the metrics registry,
-    the clock (tests replace it), the share-link keys and the folder uploads are spooled to.
+    the clock (tests replace it), the share-link keys, the renditions (single flight) and
+    the folder uploads are spooled to.
     """
 
     def __init__(self, options: dict, *, db: AsyncDatabase, clock=database.utcnow):
@@ -76,6 +78,8 @@ class Pixvault(tornado.web.Application):
         self.variant_cache = VariantCache(settings["cache_mb"] * 1024 * 1024)
         # Image decodes wait for room in here before they reach the image pool.
         self.decode_budget = MemoryBudget(settings["decode_memory_mb"] * 1024 * 1024)
+        # Signed renditions: made once per process at a time, cached in GridFS.
+        self.renditions = Renditions(self)
         # Per application, not the global registry: every app (and test) counts on its own.
         self.metrics = metrics.Metrics()
         # Uploads arrive here (`<data_dir>/uploads`), where gc finds what a crash left.

@@ -38,6 +38,9 @@ DELETED = [("deleted_at", ASCENDING)]
 OWNER_TITLE = [("owner_id", ASCENDING), ("title", ASCENDING), ("_id", ASCENDING)]
 OWNER_LARGEST = [("owner_id", ASCENDING), ("bytes", DESCENDING), ("_id", DESCENDING)]
 OWNER_TERMS = [("owner_id", ASCENDING), ("terms", ASCENDING)]
+# The rendition cache's eviction, per image and in all (app.images.rendition_cache).
+RENDITION_LEAST_USED = [("used", ASCENDING)]
+IMAGE_RENDITION_LEAST_USED = [("image_id", ASCENDING), ("used", ASCENDING)]
 
 # (collection, keys, options). Every query of the app is designed to be answered by one of
 # these on a real MongoDB; `manage.py check` verifies they exist.
@@ -69,6 +72,9 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("shares", OWNER_NEWEST, {}),
     ("shares", [("target_id", ASCENDING)], {}),
     ("images.files", [("metadata.image_id", ASCENDING)], {}),
+    ("renditions", IMAGE_RENDITION_LEAST_USED, {}),
+    ("renditions", RENDITION_LEAST_USED, {}),
+    ("renditions", [("file_id", ASCENDING)], {}),
     ("audit", [("action", ASCENDING), ("at", DESCENDING)], {}),
 )
 # The audit log's TTL index: its lifetime is an option (`audit_days`), set by ensure_indexes.

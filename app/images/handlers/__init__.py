@@ -1,6 +1,16 @@
 """The image pages, forms and byte URLs (Tornado handlers) and their routes."""
 
-from app.images.handlers import albums, bulk, gallery, share_forms, shares, trash, upload, variants
+from app.images.handlers import (
+    albums,
+    bulk,
+    gallery,
+    renditions,
+    share_forms,
+    shares,
+    trash,
+    upload,
+    variants,
+)
 
 ROUTES = [
     *gallery.ROUTES,
@@ -8,6 +18,7 @@ ROUTES = [
     *variants.ROUTES,
     *albums.ROUTES,
     *shares.ROUTES,
+    *renditions.ROUTES,
     *share_forms.ROUTES,
     *upload.ROUTES,
     *trash.ROUTES,
