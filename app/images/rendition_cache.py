@@ -91,7 +91,8 @@ async def keep(db: AsyncDatabase, key: str, image_id: str, data: bytes, *, conte
     except DuplicateKeyError:
         await _delete_file(db, entry["file_id"])
         return await db.renditions.find_one({"_id": key}) or entry
-    await _evict(db, {"image_id": image_id}, IMAGE_RENDITION_LEAST_USED, budget.image_bytes, key)
+    await _evict(db, {"image_id": image_id}, IMAGE_RENDITION_LEAST_USED, budget.image_bytes,
+                 key)
     await _evict(db, {}, RENDITION_LEAST_USED, budget.total_bytes, key)
     return entry
 
@@ -99,8 +100,8 @@ async def keep(db: AsyncDatabase, key: str, image_id: str, data: bytes, *, conte
 async def _evict(db: AsyncDatabase, query: dict, order: list, most: int, keep_key: str) -> None:
     """Delete the least recently used renditions matching `query` until they hold at most
     `most` bytes (never `keep_key`, just made)."""
-    totals = await db.renditions.aggregate(
-        [{"$match": query}, {"$group": {"_id": None, "bytes": {"$sum": "$bytes"}}}]).to_list()
+    totals = await (await db.renditions.aggregate(
+        [{"$match": query}, {"$group": {"_id": None, "bytes": {"$sum": "$bytes"}}}])).to_list()
     excess = (totals[0]["bytes"] if totals else 0) - most
     if excess <= 0:
         return
