@@ -3,9 +3,9 @@
 - A cached rendition is answered from the cache (`app.images.rendition_cache`).
 - Requests for the same rendition in this process share one rendering (single flight);
   another process rendering it at the same time is settled by the cache's unique key.
-- Each new rendering first counts against two limits kept in MongoDB (every worker and
-  host agrees): `renditions_per_hour` per image and per client address (IPv6 per /64).
-  A flood of distinct signed URLs gets 429 with `Retry-After`, cached ones never do.
+- Each new rendering is first admitted by the caller's `admit` (the handler counts it
+  against its rate limits, kept in MongoDB), once per rendering: a flood of distinct
+  signed URLs is refused, cached ones never are.
 - The source is the `large` derivative when it has the pixels the rendition needs, else
   `full`; its decode waits for room in the process's decode budget, then runs in the
   image pool. Nothing is ever upscaled (`renditions.plan`).
@@ -15,13 +15,10 @@ import asyncio
 import datetime
 from collections.abc import Awaitable, Callable
 
-from app.auth import throttle
 from app.images import rendition_cache, renditions, store
 from app.images.ingest import MIB, decode_limits
 from app.images.processing.rendition import probe, render
 from app.images.renditions import Options
-
-HOUR = datetime.timedelta(hours=1)
 
 
 class SingleFlight:
@@ -64,27 +61,24 @@ class Renditions:
         return rendition_cache.Budget(settings["rendition_image_mb"] * MIB,
                                       settings["rendition_cache_mb"] * MIB)
 
-    async def get(self, image: dict, options: Options, *, address: str,
-                  now: datetime.datetime) -> tuple[dict, bytes]:
+    async def get(self, image: dict, options: Options, *, now: datetime.datetime,
+                  admit: Callable[[], Awaitable]) -> tuple[dict, bytes]:
         """`(entry, bytes)` of the rendition of `image` (access already checked) with
-        `options` (format resolved): from the cache, or made now."""
+        `options` (format resolved): from the cache, or made now once `admit()` returned
+        (it raises to refuse, e.g. `RateLimited`)."""
         key = rendition_cache.cache_key(image["_id"], options.text())
         entry = await rendition_cache.find(self.app.db, key, now)
         if entry is not None:
             data = await rendition_cache.read(self.app.db, entry)
             if data is not None:
                 return entry, data
-        return await self.flights.run(key, lambda: self._make(image, options, key, address,
-                                                              now))
+        return await self.flights.run(key, lambda: self._make(image, options, key, now,
+                                                              admit))
 
-    async def _make(self, image: dict, options: Options, key: str, address: str,
-                    now: datetime.datetime) -> tuple[dict, bytes]:
+    async def _make(self, image: dict, options: Options, key: str, now: datetime.datetime,
+                    admit: Callable[[], Awaitable]) -> tuple[dict, bytes]:
+        await admit()
         db, settings = self.app.db, self.app.settings
-        most = settings["renditions_per_hour"]
-        await throttle.attempt(db, [
-            throttle.Limit(f"rendition-image:{image['_id']}", most, HOUR),
-            throttle.Limit(f"rendition-client:{throttle.client_block(address)}", most, HOUR),
-        ], now, "Too many new renditions.")
         scaled, final = renditions.plan(options, (image["width"], image["height"]))
         data = await store.read_file(self.app.bucket, source(image, scaled))
         limits = decode_limits(settings)

@@ -10,6 +10,7 @@ and immutable when the image is public or unlisted, private and revalidated othe
 under share links, so a visibility change, a revocation or a deletion takes effect at once.
 """
 
+from app.auth import throttle
 from app.auth.scopes import needs
 from app.errors import Invalid, NotFound
 from app.images import access, renditions, shares
@@ -47,8 +48,12 @@ class RenditionSender(VariantSender):
         """Send the rendition; `public` marks it cacheable by anyone (see the module)."""
         accept = self.request.headers.get("Accept", "")
         resolved = renditions.negotiate(options, accept)
+        limits = throttle.rendition_limits(image["_id"], self.request.remote_ip or "",
+                                           self.settings["renditions_per_hour"])
         entry, data = await self.application.renditions.get(
-            image, resolved, address=self.request.remote_ip or "", now=self.now())
+            image, resolved, now=self.now(),
+            admit=lambda: throttle.attempt(self.db, limits, self.now(),
+                                           "Too many new renditions."))
         etag = f'"{entry["sha256"][:32]}"'
         vary = "Accept" if options.format == "auto" else None
         if public:
