@@ -3,6 +3,7 @@ and format, tampering, key rotation, access (private, share links, visibility, t
 caching, budgets, single flight and the flood limit."""
 
 import asyncio
+import datetime
 import html
 import io
 import re
@@ -10,7 +11,9 @@ import re
 import pytest
 from PIL import Image
 
-from app.images import renditions
+from app.db import images_bucket
+from app.images import rendition_cache, renditions
+from app.images.gc import sweep_orphans
 from app.images.share_keys import ShareKeys
 from tests.api.conftest import api_for
 from tests.client import json_body, text, upload_one
@@ -267,3 +270,31 @@ def test_grammar_has_one_spelling_per_rendition():
     assert options.text() == "w640_h480_cover_webp_q75_2x"
     assert renditions.from_fields({"width": "640", "format": "webp", "quality": "80"}
                                   ).text() == "w640_webp"
+
+
+async def test_gc_finds_renditions_nobody_refers_to(alice, client, striped, db):
+    path = await custom_url(alice, striped["id"], width=90, format="webp")
+    assert (await client.get(path)).code == 200
+    kept = await db.renditions.find_one({})
+    stray = await rendition_cache.bucket(db).upload_from_stream("crashed", b"x" * 100)
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=2)
+    images = images_bucket(db)
+    hour = datetime.timedelta(hours=1)
+    assert await sweep_orphans(db, images, now=later, grace=hour) == 1  # the stray file
+    assert await db["renditions.files"].count_documents({"_id": stray}) == 0
+    assert await db.renditions.count_documents({"_id": kept["_id"]}) == 1
+    image_files = await db["images.files"].count_documents({})
+    await db.images.delete_one({"_id": striped["id"]})  # a purge cut short
+    assert await sweep_orphans(db, images, now=later, grace=hour) == image_files + 1
+    assert await db.renditions.count_documents({}) == 0
+    assert await db["renditions.files"].count_documents({}) == 0
+
+
+def test_signatures_are_bound_to_their_purpose_and_key():
+    keys = ShareKeys("key-one")
+    signature = keys.sign(renditions.PURPOSE, b"id/w100")
+    assert keys.verify(renditions.PURPOSE, b"id/w100", signature)
+    assert not keys.verify(b"another purpose", b"id/w100", signature)
+    assert not keys.verify(renditions.PURPOSE, b"id/w101", signature)
+    assert not ShareKeys("key-two").verify(renditions.PURPOSE, b"id/w100", signature)
+    assert ShareKeys("key-two", "key-one").verify(renditions.PURPOSE, b"id/w100", signature)
