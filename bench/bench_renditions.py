@@ -23,7 +23,6 @@ import io
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -31,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import PixvaultServer, Session, exit_on_sigterm, upload_bytes
 from PIL import Image
+from pymongo import MongoClient
 
 RUNS = 5
 
@@ -61,16 +61,12 @@ def timed(session: Session, path: str) -> tuple[float, int, int]:
 
 
 def cache_bytes(server: PixvaultServer) -> tuple[int, int]:
-    """(GridFS bytes of the rendition cache, renditions kept), read with mongosh-free
-    pymongo from the server's own database."""
-    script = (
-        "import sys; from pymongo import MongoClient; db = MongoClient(sys.argv[1]).pixvault;"
-        "files = db['renditions.files'].aggregate([{'$group': {'_id': None, 'n': {'$sum': "
-        "'$length'}}}]).to_list(); print(files[0]['n'] if files else 0, "
-        "db.renditions.count_documents({}))")
-    out = subprocess.run([sys.executable, "-c", script, server.db_uri()], capture_output=True,
-                         text=True, check=True).stdout.split()
-    return int(out[0]), int(out[1])
+    """(GridFS bytes of the rendition cache, renditions kept), from the server's database."""
+    with MongoClient(server.db_uri) as client:
+        db = client.pixvault
+        files = db["renditions.files"].aggregate(
+            [{"$group": {"_id": None, "n": {"$sum": "$length"}}}]).to_list()
+        return (files[0]["n"] if files else 0), db.renditions.count_documents({})
 
 
 def main() -> None:

@@ -164,19 +164,21 @@ async def test_private_rendition_answers_its_owner_or_a_share_link(alice, make_c
 
 
 async def test_protected_share_links_guard_renditions(alice, make_client, db):
-    image = await upload_one(alice, jpeg(size=(300, 200)))
-    path = await custom_url(alice, image["id"], width=100, format="webp")
-    signature, options = path.split("/")[2], path.split("/")[4]
-    locked = await create_link(alice, f"/i/{image['id']}", password="open sesame 1")
-    limited = await create_link(alice, f"/i/{image['id']}", max_views="1")
+    links = {}
+    for n, form in enumerate(({"password": "open sesame 1"}, {"max_views": "1"})):
+        image = await upload_one(alice, jpeg(color=(n, 50, 50), size=(300, 200)))
+        path = await custom_url(alice, image["id"], width=100, format="webp")
+        link = await create_link(alice, f"/i/{image['id']}", **form)
+        links[next(iter(form))] = f"{link}/r/{path.split('/')[2]}/{path.split('/')[4]}"
     visitor = make_client()
-    assert (await visitor.get(f"{locked}/r/{signature}/{options}")).code == 404
+    locked = links["password"].split("/r/")[0]
+    assert (await visitor.get(links["password"])).code == 404
     await visitor.post(locked, {"password": "open sesame 1"})
-    assert (await visitor.get(f"{locked}/r/{signature}/{options}")).code == 200
-    assert (await visitor.get(f"{limited}/r/{signature}/{options}")).code == 404
-    assert (await visitor.get(limited)).code == 200  # the one view grants its bytes
-    assert (await visitor.get(f"{limited}/r/{signature}/{options}")).code == 200
-    views = {share["max_views"]: share["views"] async for share in db.shares.find()}
+    assert (await visitor.get(links["password"])).code == 200
+    assert (await visitor.get(links["max_views"])).code == 404
+    assert (await visitor.get(links["max_views"].split("/r/")[0])).code == 200  # the view
+    assert (await visitor.get(links["max_views"])).code == 200  # ...grants its bytes
+    views = {share.get("max_views"): share["views"] async for share in db.shares.find()}
     assert views == {None: 0, 1: 1}
 
 
