@@ -105,7 +105,7 @@ async def test_share_links_embed_under_the_link_unless_protected(alice, client, 
     assert small["url"].startswith(f"{client.base_url}{link}/r/")
     assert (await client.get(small["url"].removeprefix(client.base_url))).code == 200
     for n, form in enumerate(({"password": "open sesame 1"}, {"max_views": "5"})):
-        other = await upload_one(alice, jpeg(color=(n, 9, 9)), title="Secret trip")
+        other = await upload_one(alice, jpeg(color=(9, 100 * n, 9)), title="Secret trip")
         locked = await create_link(alice, f"/i/{other['id']}", **form)
         assert (await oembed(client, client.base_url + locked)).code == 404
         gate = text(await client.get(locked, headers={"User-Agent": PREVIEWERS["X"]}))
