@@ -10,7 +10,7 @@ signed rendition URLs from `POST /api/v1/images/{id}/renditions`. Then:
   2400 px JPEG at 2x (from `full`: the original is decoded);
 - a flood of N distinct widths (default 300) from one client with the server's limits
   raised out of the way (`renditions_per_hour`), and small budgets
-  (`rendition_image_mb` 8, `rendition_cache_mb` 16): the bytes GridFS then holds for the
+  (`rendition_image_mb` 2, `rendition_cache_mb` 4): the bytes GridFS then holds for the
   rendition cache (renditions.files + chunks) and the number of renditions kept, which
   the budgets must bound;
 - the same flood with the default limit: how many are refused with 429.
@@ -79,7 +79,7 @@ def main() -> None:
     print(f"photo: {args.photo_mpx} MP JPEG, {len(data) / 1e6:.1f} MB; load: "
           f"{os.getloadavg()[0]:.2f} (1 min)")
     flood_env = {"PIXVAULT_RENDITIONS_PER_HOUR": str(10 * args.sizes),
-                 "PIXVAULT_RENDITION_IMAGE_MB": "8", "PIXVAULT_RENDITION_CACHE_MB": "16"}
+                 "PIXVAULT_RENDITION_IMAGE_MB": "2", "PIXVAULT_RENDITION_CACHE_MB": "4"}
     with PixvaultServer(extra_env=flood_env) as server:
         server.createuser()
         session = Session(server.port)
@@ -101,7 +101,7 @@ def main() -> None:
         stored, kept = cache_bytes(server)
         print(f"\nflood of {args.sizes} distinct widths (100..{99 + args.sizes} px WebP) in "
               f"{seconds:.1f} s: {codes.count(200)} made; the cache holds {kept} renditions, "
-              f"{stored / 1e6:.1f} MB in GridFS (budgets: 8 MB an image, 16 MB in all)")
+              f"{stored / 1e6:.1f} MB in GridFS (budgets: 2 MiB an image, 4 MiB in all)")
     with PixvaultServer() as server:
         server.createuser()
         session = Session(server.port)
@@ -109,7 +109,8 @@ def main() -> None:
         image = upload_bytes(session, data, "photo.jpg", {"visibility": "public"})
         codes = [timed(session, signed(session, image["id"], width=100 + n, format="webp"))[1]
                  for n in range(args.sizes)]
-        print(f"default limit (renditions_per_hour 200): {codes.count(200)} made, "
+        print(f"default limit (renditions_per_hour 200), {args.sizes} distinct widths: "
+              f"{codes.count(200)} made, "
               f"{codes.count(429)} refused with 429")
 
 
