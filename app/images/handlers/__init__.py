@@ -3,7 +3,9 @@
 from app.images.handlers import (
     albums,
     bulk,
+    drops,
     gallery,
+    inbox,
     oembed,
     renditions,
     share_forms,
@@ -24,4 +26,6 @@ ROUTES = [
     *share_forms.ROUTES,
     *upload.ROUTES,
     *trash.ROUTES,
+    *drops.ROUTES,
+    *inbox.ROUTES,
 ]
