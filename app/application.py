@@ -21,6 +21,7 @@ from app.images.handlers import ROUTES as IMAGE_ROUTES
 from app.images.handlers.hot import HotPath
 from app.images.handlers.ui import UI_METHODS
 from app.images.intake.spool import spool_dir
+from app.images.rendering import Renditions
 from app.images.share_keys import ShareKeys
 from app.invalidation import Watcher
 from app.pools import BoundedExecutor
@@ -51,7 +52,8 @@ class Pixvault(tornado.web.Application):
     bounded thread pools (image work and password hashing, so neither can starve the
     other), the memory budget of image decodes, the variant and hot caches, the watcher of
     the invalidation signal, the hot path, the metrics registry, the clock (tests replace
-    it), the share-link keys and the folder uploads are spooled to.
+    it), the share-link keys, the renditions (single flight) and the folder uploads are
+    spooled to.
     """
 
     def __init__(self, options: dict, *, db: AsyncDatabase, clock=database.utcnow,
@@ -85,6 +87,8 @@ class Pixvault(tornado.web.Application):
         self.invalidations.subscribe(self.hot_cache.drop)
         # Image decodes wait for room in here before they reach the image pool.
         self.decode_budget = MemoryBudget(settings["decode_memory_mb"] * 1024 * 1024)
+        # Signed renditions: made once per process at a time, cached in GridFS.
+        self.renditions = Renditions(self)
         # Per application, not the global registry: every app (and test) counts on its own.
         self.metrics = metrics.Metrics()
         self.hot_path = HotPath(self.hot_cache, self.invalidations, self.metrics,

@@ -88,6 +88,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("url_uploads", bool, True, "Allow uploading by URL (fetched server-side)", "images"),
     Setting("trash_days", int, 30, "Days a deleted image or album stays in its owner's "
             "trash, restorable, before it is purged; 0 deletes at once", "images"),
+    Setting("rendition_cache_mb", int, 1024, "Storage for rendered renditions (signed /r/ "
+            "URLs) in GridFS, in MiB; the least recently used go first", "images"),
+    Setting("rendition_image_mb", int, 32, "Storage for the renditions of one image, in "
+            "MiB; the least recently used go first", "images"),
+    Setting("renditions_per_hour", int, 200, "New renditions (not cached ones) one image, "
+            "and one client address, may have made in an hour; then 429", "images"),
     Setting("cache_mb", int, 64, "Memory for keeping small, hot variants (thumbnails) per "
             "process, in MiB; 0 turns the cache off", "images"),
     Setting("hot_cache_mb", int, 64, "Memory for whole public answers served with no "

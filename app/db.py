@@ -43,6 +43,9 @@ OWNER_TERMS = [("owner_id", ASCENDING), ("terms", ASCENDING), ("created", DESCEN
 # `/t/<tag>`: a tag's public images of everyone, equality on the feed's hiding states too.
 TAG_LISTED = [("tags", ASCENDING), ("visibility", ASCENDING), ("deleted_at", ASCENDING),
               ("owner_hidden", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
+# The rendition cache's eviction, per image and in all (app.images.rendition_cache).
+RENDITION_LEAST_USED = [("used", ASCENDING)]
+IMAGE_RENDITION_LEAST_USED = [("image_id", ASCENDING), ("used", ASCENDING)]
 # The owner's inbox (`app.images.inbox`): guests' uploads waiting, newest first.
 INBOX_NEWEST = [("owner_id", ASCENDING), ("inbox", ASCENDING), ("created", DESCENDING),
                 ("_id", DESCENDING)]
@@ -90,6 +93,9 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("shares", [("target_id", ASCENDING)], {}),
     ("drops", OWNER_NEWEST, {}),
     ("images.files", [("metadata.image_id", ASCENDING)], {}),
+    ("renditions", IMAGE_RENDITION_LEAST_USED, {}),
+    ("renditions", RENDITION_LEAST_USED, {}),
+    ("renditions", [("file_id", ASCENDING)], {}),
     ("users", USERS_BY_NAME, {}),
     ("users", USERS_BY_STORAGE, {}),
     ("users", USERS_BY_SIGN_IN, {}),

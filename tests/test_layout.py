@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 WEB = ("app.web", "app.forms", "app.application", "app.health", "app.metrics", "app.logs",
        "app.static", "app.compression", "app.api.handlers",
        "app.auth.handlers", "app.images.handlers", "app.admin.handlers", "app.commands.serve")
-PILLOW_ALLOWED = ("app.images.processing", "app.images.ingest", "app.commands.importer")
+PILLOW_ALLOWED = ("app.images.processing", "app.images.ingest", "app.images.rendering",
+                  "app.commands.importer")
 
 
 def module_name(path: Path) -> str:

@@ -188,6 +188,14 @@ PATHS = {
                       errors="403 404", description=_TRASH_NOTE),
     },
     "/images/{image_id}/shares": _share_path(_IMAGE_ID, "an image", "shareImage"),
+    "/images/{image_id}/renditions": {
+        "parameters": [_IMAGE_ID],
+        "post": _op("Get a signed rendition URL of my image", "renditionImage", "images",
+                    {"201": _json("The URL.", "Rendition")}, errors="400 404 415",
+                    body="RenditionCreate",
+                    description="A URL of the image at this size and format, signed by the "
+                                "server (`/r/<signature>/<image_id>/<options>`): only URLs "
+                                "made here work. Nothing is stored until it is fetched.")},
     "/albums": {
         "get": _op("List my albums", "listAlbums", "albums",
                    {"200": _json("Newest first.", "AlbumList")}, errors="400",

@@ -7,6 +7,7 @@ so the document cannot drift from what the server accepts.
 
 from app.auth.tokens import EXPIRY_DAYS, SCOPES
 from app.auth.tokens import MAX_NAME as MAX_TOKEN_NAME
+from app.images import renditions
 from app.images.bulk import ACTIONS as BULK_ACTIONS
 from app.images.bulk import MAX_IMAGES as MAX_BULK
 from app.images.drops import MAX_FILES as MAX_DROP_FILES
@@ -181,6 +182,22 @@ SCHEMAS: dict[str, dict] = {
         "tag": {"type": "string", "maxLength": MAX_TAG * 2,
                 "description": "For `tag_add` and `tag_remove`. " + _TAG_RULE}},
         ("action", "image_ids")),
+    "RenditionCreate": closed({
+        "width": {"type": "integer", "minimum": 1, "maximum": renditions.MAX_BOX,
+                  "description": "CSS pixels; give a width, a height or both."},
+        "height": {"type": "integer", "minimum": 1, "maximum": renditions.MAX_BOX},
+        "fit": {"type": "string", "enum": list(renditions.FITS), "default": "contain",
+                "description": "contain: inside the box; cover: fill it, cropped around the "
+                               "centre; smart: fill it, cropped around the busiest part; "
+                               "fill: stretched to it. All but contain need both sides."},
+        "format": {"type": "string", "enum": list(renditions.FORMATS), "default": "auto",
+                   "description": "auto: AVIF, WebP or JPEG by the client's Accept."},
+        "quality": {"type": "integer", "minimum": renditions.QUALITIES[0],
+                    "maximum": renditions.QUALITIES[-1], "description":
+                    "Lossy formats only; absent: the format's default."},
+        "dpr": {"type": "integer", "enum": list(renditions.DPRS), "default": 1,
+                "description": "Device pixel ratio: the box in pixels is the CSS box times "
+                               f"it, at most {renditions.MAX_BOX} on a side."}}),
     "ShareCreate": closed(_share_fields),
     "ShareChanges": closed({"password": _link_password}),
     "AlbumCreate": closed({"title": {**TEXT, "maxLength": MAX_TITLE},
@@ -220,6 +237,12 @@ SCHEMAS: dict[str, dict] = {
                                       "`Authorization: Bearer <token>`."}},
                            (*_token_props, "last_used", "token")),
     "TokenList": closed({"items": {"type": "array", "items": ref("Token")}}, ("items",)),
+    "Rendition": closed({"url": {**URL, "description": "The signed URL: it answers whoever "
+                                 "may see the image, follows its visibility, and is made on "
+                                 "first use, never larger than the original."},
+                         "options": {"type": "string", "examples": ["w640_h480_cover_webp_2x"],
+                                     "description": "The canonical options in the URL."}},
+                        ("url", "options")),
     "Share": closed({**_share_props, "url": {**URL, "description":
                                              "The link, for its owner, while it is live "
                                              "(absent for links made before links could be "

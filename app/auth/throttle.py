@@ -36,6 +36,7 @@ PER_LINK_ADDRESS = 10  # share-link password attempts for one link from one addr
 PER_LINK = 100  # share-link password attempts for one link, from anywhere
 PER_ADDRESS_LINKS = 100  # share-link password attempts from one address, any links
 ACCOUNT_LINK_GUESSES = 30  # invitation and reset links looked up from one address
+HOUR = datetime.timedelta(hours=1)
 DROP_PER_ADDRESS = 100  # upload requests through drop links from one address, any links
 DROP_PER_LINK = 300  # upload requests through one drop link, from anywhere
 
@@ -93,6 +94,13 @@ def account_link_limits(address: str) -> list[Limit]:
     """The counter each look-up of an invitation or reset link from `address` draws on,
     found or not: a valid link must not buy more guesses."""
     return [Limit(f"account-links:{client_block(address)}", ACCOUNT_LINK_GUESSES)]
+
+
+def rendition_limits(image_id: str, address: str, per_hour: int) -> list[Limit]:
+    """The counters a new rendition (not a cached one) draws on: per image, and per client
+    address, `per_hour` each in an hour."""
+    return [Limit(f"rendition-image:{image_id}", per_hour, HOUR),
+            Limit(f"rendition-client:{client_block(address)}", per_hour, HOUR)]
 
 
 def drop_limits(drop_id: str, address: str) -> list[Limit]:

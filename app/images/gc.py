@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app import invalidation
 from app.db import ACCOUNT_WRITE_TIMEOUT
-from app.images import albums, store
+from app.images import albums, rendition_cache, store
 from app.images.store import delete_files
 
 _BATCH = 100
@@ -99,8 +99,9 @@ async def purge_matching(db: AsyncDatabase, bucket: AsyncGridFSBucket, query: di
 
 async def sweep_orphans(db: AsyncDatabase, bucket: AsyncGridFSBucket, *,
                         now: datetime.datetime, grace: datetime.timedelta) -> int:
-    """Delete orphaned GridFS files older than `grace`, and the chunks of files whose write
-    never finished; returns how many files were deleted."""
+    """Delete orphaned GridFS files older than `grace`, the chunks of files whose write
+    never finished, and renditions of images that are gone; returns how many files were
+    deleted."""
     orphans = {}
     cutoff = now - grace
     cursor = db["images.files"].find({"uploadDate": {"$lt": cutoff}},
@@ -113,7 +114,8 @@ async def sweep_orphans(db: AsyncDatabase, bucket: AsyncGridFSBucket, *,
             batch = {}
     orphans.update(await _without_document(db, batch))
     await delete_files(bucket, {str(file_id): {"id": file_id} for file_id in orphans})
-    return len(orphans) + await _sweep_unfinished(db, cutoff)
+    return (len(orphans) + await _sweep_unfinished(db, cutoff)
+            + await rendition_cache.sweep(db, cutoff))
 
 
 async def _sweep_unfinished(db: AsyncDatabase, cutoff: datetime.datetime) -> int:

@@ -47,6 +47,13 @@ def share_path(token: str) -> str:
     return f"/s/{token}"
 
 
+def image_prefix(token: str, share: dict, image_id: str) -> str:
+    """Where an image's bytes live under a share link: the link itself (image link), or
+    the image's page under it (album link)."""
+    base = share_path(token)
+    return base if share["kind"] == "image" else f"{base}/i/{image_id}"
+
+
 def anchor(share: dict) -> str:
     """The HTML id of a link's row in its owner's list (a prefix of the public share id)."""
     return f"share-{share['_id'][:16]}"

@@ -21,7 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from app import invalidation
 from app.errors import NotFound
 from app.ids import is_id, new_id
-from app.images import digests, terms
+from app.images import digests, rendition_cache, terms
 from app.images.fields import check_visibility, validate_changes
 
 if TYPE_CHECKING:  # the pipeline loads Pillow; documents need only its result's shape
@@ -166,8 +166,8 @@ async def delete_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict
 
 
 async def purge_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict) -> None:
-    """Remove a deleted image for good: its links, its place as a cover, its files, then the
-    document, whose bytes then leave the owner's storage use.
+    """Remove a deleted image for good: its links, its place as a cover, its files and
+    renditions, then the document, whose bytes then leave the owner's storage use.
 
     Safe to repeat after an interruption (`manage.py gc` does): the document goes last, so
     the image stays marked deleted until everything else is gone, and its bytes are taken
@@ -176,6 +176,7 @@ async def purge_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict)
     await db.shares.delete_many({"target_id": image["_id"]})
     await db.albums.update_many({"cover": image["_id"]}, {"$set": {"cover": None}})
     await delete_files(bucket, image["files"])
+    await rendition_cache.delete_for_image(db, image["_id"])
     await digests.release(db, image)
     result = await db.images.delete_one({"_id": image["_id"]})
     if result.deleted_count:

@@ -13,6 +13,7 @@ from app.images import access, albums, bulk, fields, search, shares, store, tras
 from app.images.handlers.albums import covers
 from app.images.handlers.discard import asks_first, say_deleted, trash_days
 from app.images.handlers.listing import newest_images, position
+from app.images.handlers.renditions import custom_size
 from app.images.urls import page_path, variant_path
 from app.web import BaseHandler
 
@@ -107,6 +108,7 @@ class ImagePageHandler(BaseHandler):
             tag_links=access.tag_links_public(image),
             can_delete=access.can_delete(image, self.current_user),
             delete_asks=asks_first(self, [image]),
+            custom=custom_size(self, image) if is_owner else None,
             og_image=self.absolute_url(variant_path(image, "large")),
             page_url=self.absolute_url(page_path(image)),
         )

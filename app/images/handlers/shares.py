@@ -62,8 +62,7 @@ class ShareLinkHandler(VariantSender):
 
     def prefix(self, token: str, share: dict, image: dict) -> str:
         """Where an image's bytes live under this share."""
-        base = shares.share_path(token)
-        return base if share["kind"] == "image" else f"{base}/i/{image['_id']}"
+        return shares.image_prefix(token, share, image["_id"])
 
 
 class SharePageHandler(ShareLinkHandler):

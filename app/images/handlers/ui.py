@@ -119,7 +119,13 @@ def pager_words(handler, sort: str) -> tuple[str, str]:
         sort, ("Previous", "Next"))
 
 
+def oembed_url(handler, page_url: str) -> str:
+    """The oEmbed discovery link of a page (`<link rel="alternate">`)."""
+    return handler.absolute_url("/oembed?" + urlencode({"url": page_url, "format": "json"}))
+
+
 UI_METHODS = {
+    "oembed_url": oembed_url,
     "image_title": image_title,
     "image_alt": image_alt,
     "page_path": page_path,

@@ -75,10 +75,11 @@ def png(img: Image.Image, icc: bytes | None) -> bytes:
     return _save(img, "PNG", **params)
 
 
-def jpeg(img: Image.Image, icc: bytes | None) -> bytes:
-    """A high-quality baseline JPEG of an RGB or L image, with only the ICC profile."""
+def jpeg(img: Image.Image, icc: bytes | None, *, quality: int = JPEG_QUALITY) -> bytes:
+    """A baseline JPEG (high quality unless told) of an RGB or L image, with only the ICC
+    profile."""
     return _save(
-        img, "JPEG", quality=JPEG_QUALITY, icc_profile=icc or b"", exif=b"", xmp=b"", comment=b""
+        img, "JPEG", quality=quality, icc_profile=icc or b"", exif=b"", xmp=b"", comment=b""
     )
 
 
