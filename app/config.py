@@ -90,6 +90,10 @@ SETTINGS: tuple[Setting, ...] = (
             "trash, restorable, before it is purged; 0 deletes at once", "images"),
     Setting("cache_mb", int, 64, "Memory for keeping small, hot variants (thumbnails) per "
             "process, in MiB; 0 turns the cache off", "images"),
+    Setting("resumable_hours", int, 24, "Hours an unfinished resumable upload (tus, "
+            "/api/v1/uploads) waits for its next bytes before it is deleted", "images"),
+    Setting("resumable_mb", int, 8, "The web uploader sends files of at least this many "
+            "MiB resumably (tus), in pieces of this size", "images"),
 )
 
 
