@@ -22,6 +22,7 @@ OFFSET_TYPE = "application/offset+octet-stream"
 FIELDS = ("filename", "title", "alt", "description", "visibility", "album")
 MAX_METADATA = 16 * 1024  # bytes of Upload-Metadata header
 _MAX_NUMBER = 10**18
+REASONS = {460: "Checksum Mismatch"}  # status lines HTTP itself does not name
 
 
 class VersionUnsupported(DomainError):
@@ -36,7 +37,6 @@ class ChecksumMismatch(DomainError):
 
     status = 460
     code = "checksum_mismatch"
-    reason = "Checksum Mismatch"
 
 
 def check_version(value: str | None) -> None:

@@ -19,7 +19,12 @@ from tests.images.images import png
 # What the scopes mean, written independently of the handlers' declarations: `upload`
 # uploads and reads the account summary, `read` makes every GET, anything else needs `full`.
 EXCEPTIONS = {("/api/v1/images", "post"): ("upload",),
-              ("/api/v1/me", "get"): ("read", "upload")}
+              ("/api/v1/me", "get"): ("read", "upload"),
+              # Resumable uploads: an upload token takes one from start to end.
+              ("/api/v1/uploads", "post"): ("upload",),
+              ("/api/v1/uploads/([^/]+)", "get"): ("read", "upload"),
+              ("/api/v1/uploads/([^/]+)", "patch"): ("upload",),
+              ("/api/v1/uploads/([^/]+)", "delete"): ("upload",)}
 
 
 def expected_scopes(pattern: str, method: str) -> tuple[str, ...]:

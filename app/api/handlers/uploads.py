@@ -50,19 +50,17 @@ class TusHandler(ApiHandler):
     async def prepare(self) -> None:
         if self.request.method == "OPTIONS":
             return
-        tus.check_version(self.request.headers.get("Tus-Resumable"))
         await super().prepare()
+        tus.check_version(self.request.headers.get("Tus-Resumable"))
 
     def set_error_headers(self, error: BaseException | None) -> None:
         super().set_error_headers(error)
         if isinstance(error, tus.VersionUnsupported):
             self.set_header("Tus-Version", tus.VERSION)
 
-    def send_error(self, status_code: int = 500, **kwargs) -> None:
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(error, tus.ChecksumMismatch):
-            kwargs["reason"] = error.reason  # a status Tornado has no name for
-        super().send_error(status_code, **kwargs)
+    def set_status(self, status_code: int, reason: str | None = None) -> None:
+        # The checksum extension's status, which Tornado has no name for.
+        super().set_status(status_code, reason or tus.REASONS.get(status_code))
 
     async def options(self, *_args) -> None:
         self.set_header("Tus-Version", tus.VERSION)
@@ -118,13 +116,18 @@ class UploadsHandler(TusHandler):
 class UploadHandler(UploadReceiver, TusHandler):
     """One upload: `HEAD` its offset, `PATCH` more bytes, `DELETE` it, `GET` it as JSON."""
 
-    SUPPORTED_METHODS = ("GET", "HEAD", "PATCH", "DELETE", "OPTIONS")
+    SUPPORTED_METHODS = ("GET", "HEAD", "PATCH", "DELETE", "OPTIONS")  # not the receiver's POST
     upload: dict | None = None  # a PATCH's upload, as it stood when the request came
     part = None  # the part file this PATCH writes, opened at its first byte
     checksum: tus.Checksum | None = None
     received = 0
     failed = False  # refused mid-body and answered: nothing of it is kept
     _saving: set = set()  # partial bodies being saved after their connection broke
+
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        return [method for method in super().allowed_methods()
+                if method in cls.SUPPORTED_METHODS]
 
     @property
     def parts(self):
@@ -249,7 +252,7 @@ class UploadHandler(UploadReceiver, TusHandler):
                                duplicate=not created)
         return {**upload, "image_id": image["_id"]}
 
-    @needs("upload")
+    @needs("read", "upload")
     async def head(self, upload_id: str) -> None:
         upload = await resumable.find(self.db, upload_id, self.current_user["_id"], self.now())
         self.set_header("Cache-Control", "no-store")
@@ -259,7 +262,7 @@ class UploadHandler(UploadReceiver, TusHandler):
         self.describe(upload)
         self.finish()
 
-    @needs("upload")
+    @needs("read", "upload")
     async def get(self, upload_id: str) -> None:
         upload = await resumable.find(self.db, upload_id, self.current_user["_id"], self.now())
         image = None
