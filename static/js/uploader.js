@@ -17,6 +17,7 @@ const endpoint = document.body.dataset.uploadUrl; // POST /upload, without the f
 const limits = {
   maxBytes: Number(form.dataset.maxBytes),
   accept: form.dataset.accept.split(","),
+  resumable: { endpoint: form.dataset.resumableUrl, bytes: Number(form.dataset.resumableBytes) },
 };
 const items = [];
 const waiting = [];
