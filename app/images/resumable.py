@@ -108,8 +108,11 @@ async def settle(db: AsyncDatabase, bucket: AsyncGridFSBucket, upload: dict, *,
     """The upload went through the ingest: record the image it made (`duplicate`: one the
     owner had already), or why it was refused (`{status, code, message}`), and delete its
     parts."""
-    await db.uploads.update_one({"_id": upload["_id"]}, {"$set": {
-        "image_id": image_id, "duplicate": duplicate, "error": error}})
+    # The first outcome stays: a second completion racing it would find its own image a
+    # duplicate.
+    await db.uploads.update_one({"_id": upload["_id"], "image_id": None, "error": None},
+                                {"$set": {"image_id": image_id, "duplicate": duplicate,
+                                          "error": error}})
     await _delete_parts(bucket, upload["_id"])
 
 

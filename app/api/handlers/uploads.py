@@ -11,13 +11,14 @@ again, and go through the same ingest as any upload (quota, type, limits, duplic
 
 import asyncio
 import contextlib
-import datetime
 
 import tornado.web
+from gridfs.errors import NoFile
 from pymongo.errors import PyMongoError
 
 from app.api import tus, validation
-from app.api.handlers.base import ApiHandler, media_type
+from app.api.handlers.base import media_type
+from app.api.handlers.tus_base import TusHandler
 from app.auth.scopes import needs
 from app.errors import (
     Conflict,
@@ -37,49 +38,6 @@ from app.text import size_text
 
 # A chunked body is cut off by Tornado this far past the upload's end; ours answers 413 first.
 _SLACK = 1024 * 1024
-
-
-class TusHandler(ApiHandler):
-    """What both endpoints share: the protocol's version on every answer and request, and
-    `OPTIONS` (open to anyone) describing what the server supports."""
-
-    def set_default_headers(self) -> None:
-        super().set_default_headers()
-        self.set_header("Tus-Resumable", tus.VERSION)
-
-    async def prepare(self) -> None:
-        if self.request.method == "OPTIONS":
-            return
-        await super().prepare()
-        tus.check_version(self.request.headers.get("Tus-Resumable"))
-
-    def set_error_headers(self, error: BaseException | None) -> None:
-        super().set_error_headers(error)
-        if isinstance(error, tus.VersionUnsupported):
-            self.set_header("Tus-Version", tus.VERSION)
-
-    def set_status(self, status_code: int, reason: str | None = None) -> None:
-        # The checksum extension's status, which Tornado has no name for.
-        super().set_status(status_code, reason or tus.REASONS.get(status_code))
-
-    async def options(self, *_args) -> None:
-        self.set_header("Tus-Version", tus.VERSION)
-        self.set_header("Tus-Extension", tus.EXTENSIONS)
-        self.set_header("Tus-Max-Size", str(max_upload_bytes(self.settings)))
-        self.set_header("Tus-Checksum-Algorithm", ",".join(tus.CHECKSUMS))
-        self.no_content()
-
-    @property
-    def lifetime(self) -> datetime.timedelta:
-        """How long an upload waits for its next bytes (`resumable_hours`)."""
-        return datetime.timedelta(hours=self.settings["resumable_hours"])
-
-    def describe(self, upload: dict) -> None:
-        """The headers telling where `upload` stands."""
-        self.set_header("Upload-Offset", str(upload["offset"]))
-        self.set_header("Upload-Expires", tus.expires(upload["expires_at"]))
-        if upload.get("image_id"):
-            self.set_header("Pixvault-Image-Id", upload["image_id"])
 
 
 class UploadsHandler(TusHandler):
@@ -235,8 +193,11 @@ class UploadHandler(UploadReceiver, TusHandler):
         self.intake = Intake({"Content-Type": "application/octet-stream"},
                              max_file_bytes=max_upload_bytes(self.settings), max_files=1,
                              temp_dir=self.application.spool_dir)
-        async for chunk in resumable.read(self.parts, upload):
-            self.intake.feed(chunk)
+        try:
+            async for chunk in resumable.read(self.parts, upload):
+                self.intake.feed(chunk)
+        except NoFile:  # a request finishing it at the same time was quicker
+            raise Conflict("This upload was finished by another request.") from None
         fields = upload["fields"]
         self.intake.files[0].filename = clean_filename(fields.get("filename"))
         try:

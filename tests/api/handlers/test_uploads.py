@@ -15,7 +15,7 @@ from PIL import Image
 from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
 
-from app.api import tus
+from app.api import tus, validation
 from app.application import make_app
 from app.images import resumable
 from tests.api.conftest import Api, create_token
@@ -105,6 +105,7 @@ async def test_an_upload_in_two_parts_makes_the_image(api, app):
     shown = json_body(await api.get(path, headers=TUS))
     assert shown["image"]["id"] == image_id and shown["image"]["duplicate"] is False
     assert shown["offset"] == len(data) and shown["error"] is None
+    assert validation.check(shown, "Upload") == shown  # as the OpenAPI document says
     # The parts are gone once the image is made.
     assert await app.db["upload_parts.files"].count_documents({}) == 0
     assert await app.db["upload_parts.chunks"].count_documents({}) == 0
