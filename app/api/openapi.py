@@ -132,9 +132,6 @@ originals and variants counted). {slots.RUNNING} of your uploads are processed a
 {slots.QUEUED} more wait their turn; beyond that, 429 with `Retry-After`."""
 
 _TUS = "https://tus.io/protocols/resumable-upload"
-_TUS_HEADER = {"name": "Tus-Resumable", "in": "header", "required": True,
-               "schema": {"type": "string", "const": tus.VERSION},
-               "description": "The protocol version; another answers 412."}
 _UPLOAD_ID = _id_param("upload_id", "An upload id (the end of its `Location`).")
 
 
@@ -153,14 +150,16 @@ _UPLOAD_STATE = {"Upload-Offset": _header("Bytes received so far."),
                  "Pixvault-Image-Id": _header("Once complete: the id of the image it made.")}
 _UPLOADS_DESCRIPTION = f"""\
 Resumable uploads for big files on unreliable connections: the [tus 1.0.0]({_TUS})
-protocol with its creation, termination, expiration and checksum extensions, so any tus client
-works. Create the upload with `Upload-Length` (the file's size) and optionally
-`Upload-Metadata` (`filename`, `title`, `alt`, `description`, `visibility`, `album`, each
-base64; other keys are ignored), then `PATCH` its bytes to the `Location`; after a broken
-connection, `HEAD` says how many arrived. Once all are in, the file goes through the same
-checks as any upload (413 when it would not fit your storage, unfinished uploads counted;
-429 past 10 unfinished uploads). Unfinished uploads are deleted after the server's
-`resumable_hours` without new bytes."""
+protocol with its creation, termination, expiration and checksum extensions, so any tus
+client works. Every tus request (all but `OPTIONS` and `GET`) carries `Tus-Resumable:
+1.0.0` (412 without it), as tus clients do; the protocol's headers are described here in
+words rather than as parameters. Create the upload with `Upload-Length` (the file's
+size) and optionally `Upload-Metadata` (`filename`, `title`, `alt`, `description`,
+`visibility`, `album`, each base64; other keys are ignored), then `PATCH` its bytes to the
+`Location`; after a broken connection, `HEAD` says how many arrived. Once all are in, the
+file goes through the same checks as any upload (413 when it would not fit your storage,
+unfinished uploads counted; 429 past 10 unfinished uploads). Unfinished uploads are
+deleted after the server's `resumable_hours` without new bytes."""
 
 PATHS = {
     "/me": {"get": _op("Who am I", "getMe", "account", {"200": _json("You.", "Me")})},
@@ -271,28 +270,23 @@ PATHS = {
     **_trash_paths(_IMAGE_ID, "images", "an image", "Image"),
     **_trash_paths(_ALBUM_ID, "albums", "an album", "Album"),
     "/uploads": {
-        "post": {**_op("Start a resumable upload", "createUpload", "uploads",
-                       {"201": {"description": "Created; send its bytes to `Location`.",
-                                "headers": {"Location": _header("The upload's URL."),
-                                            "Upload-Expires": _UPLOAD_STATE["Upload-Expires"]}}},
-                       errors="400 404 412 413 429", description=_UPLOADS_DESCRIPTION),
-                 "parameters": [_TUS_HEADER,
-                                {"name": "Upload-Length", "in": "header", "required": True,
-                                 "schema": {"type": "integer", "minimum": 1}},
-                                {"name": "Upload-Metadata", "in": "header",
-                                 "schema": {"type": "string"}}]},
+        "post": _op("Start a resumable upload", "createUpload", "uploads",
+                    {"201": {"description": "Created; send its bytes to `Location`.",
+                             "headers": {"Location": _header("The upload's URL."),
+                                         "Upload-Expires": _UPLOAD_STATE["Upload-Expires"]}}},
+                    errors="400 404 412 413 429", description=_UPLOADS_DESCRIPTION),
         "options": {**_TUS_OPTIONS, "operationId": "describeUploads"},
     },
     "/uploads/{upload_id}": {
         "parameters": [_UPLOAD_ID],
-        "head": {**_op("How far an upload got", "headUpload", "uploads",
-                       {"200": {"description": "Its state.", "headers": {
-                           **_UPLOAD_STATE, "Upload-Length": _header("The file's size."),
-                           "Upload-Metadata": _header("As sent when created.")}}},
-                       errors="404 412"), "parameters": [_TUS_HEADER]},
-        "get": {**_op("An upload as JSON, with the image it made", "getUpload", "uploads",
-                      {"200": _json("The upload.", "Upload")}, errors="404 412"),
-                "parameters": [_TUS_HEADER]},
+        "head": _op("How far an upload got", "headUpload", "uploads",
+                    {"200": {"description": "Its state.", "headers": {
+                        **_UPLOAD_STATE, "Upload-Length": _header("The file's size."),
+                        "Upload-Metadata": _header("As sent when created.")}}},
+                    errors="404 412"),
+        "get": _op("An upload as JSON, with the image it made", "getUpload", "uploads",
+                   {"200": _json("The upload.", "Upload")}, errors="404",
+                   description="Not part of tus: no `Tus-Resumable` needed."),
         "patch": {**_op("Append bytes to an upload", "appendUpload", "uploads",
                         {"204": {"description": "Kept; the last bytes also made the image.",
                                  "headers": _UPLOAD_STATE}},
@@ -304,18 +298,11 @@ PATHS = {
                                     "byte the file is checked and stored like any upload: "
                                     "an error then (400, 413, 415) is the file's, kept in "
                                     "`GET`'s `error`."),
-                  "parameters": [_TUS_HEADER,
-                                 {"name": "Upload-Offset", "in": "header", "required": True,
-                                  "schema": {"type": "integer", "minimum": 0}},
-                                 {"name": "Upload-Checksum", "in": "header",
-                                  "schema": {"type": "string"}}],
                   "requestBody": {"required": True, "content": {tus.OFFSET_TYPE: {
                       "schema": {"type": "string", "contentMediaType": tus.OFFSET_TYPE}}}}},
-        "delete": {**_op("Give up an upload", "deleteUpload", "uploads", _NO_CONTENT,
-                         errors="404 412",
-                         description="Its bytes are deleted; an image it made stays."),
-                   "parameters": [_TUS_HEADER]},
-        "options": {**_TUS_OPTIONS, "operationId": "describeUpload"},
+        "delete": _op("Give up an upload", "deleteUpload", "uploads", _NO_CONTENT,
+                      errors="404 412",
+                      description="Its bytes are deleted; an image it made stays."),
     },
     "/openapi.json": {
         "get": {"summary": "This document", "operationId": "getOpenApi", "tags": ["meta"],

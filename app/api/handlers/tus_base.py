@@ -7,11 +7,15 @@ import datetime
 
 from app.api import tus
 from app.api.handlers.base import ApiHandler
+from app.errors import NotFound
+from app.ids import is_id
 from app.images.ingest import max_upload_bytes
 
 
 class TusHandler(ApiHandler):
     """The base of both resumable upload endpoints."""
+
+    tus_methods: tuple[str, ...] = ()  # the protocol's: they must name its version
 
     def set_default_headers(self) -> None:
         super().set_default_headers()
@@ -21,7 +25,10 @@ class TusHandler(ApiHandler):
         if self.request.method == "OPTIONS":
             return
         await super().prepare()
-        tus.check_version(self.request.headers.get("Tus-Resumable"))
+        if self.path_args and not is_id(self.path_args[0]):
+            raise NotFound()  # whatever else is wrong with the request
+        if self.request.method in self.tus_methods:
+            tus.check_version(self.request.headers.get("Tus-Resumable"))
 
     def set_error_headers(self, error: BaseException | None) -> None:
         super().set_error_headers(error)

@@ -44,6 +44,8 @@ class UploadsHandler(TusHandler):
     """`POST` creates an upload (tus creation): `Upload-Length` and optional
     `Upload-Metadata`; 201 with its URL in `Location`."""
 
+    tus_methods = ("POST",)
+
     @needs("upload")
     async def post(self) -> None:
         length = tus.number(self.request.headers.get("Upload-Length"), "Upload-Length")
@@ -75,6 +77,7 @@ class UploadHandler(UploadReceiver, TusHandler):
     """One upload: `HEAD` its offset, `PATCH` more bytes, `DELETE` it, `GET` it as JSON."""
 
     SUPPORTED_METHODS = ("GET", "HEAD", "PATCH", "DELETE", "OPTIONS")  # not the receiver's POST
+    tus_methods = ("HEAD", "PATCH", "DELETE")  # GET is ours
     upload: dict | None = None  # a PATCH's upload, as it stood when the request came
     part = None  # the part file this PATCH writes, opened at its first byte
     checksum: tus.Checksum | None = None

@@ -118,6 +118,15 @@ async def test_every_request_must_speak_the_version(api):
     response = await api.post("/api/v1/uploads",
                               headers={"Tus-Resumable": "0.2.2", "Upload-Length": "10"})
     assert response.code == 412
+    path = await create(api, 10)
+    for method in ("HEAD", "PATCH", "DELETE"):
+        response = await api.call(method, path, body=b"" if method == "PATCH" else None,
+                                  headers={"Content-Type": tus.OFFSET_TYPE,
+                                           "Upload-Offset": "0"})
+        assert response.code == 412, method
+        assert response.headers["Tus-Resumable"] == "1.0.0"
+    # GET is Pixvault's own, not the protocol's: no version needed.
+    assert json_body(await api.get(path))["offset"] == 0
 
 
 @pytest.mark.parametrize("headers", [
