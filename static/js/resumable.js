@@ -12,6 +12,11 @@ export class UploadRefused extends Error {}
 
 const fingerprint = (file) => `pixvault-upload:${file.name}:${file.size}:${file.lastModified}`;
 
+/** True if an upload of `file` was interrupted here: sending it again continues it. */
+export function interrupted(file) {
+  return localStorage.getItem(fingerprint(file)) !== null;
+}
+
 function base64(text) {
   return btoa(Array.from(new TextEncoder().encode(text), (byte) => String.fromCharCode(byte)).join(""));
 }

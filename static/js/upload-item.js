@@ -2,7 +2,7 @@
 // the server's limits, and its own request to POST /upload with progress, cancel and retry;
 // files of at least `limits.resumable.bytes` go up resumably instead (resumable.js).
 
-import { ResumableUpload } from "./resumable.js";
+import { interrupted, ResumableUpload } from "./resumable.js";
 
 let counter = 0;
 
@@ -53,7 +53,8 @@ export class UploadItem {
       if (action) this[action]();
     });
     const reason = refusal(file, limits);
-    this.setState(reason ? "refused" : "ready", reason || "Ready to upload");
+    const ready = interrupted(file) ? "Ready: it continues where it stopped" : "Ready to upload";
+    this.setState(reason ? "refused" : "ready", reason || ready);
   }
 
   wireLinks() {

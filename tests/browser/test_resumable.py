@@ -98,6 +98,9 @@ def test_a_reload_and_the_same_file_again_resume_the_upload(open_page, site, wat
     page.on("request", lambda request: request.method == "POST"
             and request.url.endswith("/api/v1/uploads") and creations.append(request.url))
     pick(page, tmp_path / "big.png")  # the same file again
+    expect(page.locator(".queue-item [data-status]")).to_have_text(
+        "Ready: it continues where it stopped")
+    shoot(page, "resumable-after-reload")
     page.locator("#upload-form button[type=submit]").click()
     expect(page.locator(".queue-item").first).to_have_attribute("data-state", FINISHED,
                                                                  timeout=120_000)
