@@ -81,7 +81,8 @@ class UploadHandler(UploadReceiver, TusHandler):
     upload: dict | None = None  # a PATCH's upload, as it stood when the request came
     part = None  # the part file this PATCH writes, opened at its first byte
     checksum: tus.Checksum | None = None
-    received = 0
+    received = 0  # bytes of the body so far
+    written = 0  # of them, in the part
     failed = False  # refused mid-body and answered: nothing of it is kept
     _saving: set = set()  # partial bodies being saved after their connection broke
 
@@ -114,6 +115,7 @@ class UploadHandler(UploadReceiver, TusHandler):
             raise TooLarge(f"Only {remaining} more bytes make up this upload (Upload-Length).")
         self.request.connection.set_max_body_size(remaining + _SLACK)
         self.upload = upload
+        self.writing = asyncio.Lock()
 
     async def data_received(self, chunk: bytes) -> None:
         if self.upload is None or self.failed or self._finished:
@@ -123,11 +125,14 @@ class UploadHandler(UploadReceiver, TusHandler):
             if self.received > self.upload["length"] - self.upload["offset"]:
                 raise TooLarge("The body goes past the upload's Upload-Length; none of it "
                                "was kept.")
-            if self.checksum:
-                self.checksum.hasher.update(chunk)
-            if self.part is None:
-                self.part = resumable.open_part(self.parts, self.upload, self.upload["offset"])
-            await self.part.write(chunk)
+            async with self.writing:
+                if self.checksum:
+                    self.checksum.hasher.update(chunk)
+                if self.part is None:
+                    self.part = resumable.open_part(self.parts, self.upload,
+                                                    self.upload["offset"])
+                await self.part.write(chunk)
+                self.written += len(chunk)
         except DomainError as error:
             self.failed = True
             await self.drop_part()
@@ -135,14 +140,16 @@ class UploadHandler(UploadReceiver, TusHandler):
 
     async def drop_part(self) -> None:
         """Forget the bytes this request wrote."""
-        part, self.part = self.part, None
+        async with self.writing:  # after a write in flight, whose part it is
+            part, self.part = self.part, None
         if part is not None:
             await part.abort()
 
     async def save_part(self) -> dict:
         """Commit the bytes this request wrote (checked against its checksum); the upload
         as it is now. `Conflict` if another request appended first."""
-        part, self.part = self.part, None
+        async with self.writing:  # a broken connection may leave a write in flight
+            part, self.part = self.part, None
         if part is None:
             return self.upload
         if self.checksum:
@@ -153,7 +160,7 @@ class UploadHandler(UploadReceiver, TusHandler):
                 raise
         await part.close()
         upload = await resumable.commit(self.db, self.parts, self.upload, part._id,
-                                        start=self.upload["offset"], size=self.received,
+                                        start=self.upload["offset"], size=self.written,
                                         now=self.now(), lifetime=self.lifetime)
         if upload is None:
             raise Conflict("Another request appended to this upload meanwhile: ask for its "
