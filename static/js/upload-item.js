@@ -53,7 +53,8 @@ export class UploadItem {
       if (action) this[action]();
     });
     const reason = refusal(file, limits);
-    const ready = interrupted(file) ? "Ready: it continues where it stopped" : "Ready to upload";
+    const resumes = limits.resumable && interrupted(file);
+    const ready = resumes ? "Ready: it continues where it stopped" : "Ready to upload";
     this.setState(reason ? "refused" : "ready", reason || ready);
   }
 
@@ -109,7 +110,7 @@ export class UploadItem {
 
   /** Send it; resolves when it has finished, whatever the outcome. */
   send(endpoint, xsrf) {
-    if (this.file.size >= this.limits.resumable.bytes) return this.sendResumable(xsrf);
+    if (this.file.size >= (this.limits.resumable?.bytes ?? Infinity)) return this.sendResumable(xsrf);
     return new Promise((resolve) => {
       const body = new FormData();
       for (const [name, input] of Object.entries(this.fields)) body.append(name, input.value.trim());
@@ -178,6 +179,10 @@ export class UploadItem {
       return;
     }
     if (image.title) this.row.querySelector("[data-name]").textContent = image.title;
+    if (!image.page_url) { // a guest's upload through a drop link: nothing to link to
+      this.setState("done", "Sent: it waits for the owner's approval.");
+      return;
+    }
     this.showResult(image);
     if (image.duplicate) this.setState("duplicate", "Already in your gallery: ");
     else this.setState("done", "Uploaded: ");

@@ -1,6 +1,6 @@
 """The JSON API's handlers, its OpenAPI document and its guide, and their routes."""
 
-from app.api.handlers import account, albums, guide, images, shares, trash, uploads
+from app.api.handlers import account, albums, drops, guide, images, shares, trash, uploads
 
 # The operations: their OpenAPI document shows the token scopes their methods declare.
 OPERATIONS = [
@@ -10,5 +10,6 @@ OPERATIONS = [
     *shares.ROUTES,
     *trash.ROUTES,
     *uploads.ROUTES,
+    *drops.ROUTES,
 ]
 ROUTES = [*OPERATIONS, *guide.routes(OPERATIONS)]
