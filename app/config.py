@@ -100,6 +100,10 @@ SETTINGS: tuple[Setting, ...] = (
             "database round trip, per process, in MiB; 0 turns the hot path off", "images"),
     Setting("hot_cache_entries", int, 10000, "Most public answers the hot path keeps per "
             "process", "images"),
+    Setting("resumable_hours", int, 24, "Hours an unfinished resumable upload (tus, "
+            "/api/v1/uploads) waits for its next bytes before it is deleted", "images"),
+    Setting("resumable_mb", int, 8, "The web uploader sends files of at least this many "
+            "MiB resumably (tus), in pieces of this size", "images"),
 )
 
 

@@ -104,6 +104,11 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("audit", AUDIT_BY_ACTION, {}),
     ("audit", AUDIT_BY_ACTOR, {}),
     ("audit", AUDIT_BY_TARGET, {}),
+    # Resumable uploads (`app.images.resumable`): a user's unfinished ones, the sweep's
+    # expired ones, and each upload's parts.
+    ("uploads", [("owner_id", ASCENDING), ("expires_at", ASCENDING)], {}),
+    ("uploads", [("expires_at", ASCENDING)], {}),
+    ("upload_parts.files", [("metadata.upload_id", ASCENDING)], {}),
 )
 # The audit log's TTL index: its lifetime is an option (`audit_days`), set by ensure_indexes.
 AUDIT_AT = [("at", ASCENDING)]

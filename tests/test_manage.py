@@ -205,10 +205,30 @@ def test_gc_deletes_orphans_older_than_grace(database):
     orphan = bucket.upload_from_stream("orphan", b"x" * 100, metadata={"image_id": "gone"})
     kept = manage("gc", *args)
     assert kept.returncode == 0, kept.stderr
-    assert "0 orphaned files and" in kept.stdout
+    assert "0 orphaned files," in kept.stdout
     swept = manage("gc", "--grace", "0", *args)
-    assert "1 orphaned file and" in swept.stdout
+    assert "1 orphaned file," in swept.stdout
     assert db["images.files"].count_documents({"_id": orphan}) == 0
+
+
+def test_gc_deletes_expired_resumable_uploads_with_their_parts(database):
+    args, db = database
+    from gridfs import GridFSBucket
+    parts = GridFSBucket(db, bucket_name="upload_parts")
+    now = datetime.datetime.now(datetime.UTC)
+    for upload_id, expires in (("expired", now - datetime.timedelta(minutes=1)),
+                               ("running", now + datetime.timedelta(hours=1))):
+        part = parts.upload_from_stream(upload_id, b"x" * 100,
+                                        metadata={"upload_id": upload_id, "offset": 0})
+        db.uploads.insert_one({"_id": upload_id, "owner_id": "someone", "length": 200,
+                               "offset": 100, "parts": [part], "fields": {},
+                               "created": now, "expires_at": expires})
+    swept = manage("gc", *args)
+    assert swept.returncode == 0, swept.stderr
+    assert "1 expired resumable upload and" in swept.stdout
+    assert [upload["_id"] for upload in db.uploads.find()] == ["running"]
+    assert [part["metadata"]["upload_id"] for part in db["upload_parts.files"].find()] == [
+        "running"]
 
 
 def test_unreachable_database_is_a_clear_error_not_a_traceback():

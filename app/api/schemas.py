@@ -270,6 +270,17 @@ SCHEMAS: dict[str, dict] = {
                         ("kind", "id", "title", "deleted_at", "purge_at")),
     "TrashList": closed({"items": {"type": "array", "items": ref("TrashItem")},
                          "next_cursor": _next_cursor}, ("items", "next_cursor")),
+    "Upload": closed({
+        "id": ID, "length": {"type": "integer", "description": "Upload-Length: the file's size."},
+        "offset": {"type": "integer", "description": "Bytes received so far."},
+        "expires": {**TIME, "description": "When it is deleted unless more bytes come."},
+        "fields": closed({**_upload_fields, "filename": {"type": "string"}}),
+        "image": {**_nullable(ref("UploadedImage")), "description":
+                  "The image it made, once complete; null before (or once it was deleted)."},
+        "error": {**_nullable(closed({"code": {"type": "string"}, "message": {
+            "type": "string"}}, ("code", "message"))), "description":
+                  "Why the complete file was refused (not an image, over a limit...)."}},
+        ("id", "length", "offset", "expires", "fields", "image", "error")),
     "Drop": closed({**_drop_props, "url": {**URL, "description":
                                            "The link, for its owner, while it opens."}},
                    tuple(_drop_props)),

@@ -33,8 +33,8 @@ def with_scopes(paths: dict, operations: tuple) -> dict:
     for path, item in paths.items():
         handler = handlers.get(_route_pattern(path))
         for method, operation in item.items():
-            if handler is None or method == "parameters":
-                continue  # this document: open to all
+            if handler is None or method == "parameters" or operation.get("security") == []:
+                continue  # this document, tus's OPTIONS: open to all
             names = accepted(scopes_of(handler, method))
             operation["security"] = [*({"bearer": [name]} for name in names), {"session": []}]
             listed = " or ".join(f"`{name}`" for name in names)

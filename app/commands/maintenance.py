@@ -8,7 +8,7 @@ from pathlib import Path
 from app import migrations
 from app.commands.database import open_database
 from app.db import ensure_indexes, images_bucket, missing_indexes, utcnow
-from app.images import gc, quota
+from app.images import gc, quota, resumable
 from app.images.intake.spool import SPOOL_FOLDER, sweep_spool
 from app.text import plural
 
@@ -81,19 +81,22 @@ def run_gc(options, grace: int) -> int:
     its time in the trash, then delete GridFS files no image refers to and the spool files
     of uploads a killed server left in this host's data dir."""
 
-    async def sweep() -> tuple[int, int, int]:
+    async def sweep() -> tuple[int, int, int, int]:
         async with open_database(options) as db:
             bucket = images_bucket(db)
             accounts = await gc.sweep_ownerless(db, bucket, now=utcnow())
             images = await gc.sweep_deleted(db, bucket, now=utcnow())
             files = await gc.sweep_orphans(db, bucket, now=utcnow(),
                                            grace=datetime.timedelta(seconds=grace))
-            return accounts, images, files
+            uploads = await resumable.sweep(db, resumable.parts_bucket(db), now=utcnow(),
+                                            grace=datetime.timedelta(seconds=grace))
+            return accounts, images, files, uploads
 
-    accounts, images, files = asyncio.run(sweep())
+    accounts, images, files, uploads = asyncio.run(sweep())
     spooled = sweep_spool(Path(options.data_dir) / SPOOL_FOLDER, grace=grace)
     print(f"Deleted {plural(accounts, 'image')} of deleted accounts, "
           f"{plural(images, 'image')} whose deletion was interrupted or whose time in the "
-          f"trash was over, {plural(files, 'orphaned file')} and "
+          f"trash was over, {plural(files, 'orphaned file')}, "
+          f"{plural(uploads, 'expired resumable upload')} and "
           f"{plural(spooled, 'unfinished upload')}")
     return 0

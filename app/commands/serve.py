@@ -31,10 +31,11 @@ from app.auth.registration import FIRST_ADMIN_COMMAND
 from app.commands.database import database
 from app.commands.maintenance import upgrade
 from app.db import connect
-from app.images import gc
+from app.images import gc, resumable
 from app.text import plural
 
-# How often each worker purges what has stayed its time in the trash.
+# How often each worker purges what has stayed its time in the trash, and expired
+# resumable uploads.
 TRASH_SWEEP_SECONDS = 600
 # prometheus-client's switch to multiprocess mode (read by app.metrics too).
 SHARED_METRICS = "PROMETHEUS_MULTIPROC_DIR"
@@ -99,8 +100,11 @@ async def _serve(options, uri: str, secrets: dict[str, str], sockets: list[socke
         server.add_sockets(sockets)
         # Every worker sweeps: a purge is idempotent, and the trash then empties itself
         # without any cron job. PeriodicCallback logs a failed sweep and tries again later.
-        sweeper = PeriodicCallback(lambda: gc.sweep_deleted(db, app.bucket, now=app.clock()),
-                                   TRASH_SWEEP_SECONDS * 1000)
+        async def sweep() -> None:
+            await gc.sweep_deleted(db, app.bucket, now=app.clock())
+            await resumable.sweep(db, resumable.parts_bucket(db), now=app.clock())
+
+        sweeper = PeriodicCallback(sweep, TRASH_SWEEP_SECONDS * 1000)
         sweeper.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

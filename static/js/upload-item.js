@@ -1,5 +1,8 @@
 // One file in the upload queue: its row (from <template id="queue-item">), the check against
-// the server's limits, and its own request to POST /upload with progress, cancel and retry.
+// the server's limits, and its own request to POST /upload with progress, cancel and retry;
+// files of at least `limits.resumable.bytes` go up resumably instead (resumable.js).
+
+import { interrupted, ResumableUpload } from "./resumable.js";
 
 let counter = 0;
 
@@ -31,6 +34,7 @@ export class UploadItem {
   constructor(file, template, limits, hooks) {
     this.file = file;
     this.hooks = hooks;
+    this.limits = limits;
     this.id = `upload-${++counter}`;
     this.row = template.content.firstElementChild.cloneNode(true);
     this.status = this.row.querySelector("[data-status]");
@@ -49,7 +53,9 @@ export class UploadItem {
       if (action) this[action]();
     });
     const reason = refusal(file, limits);
-    this.setState(reason ? "refused" : "ready", reason || "Ready to upload");
+    const resumes = limits.resumable && interrupted(file);
+    const ready = resumes ? "Ready: it continues where it stopped" : "Ready to upload";
+    this.setState(reason ? "refused" : "ready", reason || ready);
   }
 
   wireLinks() {
@@ -104,6 +110,7 @@ export class UploadItem {
 
   /** Send it; resolves when it has finished, whatever the outcome. */
   send(endpoint, xsrf) {
+    if (this.file.size >= (this.limits.resumable?.bytes ?? Infinity)) return this.sendResumable(xsrf);
     return new Promise((resolve) => {
       const body = new FormData();
       for (const [name, input] of Object.entries(this.fields)) body.append(name, input.value.trim());
@@ -115,10 +122,7 @@ export class UploadItem {
       xhr.setRequestHeader("Accept", "application/json");
       xhr.setRequestHeader("X-XSRFToken", xsrf);
       xhr.upload.addEventListener("progress", (event) => {
-        if (!event.lengthComputable) return;
-        const percent = Math.floor((event.loaded / event.total) * 100);
-        this.progress.value = percent;
-        this.status.textContent = `Uploading… ${percent} %`;
+        if (event.lengthComputable) this.showProgress(event.loaded, event.total);
       });
       // Every byte is sent: the server now decodes the image and makes its sizes.
       xhr.upload.addEventListener("load", () => {
@@ -132,6 +136,39 @@ export class UploadItem {
       this.setState("uploading", "Uploading… 0 %");
       xhr.send(body);
     });
+  }
+
+  showProgress(sent, total) {
+    const percent = Math.floor((sent / total) * 100);
+    this.progress.value = percent;
+    this.status.textContent = `Uploading… ${percent} %`;
+  }
+
+  /** Send it in pieces that survive a dropped connection or a reload (tus). */
+  async sendResumable(xsrf) {
+    const fields = { filename: this.file.name, ...this.options };
+    for (const [name, input] of Object.entries(this.fields)) fields[name] = input.value.trim();
+    const upload = (this.upload = new ResumableUpload(this.file, {
+      ...this.limits.resumable, xsrf, fields,
+      onProgress: (sent) => {
+        if (sent < this.file.size) this.showProgress(sent, this.file.size);
+        else if (this.state === "uploading") this.setState("processing", "Processing…");
+      },
+      onWait: (seconds) => {
+        this.status.textContent = `Connection lost; resuming in ${seconds} s…`;
+      },
+    }));
+    this.setState("uploading", "Uploading… 0 %");
+    try {
+      const done = await upload.run();
+      if (done.image) this.finish(201, { images: [done.image] });
+      else this.finish(422, done);
+    } catch (error) {
+      if (upload.aborted) this.setState("cancelled", "Cancelled.");
+      else this.setState("failed", error.message);
+    } finally {
+      this.upload = null;
+    }
   }
 
   finish(status, response) {
@@ -171,7 +208,8 @@ export class UploadItem {
   }
 
   cancel() {
-    if (this.xhr) this.xhr.abort();
+    if (this.upload) this.upload.cancel();
+    else if (this.xhr) this.xhr.abort();
     else this.setState("cancelled", "Cancelled.");
   }
 

@@ -18,6 +18,10 @@ const endpoint = form.dataset.uploadUrl || document.body.dataset.uploadUrl;
 const limits = {
   maxBytes: Number(form.dataset.maxBytes),
   accept: form.dataset.accept.split(","),
+  // Signed-in uploads only (not a guest's drop link): big files go resumably.
+  resumable: form.dataset.resumableUrl
+    ? { endpoint: form.dataset.resumableUrl, bytes: Number(form.dataset.resumableBytes) }
+    : null,
 };
 const items = [];
 const waiting = [];

@@ -21,7 +21,12 @@ from tests.images.images import png
 EXCEPTIONS = {("/api/v1/images", "post"): ("upload",),
               ("/api/v1/me", "get"): ("read", "upload"),
               # Signing a rendition URL stores and changes nothing.
-              ("/api/v1/images/([^/]+)/renditions", "post"): ("read",)}
+              ("/api/v1/images/([^/]+)/renditions", "post"): ("read",),
+              # Resumable uploads: an upload token takes one from start to end.
+              ("/api/v1/uploads", "post"): ("upload",),
+              ("/api/v1/uploads/([^/]+)", "get"): ("read", "upload"),
+              ("/api/v1/uploads/([^/]+)", "patch"): ("upload",),
+              ("/api/v1/uploads/([^/]+)", "delete"): ("upload",)}
 
 
 def expected_scopes(pattern: str, method: str) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ import tornado.web
 from app.errors import DomainError
 from app.images import access, albums
 from app.images.handlers.receiver import UploadReceiver
-from app.images.ingest import max_upload_bytes
+from app.images.ingest import MIB, max_upload_bytes
 from app.images.processing.formats import BROWSER_ACCEPT
 from app.images.urls import image_object
 from app.text import plural
@@ -26,6 +26,7 @@ class UploadHandler(UploadReceiver):
     async def get(self) -> None:
         self.render("upload.html", max_upload_mb=self.settings["max_upload_mb"],
                     max_upload_bytes=max_upload_bytes(self.settings), accept=BROWSER_ACCEPT,
+                    resumable_bytes=self.settings["resumable_mb"] * MIB,
                     albums=await albums.owner_albums(
                         self.db, access.owned(self.current_user["_id"])))
 
