@@ -11,6 +11,7 @@ full next time, since it is recorded only once it has finished.
 
 import asyncio
 import datetime
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -20,7 +21,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.db import images_bucket
 from app.errors import NotFound
-from app.images import access, digests, search, store
+from app.images import access, digests, search, store, views
+from app.images.processing.splice import find_pieces
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,36 @@ async def _token_scopes(db: AsyncDatabase) -> None:
                                     {"$set": {"scope": "full", "expires": None}})
 
 
+async def _full_views(db: AsyncDatabase) -> None:
+    bucket = images_bucket(db)
+    # One image at a time: an original and its `full` may take 50 MB each in memory.
+    cursor = db.images.find({"format": {"$in": ["jpeg", "png", "gif", "webp"]},
+                             "files.full.view": None, "deleted_at": None},
+                            {"owner_id": 1, "files.original": 1, "files.full": 1})
+    async for image in cursor:
+        original, full = image["files"]["original"], image["files"]["full"]
+        try:
+            source, cleaned = (await store.read_file(bucket, original),
+                               await store.read_file(bucket, full))
+        except NotFound:
+            continue  # purged meanwhile
+        # Turned PNG/WebP stills were re-encoded: no pieces, they keep their file.
+        pieces = await asyncio.to_thread(find_pieces, source, cleaned)
+        if pieces is None or hashlib.sha256(cleaned).hexdigest() != full["sha256"]:
+            continue
+        view = {**full, "view": views.view_document(original["id"], pieces)}
+        # Conditional: of servers migrating at once, one converts, counts and deletes. A
+        # crash after the update leaves the file to `manage.py gc` and the count to
+        # `manage.py check --fix`.
+        result = await db.images.update_one(
+            {"_id": image["_id"], "files.full.id": full["id"], "files.full.view": None},
+            {"$set": {"files.full": view}})
+        if result.modified_count:
+            await db.users.update_one({"_id": image["owner_id"]},
+                                      {"$inc": {"used_bytes": -full["bytes"]}})
+            await store.delete_files(bucket, {"full": full})
+
+
 STEPS: tuple[Step, ...] = (
     Step("0001-hide-disabled-accounts",
          "Mark the images and albums of accounts disabled before `owner_hidden` existed",
@@ -93,6 +125,9 @@ STEPS: tuple[Step, ...] = (
     Step("0005-image-digests",
          "Record which image holds each owner's original bytes in `image_digests`, and drop "
          "the unique (owner_id, sha256) index of `images` it replaces", _image_digests),
+    Step("0006-full-views",
+         "Serve the `full` of JPEG, PNG, GIF and WebP images stored before views from their "
+         "original's bytes, and delete its separate file", _full_views),
 )
 
 

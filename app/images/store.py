@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the pipeline loads Pillow; documents need only its result's
 
 WRITE_TIMEOUT = 300  # seconds for writing one upload's files
 _READ_SIZE = 1024 * 1024
+_PAST_ANY_FILE = 1 << 62
 
 
 async def find_image(db: AsyncDatabase, image_id: str) -> dict | None:
@@ -204,7 +205,7 @@ async def stream_file(bucket: AsyncGridFSBucket, entry: dict, first: int,
     except NoFile:
         raise NotFound() from None
     try:
-        for span in views.spans(pieces, first, last):
+        for span in views.spans(pieces or [(0, grid_out.length)], first, last):
             if isinstance(span, bytes):
                 yield span
                 continue
@@ -223,7 +224,8 @@ async def stream_file(bucket: AsyncGridFSBucket, entry: dict, first: int,
 
 async def read_file(bucket: AsyncGridFSBucket, entry: dict) -> bytes:
     """The whole of one small stored entry (a thumbnail); `NotFound` if it is gone."""
-    return b"".join([chunk async for chunk in stream_file(bucket, entry, 0, entry["bytes"] - 1)])
+    chunks = stream_file(bucket, entry, 0, _PAST_ANY_FILE)
+    return b"".join([chunk async for chunk in chunks])
 
 
 def _file_key(variant_key: str) -> str:

@@ -30,10 +30,10 @@ def has_file(entry: dict) -> bool:
     return "view" not in entry
 
 
-def layout(entry: dict) -> tuple[ObjectId, list[Piece]]:
-    """(the GridFS file the entry's bytes come from, its pieces)."""
+def layout(entry: dict) -> tuple[ObjectId, list[Piece] | None]:
+    """(the GridFS file the entry's bytes come from, its pieces; None: the whole file)."""
     if has_file(entry):
-        return entry["id"], [(0, entry["bytes"])]
+        return entry["id"], None
     return entry["view"]["of"], entry["view"]["pieces"]
 
 

@@ -15,6 +15,7 @@ Piece = tuple[int, int] | bytes  # (offset, length) in the source, or bytes inse
 
 MAX_PIECES = 64  # a document stays small; more seams than this are stored as a file
 MAX_INSERTED = 1024  # bytes of inserted data kept in the document, at most
+_MOSTLY = 8  # and at most an eighth of the file: a re-encoded file is not a view
 _ANCHOR = 32  # bytes of `derived` looked up in the source to find where copying resumes
 # How far past a mismatch the anchor is taken: 0 when the source only lost bytes there,
 # further when `derived` inserted some (the anchor must lie past the insertion).
@@ -42,7 +43,8 @@ def find_pieces(source: bytes, derived: bytes) -> list[Piece] | None:
         pieces.append(bytes(derived[j:resume]))
         inserted += resume - j
         j = resume
-        if len(pieces) > MAX_PIECES or inserted > MAX_INSERTED:
+        if (len(pieces) > MAX_PIECES or inserted > MAX_INSERTED
+                or inserted * _MOSTLY > len(derived)):
             return None
     pieces = _merged(pieces)
     # The surgery's output stays the reference: the pieces must hash to the same sha256.
