@@ -9,28 +9,26 @@ import asyncio
 import contextlib
 import datetime
 import hashlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pymongo
 from bson import ObjectId
-from gridfs import AsyncGridFSBucket, AsyncGridOut
+from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.errors import NotFound
 from app.ids import is_id, new_id
 from app.images import digests, views
 from app.images.fields import check_visibility, validate_changes
 from app.images.search import image_terms
+from app.images.views import read_file, stream_file  # noqa: F401 - reads go through here too
 
 if TYPE_CHECKING:  # the pipeline loads Pillow; documents need only its result's shape
     from app.images.processing.pipeline import ProcessedImage
 
 WRITE_TIMEOUT = 300  # seconds for writing one upload's files
 _READ_SIZE = 1024 * 1024
-_PAST_ANY_FILE = 1 << 62
 
 
 async def find_image(db: AsyncDatabase, image_id: str) -> dict | None:
@@ -189,43 +187,6 @@ async def delete_files(bucket: AsyncGridFSBucket, files: dict) -> None:
 
     await asyncio.gather(
         *(delete(entry["id"]) for entry in files.values() if views.has_file(entry)))
-
-
-async def stream_file(bucket: AsyncGridFSBucket, entry: dict, first: int,
-                      last: int) -> AsyncIterator[bytes]:
-    """Bytes `first` to `last` (inclusive) of one entry of an image's `files`, a chunk at
-    a time, whether it has a file or is a view over the original; `NotFound` before the
-    first chunk if the file is gone (its image was deleted meanwhile).
-
-    Close it (`contextlib.aclosing`) when not read to the end.
-    """
-    source, pieces = views.layout(entry)
-    try:
-        grid_out: AsyncGridOut = await bucket.open_download_stream(source)
-    except NoFile:
-        raise NotFound() from None
-    try:
-        for span in views.spans(pieces or [(0, grid_out.length)], first, last):
-            if isinstance(span, bytes):
-                yield span
-                continue
-            offset, remaining = span
-            if grid_out.tell() != offset:
-                await grid_out.seek(offset)
-            while remaining > 0:
-                chunk = await grid_out.readchunk()
-                if not chunk:
-                    return
-                yield chunk[:remaining]
-                remaining -= len(chunk)
-    finally:
-        await grid_out.close()
-
-
-async def read_file(bucket: AsyncGridFSBucket, entry: dict) -> bytes:
-    """The whole of one small stored entry (a thumbnail); `NotFound` if it is gone."""
-    chunks = stream_file(bucket, entry, 0, _PAST_ANY_FILE)
-    return b"".join([chunk async for chunk in chunks])
 
 
 def _file_key(variant_key: str) -> str:

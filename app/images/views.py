@@ -1,4 +1,5 @@
-"""A byte view over a stored file: a variant served from another file's bytes.
+"""Reading stored bytes, and byte views over a stored file: a variant served from another
+file's bytes.
 
 `full` of a JPEG, PNG/APNG, GIF or WebP is the original minus its metadata blocks, so it is
 not stored twice: its entry in the image's `files` has no GridFS file of its own but a
@@ -12,11 +13,16 @@ Entries stored before views (a `full` with an `id`) read the same way: a stored 
 view of itself in one piece.
 """
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 from bson import ObjectId
+from gridfs import AsyncGridFSBucket, AsyncGridOut
+from gridfs.errors import NoFile
+
+from app.errors import NotFound
 
 Piece = list[int] | tuple[int, int] | bytes
+_PAST_ANY_FILE = 1 << 62
 
 
 def view_document(source_id: ObjectId, pieces: list) -> dict:
@@ -53,3 +59,40 @@ def spans(pieces: list[Piece], first: int, last: int) -> Iterator[tuple[int, int
         position += size
         if position > last:
             return
+
+
+async def stream_file(bucket: AsyncGridFSBucket, entry: dict, first: int,
+                      last: int) -> AsyncIterator[bytes]:
+    """Bytes `first` to `last` (inclusive) of one entry of an image's `files`, a chunk at
+    a time, whether it has a file or is a view over the original; `NotFound` before the
+    first chunk if the file is gone (its image was deleted meanwhile).
+
+    Close it (`contextlib.aclosing`) when not read to the end.
+    """
+    source, pieces = layout(entry)
+    try:
+        grid_out: AsyncGridOut = await bucket.open_download_stream(source)
+    except NoFile:
+        raise NotFound() from None
+    try:
+        for span in spans(pieces or [(0, grid_out.length)], first, last):
+            if isinstance(span, bytes):
+                yield span
+                continue
+            offset, remaining = span
+            if grid_out.tell() != offset:  # a seek drops GridFS's read-ahead: only at seams
+                await grid_out.seek(offset)
+            while remaining > 0:
+                chunk = await grid_out.readchunk()
+                if not chunk:
+                    return
+                yield chunk[:remaining]
+                remaining -= len(chunk)
+    finally:
+        await grid_out.close()
+
+
+async def read_file(bucket: AsyncGridFSBucket, entry: dict) -> bytes:
+    """The whole of one small stored entry (a thumbnail); `NotFound` if it is gone."""
+    chunks = stream_file(bucket, entry, 0, _PAST_ANY_FILE)
+    return b"".join([chunk async for chunk in chunks])
