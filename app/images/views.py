@@ -74,20 +74,23 @@ async def stream_file(bucket: AsyncGridFSBucket, entry: dict, first: int,
         grid_out: AsyncGridOut = await bucket.open_download_stream(source)
     except NoFile:
         raise NotFound() from None
+    held_at, held = 0, b""  # the chunk read last and its offset: pieces often share one
     try:
         for span in spans(pieces or [(0, grid_out.length)], first, last):
             if isinstance(span, bytes):
                 yield span
                 continue
             offset, remaining = span
-            if grid_out.tell() != offset:  # a seek drops GridFS's read-ahead: only at seams
-                await grid_out.seek(offset)
             while remaining > 0:
-                chunk = await grid_out.readchunk()
-                if not chunk:
-                    return
-                yield chunk[:remaining]
-                remaining -= len(chunk)
+                if not held_at <= offset < held_at + len(held):
+                    if grid_out.tell() != offset:  # a seek drops GridFS's read-ahead
+                        await grid_out.seek(offset)
+                    held_at, held = offset, await grid_out.readchunk()
+                    if not held:
+                        return
+                part = held[offset - held_at : offset - held_at + remaining]
+                yield part
+                offset, remaining = offset + len(part), remaining - len(part)
     finally:
         await grid_out.close()
 
