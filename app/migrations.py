@@ -19,7 +19,7 @@ import pymongo
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.db import images_bucket
+from app.db import images_bucket, utcnow
 from app.errors import NotFound
 from app.images import access, digests, search, store, views
 from app.images.processing.splice import find_pieces
@@ -80,6 +80,20 @@ async def _token_scopes(db: AsyncDatabase) -> None:
                                     {"$set": {"scope": "full", "expires": None}})
 
 
+async def _admin_listings(db: AsyncDatabase) -> None:
+    # Accounts made before `last_sign_in` existed: their newest session's start if they have
+    # one, else their creation (the admin list orders by it, so every account needs one).
+    async for user in db.users.find({"last_sign_in": {"$exists": False}}, {"created": 1}):
+        newest = await db.sessions.find_one({"user_id": user["_id"]}, {"created": 1},
+                                            sort=[("created", -1)])
+        signed_in = newest["created"] if newest else user.get("created") or utcnow()
+        await db.users.update_one({"_id": user["_id"], "last_sign_in": {"$exists": False}},
+                                  {"$set": {"last_sign_in": signed_in}})
+    # The audit index it replaces could not page by (at, _id).
+    if "action_1_at_-1" in await db.audit.index_information():
+        await db.audit.drop_index("action_1_at_-1")
+
+
 async def _full_views(db: AsyncDatabase) -> None:
     bucket = images_bucket(db)
     # One image at a time: an original and its `full` may take 50 MB each in memory.
@@ -125,7 +139,10 @@ STEPS: tuple[Step, ...] = (
     Step("0005-image-digests",
          "Record which image holds each owner's original bytes in `image_digests`, and drop "
          "the unique (owner_id, sha256) index of `images` it replaces", _image_digests),
-    Step("0006-full-views",
+    Step("0006-admin-listings",
+         "Give accounts their `last_sign_in` (newest session, else creation), and drop the "
+         "audit index (action, at) that (action, at, _id) replaces", _admin_listings),
+    Step("0007-full-views",
          "Serve the `full` of JPEG, PNG, GIF and WebP images stored before views from their "
          "original's bytes, and delete its separate file", _full_views),
 )

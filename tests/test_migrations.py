@@ -116,6 +116,24 @@ async def check_image_digests(db, step) -> None:
         assert "owner_id_1_sha256_1" not in await db.images.index_information()
 
 
+@step_test("0006-admin-listings")
+async def check_admin_listings(db, step) -> None:
+    old = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
+    active, idle = ({**old_user(False), "created": old} for _ in range(2))
+    current = {**old_user(False), "created": old, "last_sign_in": old + datetime.timedelta(9)}
+    await db.users.insert_many([active, idle, current])
+    await db.sessions.insert_many([
+        {"_id": new_id(), "user_id": active["_id"], "created": old + datetime.timedelta(1)},
+        {"_id": new_id(), "user_id": active["_id"], "created": old + datetime.timedelta(3)}])
+    await db.audit.create_index([("action", 1), ("at", -1)])
+    for _ in range(2):  # idempotent: a second run changes nothing
+        await step.apply(db)
+        found = {doc["_id"]: doc["last_sign_in"] async for doc in db.users.find({})}
+        assert found == {active["_id"]: old + datetime.timedelta(3), idle["_id"]: old,
+                         current["_id"]: current["last_sign_in"]}
+        assert "action_1_at_-1" not in await db.audit.index_information()
+
+
 async def old_image(db, owner_id: str, fmt: str, original: bytes, full: bytes,
                     **fields) -> dict:
     """An image as uploads stored it before views: `full` in a GridFS file of its own."""
@@ -129,7 +147,7 @@ async def old_image(db, owner_id: str, fmt: str, original: bytes, full: bytes,
     return image
 
 
-@step_test("0006-full-views")
+@step_test("0007-full-views")
 async def check_full_views(db, step) -> None:
     owner = old_user(False)
     jpeg = samples.jpeg(exif_orientation=6, gps=True, xmp=True, comment=True)
