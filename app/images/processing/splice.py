@@ -48,9 +48,9 @@ def find_pieces(source: bytes, derived: bytes) -> list[Piece] | None:
             return None
     pieces = _merged(pieces)
     # The surgery's output stays the reference: the pieces must hash to the same sha256.
-    digest = hashlib.sha256()
+    digest, whole = hashlib.sha256(), memoryview(source)  # slices of a view copy nothing
     for piece in pieces:
-        digest.update(piece if isinstance(piece, bytes) else source[piece[0]:sum(piece)])
+        digest.update(piece if isinstance(piece, bytes) else whole[piece[0]:sum(piece)])
     return pieces if digest.digest() == hashlib.sha256(derived).digest() else None
 
 
