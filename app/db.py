@@ -38,6 +38,9 @@ DELETED = [("deleted_at", ASCENDING)]
 OWNER_TITLE = [("owner_id", ASCENDING), ("title", ASCENDING), ("_id", ASCENDING)]
 OWNER_LARGEST = [("owner_id", ASCENDING), ("bytes", DESCENDING), ("_id", DESCENDING)]
 OWNER_TERMS = [("owner_id", ASCENDING), ("terms", ASCENDING)]
+# The owner's inbox (`app.images.inbox`): guests' uploads waiting, newest first.
+INBOX_NEWEST = [("owner_id", ASCENDING), ("inbox", ASCENDING), ("created", DESCENDING),
+                ("_id", DESCENDING)]
 # The admin pages: users in each order they offer, the site's uploads by day, and the audit
 # log newest first, whole or by kind of event, by who acted or by what was acted on.
 USERS_BY_NAME = [("username_key", ASCENDING), ("_id", ASCENDING)]
@@ -73,11 +76,13 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("images", OWNER_TERMS, {}),
     ("images", TRASH_NEWEST, {}),
     ("images", DELETED, {}),
+    ("images", INBOX_NEWEST, {}),
     ("albums", OWNER_NEWEST, {}),
     ("albums", TRASH_NEWEST, {}),
     ("albums", DELETED, {}),
     ("shares", OWNER_NEWEST, {}),
     ("shares", [("target_id", ASCENDING)], {}),
+    ("drops", OWNER_NEWEST, {}),
     ("images.files", [("metadata.image_id", ASCENDING)], {}),
     ("users", USERS_BY_NAME, {}),
     ("users", USERS_BY_STORAGE, {}),

@@ -45,23 +45,36 @@ async def _backfill_colors(db: AsyncDatabase) -> None:
     # Imported here: Pillow is loaded only by a server that has this step to run.
     from app.images.processing.pixels import thumbnail_color
 
+    await _from_thumbnails(db, "color", thumbnail_color)
+
+
+async def _backfill_phashes(db: AsyncDatabase) -> None:
+    from app.images.processing.pixels import thumbnail_phash
+
+    await _from_thumbnails(db, "phash", thumbnail_phash)
+
+
+async def _from_thumbnails(db: AsyncDatabase, field: str, measure: Callable[[bytes], str]
+                           ) -> None:
+    """Set `field` of every image lacking it to `measure` of its stored WebP thumbnail ("" when
+    it has none)."""
     bucket = images_bucket(db)
 
-    async def color_of(image: dict) -> UpdateOne | None:
+    async def update_of(image: dict) -> UpdateOne | None:
         entry = image.get("files", {}).get("thumb_webp")
         try:
             data = await store.read_file(bucket, entry) if entry else b""
         except NotFound:
             return None  # deleted meanwhile
         # Decoding is CPU work: in a thread, so the event loop stays free.
-        color = await asyncio.to_thread(thumbnail_color, data) if data else ""
-        return UpdateOne({"_id": image["_id"], "color": {"$exists": False}},
-                         {"$set": {"color": color}})
+        value = await asyncio.to_thread(measure, data) if data else ""
+        return UpdateOne({"_id": image["_id"], field: {"$exists": False}},
+                         {"$set": {field: value}})
 
     # A hundred at a time: reads and decodes overlap, and one journaled write per batch.
-    cursor = db.images.find({"color": {"$exists": False}}, {"files.thumb_webp": 1})
+    cursor = db.images.find({field: {"$exists": False}}, {"files.thumb_webp": 1})
     while batch := await cursor.to_list(100):
-        updates = [update for update in await asyncio.gather(*map(color_of, batch)) if update]
+        updates = [update for update in await asyncio.gather(*map(update_of, batch)) if update]
         if updates:
             await db.images.bulk_write(updates, ordered=False)
 
@@ -142,7 +155,10 @@ STEPS: tuple[Step, ...] = (
     Step("0006-admin-listings",
          "Give accounts their `last_sign_in` (newest session, else creation), and drop the "
          "audit index (action, at) that (action, at, _id) replaces", _admin_listings),
-    Step("0007-full-views",
+    Step("0007-image-phashes",
+         "Give images uploaded before `phash` existed the perceptual hash of their thumbnail",
+         _backfill_phashes),
+    Step("0008-full-views",
          "Serve the `full` of JPEG, PNG, GIF and WebP images stored before views from their "
          "original's bytes, and delete its separate file", _full_views),
 )

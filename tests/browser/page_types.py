@@ -36,5 +36,6 @@ PAGE_TYPES = {
     "api-guide": PageType("/api"),
     "confirm-delete": PageType("/i/{image_id}/delete", "owner"),
     "trash": PageType("/trash", "owner"),
+    "inbox": PageType("/inbox", "owner"),
     "not-found": PageType("/no-such-page", status=404),
 }
