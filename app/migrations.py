@@ -11,6 +11,7 @@ full next time, since it is recorded only once it has finished.
 
 import asyncio
 import datetime
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -20,7 +21,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.db import OWNER_TERMS, images_bucket, utcnow
 from app.errors import NotFound
-from app.images import access, digests, store, terms
+from app.images import access, digests, store, terms, views
+from app.images.processing.splice import find_pieces
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,34 @@ async def _prefix_search_terms(db: AsyncDatabase) -> None:
     old = [name for name, info in indexes.items() if list(info["key"]) == OWNER_TERMS[:2]]
     for name in old:
         await db.images.drop_index(name)
+async def _full_views(db: AsyncDatabase) -> None:
+    bucket = images_bucket(db)
+    # One image at a time: an original and its `full` may take 50 MB each in memory.
+    cursor = db.images.find({"format": {"$in": ["jpeg", "png", "gif", "webp"]},
+                             "files.full.view": None, "deleted_at": None},
+                            {"owner_id": 1, "files.original": 1, "files.full": 1})
+    async for image in cursor:
+        original, full = image["files"]["original"], image["files"]["full"]
+        try:
+            source, cleaned = (await store.read_file(bucket, original),
+                               await store.read_file(bucket, full))
+        except NotFound:
+            continue  # purged meanwhile
+        # Turned PNG/WebP stills were re-encoded: no pieces, they keep their file.
+        pieces = await asyncio.to_thread(find_pieces, source, cleaned)
+        if pieces is None or hashlib.sha256(cleaned).hexdigest() != full["sha256"]:
+            continue
+        view = {**full, "view": views.view_document(original["id"], pieces)}
+        # Conditional: of servers migrating at once, one converts, counts and deletes. A
+        # crash after the update leaves the file to `manage.py gc` and the count to
+        # `manage.py check --fix`.
+        result = await db.images.update_one(
+            {"_id": image["_id"], "files.full.id": full["id"], "files.full.view": None},
+            {"$set": {"files.full": view}})
+        if result.modified_count:
+            await db.users.update_one({"_id": image["owner_id"]},
+                                      {"$inc": {"used_bytes": -full["bytes"]}})
+            await store.delete_files(bucket, {"full": full})
 
 
 STEPS: tuple[Step, ...] = (
@@ -140,6 +170,9 @@ STEPS: tuple[Step, ...] = (
          "Store images' search terms with their prefixes and tags (equality search in date "
          "order), and drop the (owner_id, terms) index that prefix regexes used",
          _prefix_search_terms),
+    Step("0009-full-views",
+         "Serve the `full` of JPEG, PNG, GIF and WebP images stored before views from their "
+         "original's bytes, and delete its separate file", _full_views),
 )
 
 

@@ -2,6 +2,7 @@
 applied steps; and `migrate` applying only what is pending."""
 
 import datetime
+import hashlib
 import io
 
 from bson import ObjectId
@@ -10,8 +11,10 @@ from PIL import Image
 from app import migrations
 from app.db import images_bucket, utcnow
 from app.ids import new_id
-from app.images import terms
+from app.images import store, terms
+from app.images.processing import metadata
 from app.images.processing.pixels import perceptual_hash
+from tests.images import samples
 
 STEP_TESTS = {}
 
@@ -169,6 +172,52 @@ async def check_search_terms(db, step) -> None:
         assert {"#new-york", "new", "ne", "york", "yo"} <= set(stored[tagged["_id"]])
         assert stored[current["_id"]] == untouched
         assert "owner_id_1_terms_1" not in await db.images.index_information()
+
+
+async def old_image(db, owner_id: str, fmt: str, original: bytes, full: bytes,
+                    **fields) -> dict:
+    """An image as uploads stored it before views: `full` in a GridFS file of its own."""
+    bucket, files = images_bucket(db), {}
+    for key, data in (("original", original), ("full", full)):
+        file_id = await bucket.upload_from_stream(key, data)
+        files[key] = {"id": file_id, "type": f"image/{fmt}", "bytes": len(data),
+                      "sha256": hashlib.sha256(data).hexdigest(), "width": 1, "height": 1}
+    image = {"_id": new_id(), "owner_id": owner_id, "format": fmt, "files": files, **fields}
+    await db.images.insert_one(image)
+    return image
+
+
+@step_test("0009-full-views")
+async def check_full_views(db, step) -> None:
+    owner = old_user(False)
+    jpeg = samples.jpeg(exif_orientation=6, gps=True, xmp=True, comment=True)
+    png, gif = samples.png_with_text_and_exif(), samples.animated_gif()
+    cleaned = {"jpeg": metadata.strip_jpeg(jpeg, 6), "png": metadata.strip_png(png),
+               "gif": metadata.strip_gif(gif), "turned": samples.screenshot(size=(32, 24)),
+               "trashed": metadata.strip_png(png)}
+    converted = [await old_image(db, owner["_id"], fmt, data, cleaned[fmt])
+                 for fmt, data in (("jpeg", jpeg), ("png", png), ("gif", gif))]
+    kept = [await old_image(db, owner["_id"], "png", png, cleaned["turned"]),
+            await old_image(db, owner["_id"], "png", png, cleaned["trashed"],
+                            deleted_at=utcnow())]
+    before = sum(store.stored_bytes(image) for image in converted + kept)
+    await db.users.insert_one({**owner, "used_bytes": before})
+    for _ in range(2):  # idempotent: a second run changes nothing
+        await step.apply(db)
+        found = {doc["_id"]: doc async for doc in db.images.find({})}
+        for image in converted:
+            full = found[image["_id"]]["files"]["full"]
+            assert full["view"]["of"] == image["files"]["original"]["id"]
+            assert {**full, "view": None} == {**image["files"]["full"], "view": None}
+            assert await store.read_file(images_bucket(db), full) == \
+                cleaned[image["format"]]
+            assert await db["images.files"].count_documents({"_id": full["id"]}) == 0
+        for image in kept:
+            assert found[image["_id"]]["files"] == image["files"]
+        user = await db.users.find_one({"_id": owner["_id"]})
+        assert user["used_bytes"] == before - sum(len(cleaned[fmt]) for fmt in
+                                                  ("jpeg", "png", "gif"))
+        assert user["used_bytes"] == sum(map(store.stored_bytes, found.values()))
 
 
 async def test_every_step_on_documents_of_the_old_shape(db):

@@ -1,6 +1,6 @@
 """Finishing deletions and removing what belongs to nobody: the purge of a deleted account,
 of an image or album whose deletion was interrupted or whose time in the trash is over, and
-GridFS files whose image document does not exist.
+GridFS files that no image document lists.
 
 Deletions mark first and purge after (see `app.images.access`), so whatever interrupts them
 leaves things hidden, never more visible than before; these sweeps, run by `manage.py gc`,
@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app import invalidation
 from app.db import ACCOUNT_WRITE_TIMEOUT
-from app.images import albums, rendition_cache, store
+from app.images import albums, rendition_cache, store, views
 from app.images.store import delete_files
 
 _BATCH = 100
@@ -146,9 +146,13 @@ async def _without_files_document(db: AsyncDatabase, file_ids: list) -> list:
 
 
 async def _without_document(db: AsyncDatabase, batch: dict) -> dict:
-    """The entries of `batch` (file id -> image id) whose image document is missing."""
+    """The entries of `batch` (file id -> image id) whose image document is missing or no
+    longer lists them (a `full` turned into a view over the original, see
+    `app.images.views`, whose file's deletion was interrupted)."""
     image_ids = {image_id for image_id in batch.values() if image_id}
-    existing = {doc["_id"] async for doc in db.images.find({"_id": {"$in": list(image_ids)}},
-                                                           {"_id": 1})}
+    referred = set()
+    async for doc in db.images.find({"_id": {"$in": list(image_ids)}}, {"files": 1}):
+        referred.update(entry["id"] for entry in doc.get("files", {}).values()
+                        if views.has_file(entry))
     return {file_id: image_id for file_id, image_id in batch.items()
-            if image_id not in existing}
+            if file_id not in referred}

@@ -80,7 +80,7 @@ async def ingest(
         async with budget.hold(needed) if budget else contextlib.nullcontext():
             processed = await loop.run_in_executor(
                 executor, process_image, str(spooled.path), limits)
-        await reservation.add(sum(len(variant.data) for variant in processed.variants.values()))
+        await reservation.add(store.bytes_to_store(processed))
         image, created = await store.save_image(
             db,
             bucket,

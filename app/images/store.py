@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING
 
 import pymongo
 from bson import ObjectId
-from gridfs import AsyncGridFSBucket, AsyncGridOut
+from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app import invalidation
-from app.errors import NotFound
 from app.ids import is_id, new_id
-from app.images import digests, rendition_cache, terms
+from app.images import digests, rendition_cache, terms, views
 from app.images.fields import check_visibility, validate_changes
+from app.images.views import read_file, stream_file  # noqa: F401 - reads go through here too
 
 if TYPE_CHECKING:  # the pipeline loads Pillow; documents need only its result's shape
     from app.images.processing.pipeline import ProcessedImage
@@ -81,6 +81,9 @@ async def save_image(
             variant.width,
             variant.height,
         )
+        if variant.pieces is not None:  # served from the original's bytes: nothing to write
+            entry = files[_file_key(key)]
+            entry["view"] = views.view_document(files["original"]["id"], variant.pieces)
     uploads = [
         _upload_path(bucket, files["original"], image_id, owner_id, "original", original_path)
     ]
@@ -89,6 +92,7 @@ async def save_image(
             bucket, files[_file_key(key)], image_id, owner_id, _file_key(key), variant.data
         )
         for key, variant in processed.variants.items()
+        if variant.pieces is None
     ]
     # GridFS writes up to 32 MB of chunks in one operation: the server's per-operation
     # timeout, meant for pages, would cut a large upload short.
@@ -186,31 +190,15 @@ async def purge_image(db: AsyncDatabase, bucket: AsyncGridFSBucket, image: dict)
 
 
 async def delete_files(bucket: AsyncGridFSBucket, files: dict) -> None:
-    """Delete every GridFS file in a `files` map, ignoring ones already gone."""
+    """Delete every GridFS file in a `files` map, ignoring ones already gone (and views,
+    which have none of their own)."""
 
     async def delete(file_id: ObjectId) -> None:
         with contextlib.suppress(NoFile):
             await bucket.delete(file_id)
 
-    await asyncio.gather(*(delete(entry["id"]) for entry in files.values()))
-
-
-async def open_file(bucket: AsyncGridFSBucket, entry: dict) -> AsyncGridOut:
-    """A reader of one stored file (an entry of an image's `files`); `NotFound` if it is
-    gone (its image was deleted meanwhile). The caller closes it."""
-    try:
-        return await bucket.open_download_stream(entry["id"])
-    except NoFile:
-        raise NotFound() from None
-
-
-async def read_file(bucket: AsyncGridFSBucket, entry: dict) -> bytes:
-    """The whole of one small stored file (a thumbnail); `NotFound` if it is gone."""
-    grid_out = await open_file(bucket, entry)
-    try:
-        return await grid_out.read()
-    finally:
-        await grid_out.close()
+    await asyncio.gather(
+        *(delete(entry["id"]) for entry in files.values() if views.has_file(entry)))
 
 
 def _file_key(variant_key: str) -> str:
@@ -231,8 +219,13 @@ def _file_entry(content_type: str, size: int, sha256: str, width: int, height: i
 
 def stored_bytes(image: dict) -> int:
     """Every byte the image keeps: its original and derivatives, as its owner's storage
-    use counts them."""
-    return sum(entry["bytes"] for entry in image["files"].values())
+    use counts them (a view over the original stores none)."""
+    return sum(entry["bytes"] for entry in image["files"].values() if views.has_file(entry))
+
+
+def bytes_to_store(processed: "ProcessedImage") -> int:
+    """What storing the derivatives of an upload adds to its original's bytes."""
+    return sum(len(v.data) for v in processed.variants.values() if v.pieces is None)
 
 
 def _metadata(entry: dict, image_id: str, owner_id: str, key: str) -> dict:

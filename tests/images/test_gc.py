@@ -111,3 +111,18 @@ async def test_sweep_deletes_the_chunks_of_a_file_whose_write_never_finished(ali
     assert await sweep_orphans(db, bucket, now=later, grace=datetime.timedelta(hours=1)) == 1
     assert await db["images.chunks"].count_documents({"files_id": file_id}) == 0
     assert await db["images.chunks"].count_documents({}) == live_chunks
+
+
+async def test_sweep_deletes_a_file_its_image_no_longer_lists(alice, db):
+    """What an interrupted `0006-full-views` leaves: `full` made a view over the original,
+    its old file not yet deleted."""
+    image = await upload_one(alice, jpeg())
+    bucket = images_bucket(db)
+    stale = await bucket.upload_from_stream("full", b"z" * 100,
+                                            metadata={"image_id": image["id"]})
+    live_files = await db["images.files"].count_documents({})
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=2)
+    assert await sweep_orphans(db, bucket, now=later, grace=datetime.timedelta(hours=1)) == 1
+    assert await db["images.files"].count_documents({"_id": stale}) == 0
+    assert await db["images.files"].count_documents({}) == live_files - 1
+    assert (await alice.get(f"/i/{image['id']}/full")).code == 200

@@ -7,6 +7,7 @@ import pytest
 
 from app.errors import TooLarge
 from app.ids import new_id
+from app.images import store
 from app.images.budget import MemoryBudget
 from app.images.ingest import ingest
 from app.images.intake.spool import Spool
@@ -72,21 +73,21 @@ async def test_a_file_over_the_memory_limit_is_refused_before_the_budget(app, db
     assert await used_bytes(db, owner) == 0  # the file's reservation was given back
 
 
-async def test_usage_counts_the_original_and_every_variant(app, db, owner, tmp_path):
+async def test_usage_counts_the_original_and_every_stored_variant(app, db, owner, tmp_path):
     image, _ = await upload(app, db, owner, spooled(tmp_path, jpeg(size=(800, 600))),
                             quota=10 * MIB)
-    assert await used_bytes(db, owner) == sum(f["bytes"] for f in image["files"].values())
+    assert await used_bytes(db, owner) == store.stored_bytes(image)
     again, created = await upload(app, db, owner, spooled(tmp_path, jpeg(size=(800, 600))),
                                   quota=10 * MIB)
     assert not created and again["_id"] == image["_id"]
-    assert await used_bytes(db, owner) == sum(f["bytes"] for f in image["files"].values())
+    assert await used_bytes(db, owner) == store.stored_bytes(image)
 
 
 async def test_an_account_without_usage_yet_gets_one(app, db, owner, tmp_path):
     """Accounts whose document has no `used_bytes` have used nothing."""
     await db.users.update_one({"_id": owner["_id"]}, {"$unset": {"used_bytes": ""}})
     image, _ = await upload(app, db, owner, spooled(tmp_path, jpeg()), quota=10 * MIB)
-    assert await used_bytes(db, owner) == sum(f["bytes"] for f in image["files"].values())
+    assert await used_bytes(db, owner) == store.stored_bytes(image)
 
 
 async def test_the_same_bytes_arriving_at_once_are_kept_once(app, db, owner, tmp_path):
@@ -99,8 +100,9 @@ async def test_the_same_bytes_arriving_at_once_are_kept_once(app, db, owner, tmp
     assert await db.images.count_documents({}) == 1
     assert await db.image_digests.count_documents({}) == 1
     kept = await db.images.find_one({})
-    assert await db["images.files"].count_documents({}) == len(kept["files"])
-    assert await used_bytes(db, owner) == sum(f["bytes"] for f in kept["files"].values())
+    # `full` is a view over the original: no file of its own.
+    assert await db["images.files"].count_documents({}) == len(kept["files"]) - 1
+    assert await used_bytes(db, owner) == store.stored_bytes(kept)
 
 
 async def test_bytes_whose_holder_vanished_make_a_new_image(app, db, owner, tmp_path):

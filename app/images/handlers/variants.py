@@ -11,6 +11,7 @@ the one everybody sees. The owner's own name for the file rides only on private 
 losing access takes effect at once while an unchanged file still costs only a 304.
 """
 
+import contextlib
 import email.utils
 import re
 import urllib.parse
@@ -156,23 +157,14 @@ class VariantSender(BaseHandler):
         return False
 
     async def _stream(self, entry: dict, first: int, last: int) -> None:
-        grid_out = await store.open_file(self.application.bucket, entry)
-        try:
-            if first:
-                await grid_out.seek(first)
-            remaining = last - first + 1
-            while remaining > 0:
-                chunk = await grid_out.readchunk()
-                if not chunk:
-                    break
-                chunk = chunk[:remaining]
-                remaining -= len(chunk)
-                self.write(chunk)
-                await self.flush()
-        except StreamClosedError:
-            pass  # the client went away (a cancelled download, a closed tab): nothing to do
-        finally:
-            await grid_out.close()
+        async with contextlib.aclosing(
+                store.stream_file(self.application.bucket, entry, first, last)) as chunks:
+            try:
+                async for chunk in chunks:
+                    self.write(chunk)
+                    await self.flush()
+            except StreamClosedError:
+                pass  # the client went away (a cancelled download, a closed tab)
 
 
 class ImageBytesHandler(OffersHotAnswers, VariantSender):

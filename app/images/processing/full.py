@@ -10,6 +10,9 @@
   rely on, so a still PNG or WebP whose orientation is not 1 is re-encoded upright instead: PNG
   and lossless WebP stay pixel-exact, lossy WebP is re-encoded at quality 90. Animations are
   left as stored.
+- Whatever surgery made (JPEG, PNG/APNG, GIF, WebP) also comes as pieces of the upload
+  (`splice`), so the file need not be stored twice; re-encoded or in-place cleaned files
+  (AVIF, HEIC, TIFF, BMP, turned PNG/WebP) do not.
 - Formats browsers cannot show are converted upright, keeping the ICC profile:
   HEIC/HEIF -> JPEG quality 92 (PNG when it has alpha); TIFF/BMP -> PNG, lossless like those
   originals usually are, 16-bit grey kept; CMYK goes to sRGB through its profile, since PNG
@@ -22,7 +25,7 @@ import io
 from PIL import ExifTags, Image
 
 from app.errors import Unsupported
-from app.images.processing import encode, metadata
+from app.images.processing import encode, metadata, splice
 from app.images.processing.formats import CONTENT_TYPES
 from app.images.processing.isobmff import CannotStrip, strip_isobmff
 from app.images.processing.pixels import icc_space, normalize, to_rgb, upright
@@ -30,17 +33,28 @@ from app.images.processing.pixels import icc_space, normalize, to_rgb, upright
 _STRIP = {"png": metadata.strip_png, "gif": metadata.strip_gif, "webp": metadata.strip_webp}
 _PNG_MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I;16B")
 
+Full = tuple[bytes, str, list[splice.Piece] | None]  # bytes, content type, pieces of `data`
 
-def full_still(im: Image.Image, fmt: str, data: bytes, orientation: int) -> tuple[bytes, str]:
-    """(bytes, content type) of the `full` variant of a still image.
+
+def full_still(im: Image.Image, fmt: str, data: bytes, orientation: int) -> Full:
+    """(bytes, content type, pieces of `data` or None) of the `full` variant of a still.
 
     `im` is the loaded full-resolution picture (for a JPEG it may be a reduced draft, which is
     fine: JPEGs are never re-encoded) and `data` the uploaded bytes.
     """
     if fmt == "jpeg":
-        return metadata.strip_jpeg(data, orientation), "image/jpeg"
+        return _spliced(data, metadata.strip_jpeg(data, orientation), "image/jpeg")
     if fmt in _STRIP and orientation == 1:
-        return _STRIP[fmt](data), CONTENT_TYPES[fmt]
+        return _spliced(data, _STRIP[fmt](data), CONTENT_TYPES[fmt])
+    return (*_converted(im, fmt, data, orientation), None)
+
+
+def _spliced(data: bytes, cleaned: bytes, content_type: str) -> Full:
+    return cleaned, content_type, splice.find_pieces(data, cleaned)
+
+
+def _converted(im: Image.Image, fmt: str, data: bytes, orientation: int) -> tuple[bytes, str]:
+    """A still that surgery cannot clean, re-encoded (AVIF cleaned in place when it can)."""
     icc = im.info.get("icc_profile")
     if fmt == "avif":
         try:
@@ -65,14 +79,15 @@ def full_still(im: Image.Image, fmt: str, data: bytes, orientation: int) -> tupl
     return encode.png(*_png_ready(pixels, icc)), "image/png"
 
 
-def full_animated(fmt: str, data: bytes) -> tuple[bytes, str]:
-    """(bytes, content type) of the `full` variant of an animation, animation kept."""
+def full_animated(fmt: str, data: bytes) -> Full:
+    """(bytes, content type, pieces of `data` or None) of the `full` variant of an
+    animation, animation kept."""
     if fmt == "avif":
         try:
-            return clean_avif(data), "image/avif"
+            return clean_avif(data), "image/avif", None
         except CannotStrip:
             raise Unsupported("This animated AVIF's layout is not supported") from None
-    return _STRIP[fmt](data), CONTENT_TYPES[fmt]
+    return _spliced(data, _STRIP[fmt](data), CONTENT_TYPES[fmt])
 
 
 def clean_avif(data: bytes) -> bytes:

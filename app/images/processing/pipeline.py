@@ -68,13 +68,15 @@ class Variant:
     """One stored rendition: its bytes, content type and pixel size as displayed.
 
     For a `full` JPEG or AVIF carrying an orientation, the stored raster is turned on display
-    (EXIF Orientation, `irot`); width and height are those of the displayed picture.
+    (EXIF Orientation, `irot`); width and height are those of the displayed picture. `pieces`
+    tells `data` as pieces of the upload (`splice`) when it is one, so it need not be stored.
     """
 
     data: bytes
     content_type: str
     width: int
     height: int
+    pieces: list | None = None
 
 
 @dataclass(frozen=True)
@@ -146,11 +148,11 @@ def _still(im: Image.Image, fmt: str, content_type: str, data: bytes,
     # (and then drops the tag); other formats keep it for us to apply.
     orientation = orientation_of(im)
     shown = display_size(stored, orientation)
-    full, full_type = full_still(im, fmt, data, orientation)
+    full, full_type, pieces = full_still(im, fmt, data, orientation)
     large = upright(downscale(im, fit(stored, LARGE)), orientation)
     variants, color, phash = _derivatives(*to_rgb(large, im.info.get("icc_profile")), shown,
                                    with_avif=True)
-    variants["full"] = Variant(full, full_type, *shown)
+    variants["full"] = Variant(full, full_type, *shown, pieces)
     return ProcessedImage(fmt, content_type, *shown, False, 1, variants, color, phash)
 
 
@@ -172,7 +174,8 @@ def _derivatives(img, icc, shown, *, with_avif: bool,
 
 def _animated(im, fmt: str, content_type: str, data: bytes, frames: int, limits: Limits):
     canvas = im.size
-    full = Variant(*full_animated(fmt, data), *canvas)
+    full, full_type, pieces = full_animated(fmt, data)
+    full = Variant(full, full_type, *canvas, pieces)
     icc = im.info.get("icc_profile")
     icc = icc if icc_space(icc) == b"RGB " else None
     target = fit(canvas, LARGE)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import Image
 
-from app.images import slots
+from app.images import slots, store
 from app.images.handlers.receiver import MAX_FILES_PER_REQUEST
 from app.images.intake.spool import FORM_FIELDS
 from tests.client import json_body, text, upload, upload_one
@@ -95,7 +95,7 @@ async def stored_bytes(db, username: str) -> int:
     """What the user's images take, counted from the images themselves."""
     user = await db.users.find_one({"username": username})
     images = await db.images.find({"owner_id": user["_id"]}).to_list()
-    return sum(entry["bytes"] for image in images for entry in image["files"].values())
+    return sum(map(store.stored_bytes, images))
 
 
 async def test_concurrent_uploads_never_pass_the_quota_together(alice, make_client, db):
