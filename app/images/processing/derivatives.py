@@ -7,11 +7,12 @@ it encodes, so the jobs of a round run on as many cores as the caller gives them
 - Round one (`first_round`): the largest size's WebP alone (it costs about as much as the
   others together), and beside it the smaller WebPs plus one AVIF trial at `thumb2x`.
 - Round two (`second_round`): AVIF siblings of the other sizes, only when the trial paid.
-  Whether AVIF beats WebP depends on the picture (text-like and noisy pictures: yes; photos
-  at these settings: rarely), and a 640 px trial answers that for a sixth of the cost of
-  trying at 1600 px (`bench/bench_encoders.py` shows the trial agreeing with the larger
-  size). Every AVIF is kept only when at least `encode.AVIF_MIN_SAVING` smaller than its
-  WebP.
+  Whether AVIF beats WebP depends on the picture, and a 640 px trial answers that for a
+  sixth of the cost of trying at 1600 px. `bench/bench_encoders.py`: on photos (never pays)
+  and screenshots (pays at every size) the trial agrees with 1600 px; on pure noise and
+  smooth gradients 1600 px alone would pay, but there the "saving" is lost quality (noise:
+  SSIM 0.90 against WebP's 0.95) or about a kilobyte. Every AVIF is kept only when at least
+  `encode.AVIF_MIN_SAVING` smaller than its WebP.
 
 `without_larger` then drops a derivative that came out larger than what is served in
 its place (an animated GIF's `large` WebP can outweigh the GIF).
