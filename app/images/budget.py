@@ -6,7 +6,7 @@ little room. Memory belongs to a process, so this budget does too: with `--worke
 machine needs N budgets' worth.
 
 Its size (`decode_memory_mb`, or `default_capacity` when that is 0) is in bytes, not a
-count of decodes: a 24 MP JPEG reserves ~130 MiB, a 1 MP PNG ~40 MiB, so many small
+count of decodes: a 24 MP noise JPEG reserves ~130 MiB, a 1 MP PNG ~40 MiB, so many small
 pictures may decode together while one big one takes the room of several.
 """
 
@@ -17,9 +17,10 @@ import os
 from collections.abc import AsyncIterator
 
 MIB = 1024 * 1024
-# A decode only uses memory while a core works on it: beyond a few per core, more room
-# would hold pictures waiting for a core, not make anything faster.
-PER_CORE = 256 * MIB
+# An upload holds its room while a core works on it and while its files are written: room
+# for one or two big ones per core keeps the cores and the database busy, and more would
+# hold pictures waiting for a core without making anything faster.
+PER_CORE = 128 * MIB
 
 
 def default_capacity(cores: int) -> int:

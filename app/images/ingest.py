@@ -4,7 +4,8 @@ form, JSON API, upload by URL, command-line import).
 Cheap checks come first, so a bad file gets its 4xx before any decoding: a duplicate is
 found by its sha256, the file's own size is reserved against the owner's quota, and the
 header says whether decoding fits the memory limit. The decode then waits for room in the
-process's memory budget, and the variants' bytes are reserved before anything is stored.
+process's memory budget, which it holds until its files are stored, and the variants'
+bytes are reserved before anything is stored.
 The encodes of the derivatives run at once on the image pool's threads (one per core), so a
 single upload uses every core.
 """
@@ -73,21 +74,24 @@ async def ingest(
         await reservation.add(spooled.size)
         loop = asyncio.get_running_loop()
         needed = await loop.run_in_executor(executor, probe_image, str(spooled.path), limits)
+        # Held until stored: the variants' bytes (`full` can be as large as the file, and
+        # GridFS copies what it sends) stay in memory until the database has them, and
+        # the estimate counts them.
         async with budget.hold(needed) if budget else contextlib.nullcontext():
             processed = await _process(executor, str(spooled.path), limits)
-        await reservation.add(sum(len(variant.data) for variant in processed.variants.values()))
-        image, created = await store.save_image(
-            db,
-            bucket,
-            owner_id=owner["_id"],
-            original_path=spooled.path,
-            sha256=spooled.sha256,
-            size=spooled.size,
-            filename=spooled.filename,
-            processed=processed,
-            fields=fields,
-            now=now,
-        )
+            await reservation.add(sum(len(v.data) for v in processed.variants.values()))
+            image, created = await store.save_image(
+                db,
+                bucket,
+                owner_id=owner["_id"],
+                original_path=spooled.path,
+                sha256=spooled.sha256,
+                size=spooled.size,
+                filename=spooled.filename,
+                processed=processed,
+                fields=fields,
+                now=now,
+            )
     except BaseException:
         await reservation.give_back()
         raise
