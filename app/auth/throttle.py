@@ -108,7 +108,7 @@ async def attempt(db: AsyncDatabase, limits: list[Limit], now: datetime.datetime
             seconds = (counter["expires"] - now).total_seconds()
             minutes = max(1, math.ceil(seconds / 60))
             raise RateLimited(f"{message} Try again in {plural(minutes, 'minute')}.",
-                              retry_after=seconds)
+                              retry_after=seconds, first=counter["count"] == limit.most + 1)
 
 
 async def succeeded(db: AsyncDatabase, limits: list[Limit]) -> None:

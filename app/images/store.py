@@ -110,6 +110,7 @@ async def save_image(
         "sha256": sha256,
         "animated": processed.animated,
         "color": processed.color,
+        "phash": processed.phash,
         "files": files,
         "album_ids": [],
         "created": now,

@@ -31,6 +31,8 @@ PAGE_TYPES = {
     "two-factor-setup": PageType("/account/two-factor", "owner"),
     "admin": PageType("/admin", "admin"),
     "admin-invites": PageType("/admin/invites", "admin"),
+    "admin-stats": PageType("/admin/stats", "admin"),
+    "admin-audit": PageType("/admin/audit", "admin"),
     "api-guide": PageType("/api"),
     "confirm-delete": PageType("/i/{image_id}/delete", "owner"),
     "trash": PageType("/trash", "owner"),

@@ -16,7 +16,9 @@ Variants (`ProcessedImage.variants` keys):
 encodes as independent jobs in two rounds, which `app.images.ingest` runs on every core of
 the image pool; `process_image` runs them one after the other.
 
-`color` is the thumbnail's average colour, which pages paint while the picture loads.
+`color` is the thumbnail's average colour, which pages paint while the picture loads;
+`phash` its perceptual hash, which finds the same picture again however it was re-encoded,
+resized or lightly edited (groundwork for moderation: a blocklist of removed images).
 
 Animations (GIF, APNG, animated WebP/AVIF) keep their animation in `full` and `large.webp`.
 EXIF orientation is ignored for them: it is rare there, and honouring it would mean
@@ -59,6 +61,7 @@ from app.images.processing.pixels import (
     icc_space,
     normalize,
     orientation_of,
+    perceptual_hash,
     shrink,
     to_rgb,
     upright,
@@ -79,6 +82,7 @@ class ProcessedImage:
     frames: int
     variants: dict[str, Variant]
     color: str  # average colour "#rrggbb" of the thumbnail; "" if it is fully transparent
+    phash: str  # perceptual hash of the thumbnail (`pixels.perceptual_hash`)
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,7 @@ def _still(im: Image.Image, fmt: str, content_type: str, data: bytes,
     sizes = derivatives.chain(rgb, shown, derivatives.SIZES)
     image = ProcessedImage(fmt, content_type, *shown, False, 1,
                            {"full": Variant(full, full_type, *shown)},
-                           average_color(sizes["thumb"]))
+                           average_color(sizes["thumb"]), perceptual_hash(sizes["thumb"]))
     jobs = derivatives.first_round(sizes, icc, with_avif=True)
     return Decoded(image, [partial(_guarded, job) for job in jobs], sizes, icc)
 
@@ -199,7 +203,7 @@ def _animated(im, fmt: str, content_type: str, data: bytes, frames: int,
     first = shrink(_canvas_frame(im, canvas, limits), target)
     thumbs = derivatives.chain(first, canvas, ("thumb2x", "thumb"))
     image = ProcessedImage(fmt, content_type, *canvas, True, frames, {"full": full},
-                           average_color(thumbs["thumb"]))
+                           average_color(thumbs["thumb"]), perceptual_hash(thumbs["thumb"]))
     large = partial(_animated_large, data, fmt, frames, target, icc, limits)
     jobs = [large, *derivatives.first_round(thumbs, icc, with_avif=False)]
     return Decoded(image, [partial(_guarded, job) for job in jobs])
