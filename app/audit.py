@@ -23,6 +23,7 @@ ACTIONS = (
     "2fa.enabled", "2fa.disabled", "recovery_codes.regenerated", "recovery_codes.used",
     "passkey.added", "passkey.removed", "passkey.sign_in_failed",
     "token.create", "token.revoke", "share.create", "share.revoke", "share.password",
+    "drop.create", "drop.revoke",
     "registration.mode_changed", "invite.created", "invite.revoked", "invite.used",
     "reset_link.created", "reset_link.used",
     "admin.user_disabled", "admin.user_enabled", "admin.user_deleted", "admin.role_changed",

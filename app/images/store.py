@@ -20,9 +20,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.errors import NotFound
 from app.ids import is_id, new_id
-from app.images import digests
+from app.images import digests, terms
 from app.images.fields import check_visibility, validate_changes
-from app.images.search import image_terms
 
 if TYPE_CHECKING:  # the pipeline loads Pillow; documents need only its result's shape
     from app.images.processing.pipeline import ProcessedImage
@@ -56,12 +55,15 @@ async def save_image(
     processed: "ProcessedImage",
     fields: dict,
     now: datetime.datetime,
+    dropped: dict | None = None,
 ) -> tuple[dict, bool]:
     """Store the original and every derivative, then the image document.
 
     Returns `(image, created)`; `created` is False when the owner already had these exact
     bytes (the existing image is returned and nothing new is kept). The owner's
     `used_bytes` is the caller's to count: `app.images.quota` reserves it beforehand.
+    A guest's upload (`dropped`: its stamp) waits in the owner's inbox and claims its
+    bytes only once approved (`app.images.inbox`).
     """
     fields = validate_changes(fields)
     image_id = new_id()
@@ -101,6 +103,7 @@ async def save_image(
         "title": fields.get("title", ""),
         "alt": fields.get("alt", ""),
         "description": fields.get("description", ""),
+        "tags": fields.get("tags", []),
         "filename": filename,
         "visibility": fields.get("visibility", "private"),
         "format": processed.format,
@@ -115,10 +118,12 @@ async def save_image(
         "album_ids": [],
         "created": now,
     }
-    image["terms"] = image_terms(image)
+    image["terms"] = terms.image_terms(image)
+    if dropped:
+        image.update(dropped)
     try:
         await db.images.insert_one(image)
-        holder = await digests.claim(db, image)
+        holder = None if dropped else await digests.claim(db, image)
     except BaseException:
         await db.images.delete_one({"_id": image_id})
         await delete_files(bucket, files)
@@ -132,13 +137,13 @@ async def save_image(
 
 
 async def update_image(db: AsyncDatabase, image: dict, changes: dict) -> dict:
-    """Apply validated edits and return the updated document."""
+    """Apply validated edits (terms kept current, see `terms.write`) and return the
+    updated document."""
     clean = validate_changes(changes)
-    if "title" in clean or "description" in clean:
-        clean["terms"] = image_terms({**image, **clean})
-    if clean:
-        await db.images.update_one({"_id": image["_id"]}, {"$set": clean})
-    return {**image, **clean}
+    if not clean:
+        return image
+    written = await terms.write(db, [image], lambda current: clean)
+    return written[0] if written else {**image, **clean}
 
 
 async def set_visibility(db: AsyncDatabase, images: list[dict], visibility: str) -> None:

@@ -26,6 +26,7 @@ PAGE_TYPES = {
     "albums": PageType("/albums", "owner"),
     "album": PageType("/a/{album_id}", "owner"),
     "profile": PageType("/u/{owner}"),
+    "tag": PageType("/t/sea"),
     "share": PageType("{share_path}"),
     "account": PageType("/account", "owner"),
     "two-factor-setup": PageType("/account/two-factor", "owner"),
@@ -36,5 +37,6 @@ PAGE_TYPES = {
     "api-guide": PageType("/api"),
     "confirm-delete": PageType("/i/{image_id}/delete", "owner"),
     "trash": PageType("/trash", "owner"),
+    "inbox": PageType("/inbox", "owner"),
     "not-found": PageType("/no-such-page", status=404),
 }

@@ -1,6 +1,18 @@
 """The image pages, forms and byte URLs (Tornado handlers) and their routes."""
 
-from app.images.handlers import albums, bulk, gallery, share_forms, shares, trash, upload, variants
+from app.images.handlers import (
+    albums,
+    bulk,
+    drops,
+    gallery,
+    inbox,
+    share_forms,
+    shares,
+    tags,
+    trash,
+    upload,
+    variants,
+)
 
 ROUTES = [
     *gallery.ROUTES,
@@ -11,4 +23,7 @@ ROUTES = [
     *share_forms.ROUTES,
     *upload.ROUTES,
     *trash.ROUTES,
+    *drops.ROUTES,
+    *inbox.ROUTES,
+    *tags.ROUTES,
 ]

@@ -6,7 +6,7 @@ only the owner may see) decide it here rather than in every template.
 
 from urllib.parse import urlencode
 
-from app.images import embed, fields, shares, urls
+from app.images import drops, embed, fields, shares, urls
 from app.text import size_text as _size_text
 
 
@@ -29,6 +29,11 @@ def page_path(handler, image: dict) -> str:
 def variant_path(handler, image: dict, variant: str, prefix: str | None = None) -> str:
     """Where the bytes of `variant` are served (under `prefix` for share links)."""
     return urls.variant_path(image, variant, prefix)
+
+
+def tag_path(handler, tag: str) -> str:
+    """The public page of a tag."""
+    return urls.tag_path(tag)
 
 
 def size_text(handler, size: int) -> str:
@@ -63,6 +68,16 @@ def share_url(handler, share: dict) -> str:
     keep a page holding a usable link.
     """
     path = shares.link_path(handler.application.share_keys, share, handler.now())
+    if path is None:
+        return ""
+    handler.keep_secret()
+    return handler.absolute_url(path)
+
+
+def drop_url(handler, drop: dict) -> str:
+    """A live drop link rebuilt for its owner's list, or "" once it opens nothing; like
+    `share_url`, showing one makes the answer `no-store`."""
+    path = drops.link_path(handler.application.share_keys, drop, handler.now())
     if path is None:
         return ""
     handler.keep_secret()
@@ -109,11 +124,13 @@ UI_METHODS = {
     "image_alt": image_alt,
     "page_path": page_path,
     "variant_path": variant_path,
+    "tag_path": tag_path,
     "size_text": size_text,
     "default_visibility": default_visibility,
     "expiry_choices": expiry_choices,
     "embed_codes": embed_codes,
     "share_url": share_url,
+    "drop_url": drop_url,
     "share_anchor": share_anchor,
     "share_live": share_live,
     "share_used_up": share_used_up,
