@@ -15,7 +15,7 @@ from app.api.handlers import ROUTES as API_ROUTES
 from app.auth.handlers import ROUTES as AUTH_ROUTES
 from app.compression import GzipUnlessNoStore
 from app.config import DEFAULTS
-from app.images.budget import MemoryBudget
+from app.images.budget import MemoryBudget, default_capacity
 from app.images.cache import HotCache, VariantCache
 from app.images.handlers import ROUTES as IMAGE_ROUTES
 from app.images.handlers.hot import HotPath
@@ -73,7 +73,7 @@ class Pixvault(tornado.web.Application):
         self.bucket = database.images_bucket(db)
         self.clock = clock
         self.share_keys = ShareKeys(settings["share_key"], settings["share_keys_old"])
-        cores = os.cpu_count() or 2
+        cores = len(os.sched_getaffinity(0))  # the cores this process may run on
         self.image_executor = ThreadPoolExecutor(cores, thread_name_prefix="pixvault-image")
         # A password flood waits in a short line, then is refused, rather than queueing
         # every sign-in behind it for minutes.
@@ -86,7 +86,8 @@ class Pixvault(tornado.web.Application):
         self.invalidations = Watcher(db, uri=uri, timeout_ms=settings["db_timeout_ms"])
         self.invalidations.subscribe(self.hot_cache.drop)
         # Image decodes wait for room in here before they reach the image pool.
-        self.decode_budget = MemoryBudget(settings["decode_memory_mb"] * 1024 * 1024)
+        self.decode_budget = MemoryBudget(settings["decode_memory_mb"] * 1024 * 1024
+                                          or default_capacity(cores))
         # Signed renditions: made once per process at a time, cached in GridFS.
         self.renditions = Renditions(self)
         # Per application, not the global registry: every app (and test) counts on its own.

@@ -80,8 +80,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_frames", int, 1000, "Most frames accepted in an animation", "images"),
     Setting("max_decode_mb", int, 512, "Most memory decoding one image may take, in MiB, "
             "estimated from its header (larger ones are refused with 413)", "images"),
-    Setting("decode_memory_mb", int, 1024, "Memory the image decodes of one process may "
-            "take at once, in MiB; further decodes wait their turn", "images"),
+    Setting("decode_memory_mb", int, 0, "Memory the image decodes of one process may "
+            "take at once, in MiB; further decodes wait their turn. 0: 128 MiB per core, at "
+            "most a quarter of the memory available at start", "images"),
     Setting("default_quota_mb", int, 0, "Storage each user may fill, in MiB, originals and "
             "variants counted; 0 for unlimited. A user's own quota_bytes overrides it",
             "images"),

@@ -56,6 +56,19 @@ def picture(size: tuple[int, int], seed: int) -> Image.Image:
     return im
 
 
+def noise_jpegs(count: int, megapixels: int) -> list[bytes]:
+    """`count` distinct JPEGs of pure noise (~0.85 MB a megapixel at quality 90: the worst
+    case, which no encoder shrinks), made unique by a comment segment."""
+    side = int((megapixels * 1_000_000 / 6) ** 0.5)
+    size = (3 * side, 2 * side)
+    buf = io.BytesIO()
+    Image.merge("RGB", [Image.effect_noise(size, 80) for _ in range(3)]).save(
+        buf, "JPEG", quality=90)
+    data = buf.getvalue()
+    return [data[:2] + b"\xff\xfe\x00\x06" + i.to_bytes(4, "big") + data[2:]
+            for i in range(count)]
+
+
 def bmp(size: tuple[int, int], seed: int) -> bytes:
     buf = io.BytesIO()
     picture(size, seed).save(buf, "BMP")
@@ -80,6 +93,7 @@ class Result:
     db_cpu_s: float
     spread_s: float
     samples: int
+    slowest_s: float
 
     @property
     def stream_growth_kb(self) -> int:
@@ -92,7 +106,7 @@ class Result:
 
 def measure(
     server: PixvaultServer,
-    session: Session,
+    sessions: list[Session],
     name: str,
     blobs: list[bytes],
     *,
@@ -103,7 +117,8 @@ def measure(
     path: str = "/upload",
     expect: int = 201,
 ) -> Result:
-    """Upload `blobs` at once (one connection each) and read the server's memory throughout."""
+    """Upload `blobs` at once (one connection each, the i-th as user i modulo the sessions)
+    and read the server's memory throughout."""
     pid = server.pid
     time.sleep(settle)
     before = status_kb(pid, "VmRSS")
@@ -129,9 +144,9 @@ def measure(
 
     uploads = [
         StreamedUpload(
-            session,
+            sessions[i % len(sessions)],
             blob,
-            f"{name}-{i}.bmp",
+            f"{name}-{i}",
             rate=rate,
             chunk=chunk,
             on_last_byte=last_byte,
@@ -165,6 +180,7 @@ def measure(
     for upload in uploads:
         if upload.status != expect:
             raise RuntimeError(f"{name}: upload answered {upload.status}: {upload.body[:300]!r}")
+    slowest = max(u.answered - u.started for u in uploads)
     stream_end = min(u.last_byte for u in uploads)
     end = max(u.answered for u in uploads)
     return Result(
@@ -184,6 +200,7 @@ def measure(
         process_cpu_s=cpu_end - marks["stream_cpu"],
         db_cpu_s=db_cpu_end - marks["db_cpu"],
         samples=len(sampler.samples),
+        slowest_s=slowest,
     )
 
 
@@ -220,7 +237,8 @@ def report(r: Result) -> None:
         f"  time: streaming {r.stream_s:.2f} s ({rate:.1f} MiB/s, server CPU "
         f"{r.stream_cpu_s:.2f} s), processing {r.process_s:.2f} s (server CPU "
         f"{r.process_cpu_s:.2f} s, database CPU {r.db_cpu_s:.2f} s),\n"
-        f"        whole upload {r.stream_s + r.process_s:.2f} s"
+        f"        whole upload {r.stream_s + r.process_s:.2f} s, slowest answer "
+        f"{r.slowest_s:.2f} s after its first byte"
     )
 
 
@@ -276,6 +294,13 @@ def main() -> None:
         action="store_true",
         help="skip the control (the big body to a non-streaming handler)",
     )
+    parser.add_argument("--users", type=int, default=20,
+                        help="the many-users case: this many users each upload one noise "
+                             "JPEG at once (0: skip)")
+    parser.add_argument("--users-mpx", type=int, default=24,
+                        help="megapixels of each noise JPEG (default 24: ~20 MiB)")
+    parser.add_argument("--only-users", action="store_true",
+                        help="run the many-users case alone")
     parser.add_argument("--interval", type=float, default=0.05, help="RSS sampling period, s")
     parser.add_argument(
         "--server-env",
@@ -301,35 +326,44 @@ def main() -> None:
     extra_env = dict(item.split("=", 1) for item in args.server_env)
     if extra_env:
         print("server environment: " + " ".join(args.server_env))
-    cases = [(f"big upload, paced at {args.rate:g} MiB/s", [big], args.rate)]
+    cases = [(f"big upload, paced at {args.rate:g} MiB/s", [big], args.rate, 1)]
     if not args.no_unpaced:
-        cases.append(("big upload, unpaced", [big], 0))
+        cases.append(("big upload, unpaced", [big], 0, 1))
     cases.append(
         (
             f"{args.concurrent} concurrent uploads, "
             + (f"{args.concurrent_rate:g} MiB/s each" if args.concurrent_rate else "unpaced"),
             smalls,
             args.concurrent_rate,
+            1,
         )
     )
     if not args.no_control:
-        cases.append((CONTROL, [big], 0))
+        cases.append((CONTROL, [big], 0, 1))
+    if args.only_users:
+        cases = []
+    if args.users:
+        noise = noise_jpegs(args.users, args.users_mpx)
+        cases.append((f"{args.users} users, one {len(noise[0]) / MIB:.0f} MiB noise JPEG "
+                      "each, unpaced", noise, 0, args.users))
     results = []
-    for name, blobs, rate in cases:
+    for name, blobs, rate, users in cases:
         # The control proves the instrument: Tornado buffers (and parses) the whole body for
         # a handler without @stream_request_body; /auth/login then answers 400 (no username).
         target = {"path": "/auth/login", "expect": 400} if name == CONTROL else {}
         # A fresh server per case: memory freed by an earlier case's processing stays in the
         # allocator's arenas and could hide growth in a later streaming phase.
         with PixvaultServer(keep=args.keep, extra_env=extra_env) as server:
-            server.createuser()
-            session = Session(server.port)
-            session.login()
-            upload_bytes(session, warm, "warm-up.bmp")
+            sessions = []
+            for number in range(users):
+                server.createuser(f"user{number}")
+                sessions.append(Session(server.port))
+                sessions[-1].login(f"user{number}")
+            upload_bytes(sessions[0], warm, "warm-up.bmp")
             results.append(
                 measure(
                     server,
-                    session,
+                    sessions,
                     name,
                     blobs,
                     rate=rate * MIB,

@@ -4,12 +4,40 @@ Each decode reserves what `probe_image` estimated before it is handed to the ima
 pool, and waits, first come first served, while the reservations in progress leave too
 little room. Memory belongs to a process, so this budget does too: with `--workers N` the
 machine needs N budgets' worth.
+
+Its size (`decode_memory_mb`, or `default_capacity` when that is 0) is in bytes, not a
+count of decodes: a 24 MP noise JPEG reserves ~130 MiB, a 1 MP PNG ~40 MiB, so many small
+pictures may decode together while one big one takes the room of several.
 """
 
 import asyncio
 import collections
 import contextlib
+import os
 from collections.abc import AsyncIterator
+
+MIB = 1024 * 1024
+# An upload holds its room while a core works on it and while its files are written: room
+# for one or two big ones per core keeps the cores and the database busy, and more would
+# hold pictures waiting for a core without making anything faster.
+PER_CORE = 128 * MIB
+
+
+def default_capacity(cores: int) -> int:
+    """The budget when none is configured: `PER_CORE` for each core, but at most a quarter
+    of the memory available when the process starts."""
+    return min(cores * PER_CORE, _available_memory() // 4)
+
+
+def _available_memory() -> int:
+    try:
+        with open("/proc/meminfo") as meminfo:  # Linux: what can be had without swapping
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 class MemoryBudget:

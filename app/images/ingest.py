@@ -4,7 +4,10 @@ form, JSON API, upload by URL, command-line import).
 Cheap checks come first, so a bad file gets its 4xx before any decoding: a duplicate is
 found by its sha256, the file's own size is reserved against the owner's quota, and the
 header says whether decoding fits the memory limit. The decode then waits for room in the
-process's memory budget, and the variants' bytes are reserved before anything is stored.
+process's memory budget, which it holds until its files are stored, and the variants'
+bytes are reserved before anything is stored.
+The encodes of the derivatives run at once on the image pool's threads (one per core), so a
+single upload uses every core.
 """
 
 import asyncio
@@ -20,7 +23,7 @@ from app.images.budget import MemoryBudget
 from app.images.fields import upload_fields
 from app.images.intake.spool import SpooledFile
 from app.images.processing.decoding import probe_image
-from app.images.processing.pipeline import Limits, process_image
+from app.images.processing.pipeline import Encoding, Limits, ProcessedImage, decode_image
 from app.images.quota import Reservation
 
 MIB = 1024 * 1024
@@ -77,26 +80,47 @@ async def ingest(
         await reservation.add(spooled.size)
         loop = asyncio.get_running_loop()
         needed = await loop.run_in_executor(executor, probe_image, str(spooled.path), limits)
+        # Held until stored: the variants' bytes (`full` can be as large as the file, and
+        # GridFS copies what it sends) stay in memory until the database has them, and
+        # the estimate counts them.
         async with budget.hold(needed) if budget else contextlib.nullcontext():
-            processed = await loop.run_in_executor(
-                executor, process_image, str(spooled.path), limits)
-        await reservation.add(store.bytes_to_store(processed))
-        image, created = await store.save_image(
-            db,
-            bucket,
-            owner_id=owner["_id"],
-            original_path=spooled.path,
-            sha256=spooled.sha256,
-            size=spooled.size,
-            filename=spooled.filename,
-            processed=processed,
-            fields=fields,
-            now=now,
-            dropped=dropped,
-        )
+            processed = await _process(executor, str(spooled.path), limits)
+            await reservation.add(store.bytes_to_store(processed))
+            image, created = await store.save_image(
+                db,
+                bucket,
+                owner_id=owner["_id"],
+                original_path=spooled.path,
+                sha256=spooled.sha256,
+                size=spooled.size,
+                filename=spooled.filename,
+                processed=processed,
+                fields=fields,
+                now=now,
+                dropped=dropped,
+            )
     except BaseException:
         await reservation.give_back()
         raise
     if not created:  # the same bytes arrived twice at once: the first one counts
         await reservation.give_back()
     return image, created
+
+
+async def _process(executor: Executor, path: str, limits: Limits) -> ProcessedImage:
+    """`process_image`, with the encodes of each round spread over the pool's threads."""
+    decoded = await asyncio.get_running_loop().run_in_executor(
+        executor, decode_image, path, limits)
+    made = await _run_round(executor, decoded.encodings)
+    return decoded.finish([made, await _run_round(executor, decoded.second_round(made))])
+
+
+async def _run_round(executor: Executor, jobs: list[Encoding]) -> dict:
+    loop = asyncio.get_running_loop()
+    results = await asyncio.gather(*(loop.run_in_executor(executor, job) for job in jobs),
+                                   return_exceptions=True)
+    # Raised only once every job has ended, so the memory budget still covered them all.
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return {key: variant for result in results for key, variant in result.items()}

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from app.images.budget import MemoryBudget
+from app.images.budget import PER_CORE, MemoryBudget, default_capacity
 
 
 async def hold(budget: MemoryBudget, amount: int, log: list, release: asyncio.Event) -> None:
@@ -57,3 +57,10 @@ async def test_a_cancelled_wait_lets_the_next_one_in():
     with pytest.raises(asyncio.CancelledError):
         await blocked
     assert budget.used == 0
+
+
+def test_the_default_size_is_by_cores_and_bounded_by_available_memory():
+    assert default_capacity(2) <= 2 * PER_CORE
+    assert default_capacity(1) <= default_capacity(2)
+    # On any machine, a million cores cannot claim more than a quarter of its memory.
+    assert default_capacity(10**6) < 10**6 * PER_CORE

@@ -2,6 +2,8 @@
 and the quota reservation given back whenever nothing is stored."""
 
 import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -114,3 +116,37 @@ async def test_bytes_whose_holder_vanished_make_a_new_image(app, db, owner, tmp_
     assert created and again["_id"] != image["_id"]
     digest = await db.image_digests.find_one({})
     assert digest["image_id"] == again["_id"]
+
+
+class CountingPool(ThreadPoolExecutor):
+    """A pool of two threads that remembers how many of its tasks were waiting or running
+    at once."""
+
+    def __init__(self):
+        super().__init__(2)
+        self.lock, self.pending, self.most = threading.Lock(), 0, 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self.lock:
+            self.pending += 1
+            self.most = max(self.most, self.pending)
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future) -> None:
+        with self.lock:
+            self.pending -= 1
+
+
+async def test_the_encodes_of_one_upload_are_handed_to_the_pool_at_once(app, db, owner,
+                                                                          tmp_path):
+    pool = CountingPool()
+    try:
+        image, created = await ingest(
+            db, app.bucket, pool, owner=owner, spooled=spooled(tmp_path, samples.gradient()),
+            fields={}, limits=Limits(), quota=None, now=app.clock())
+    finally:
+        pool.shutdown()
+    assert created and {"large_webp", "thumb2x_webp", "thumb_webp"} <= set(image["files"])
+    assert pool.most >= 2  # the largest size's WebP beside the smaller ones

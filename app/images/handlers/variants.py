@@ -31,16 +31,23 @@ _RANGE_RE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
 _PAST_ANY_FILE = 10**18
 
 
+# What serves a size whose derivative was not kept because it came out larger than this.
+_STANDS_IN = {"thumb": "thumb2x", "thumb2x": "large", "large": "full"}
+
+
 def choose_file(image: dict, variant: str, accept: str) -> dict:
-    """The stored file serving `variant`: AVIF when the client takes it and we made one."""
+    """The stored file serving `variant`: AVIF when the client takes it and we made one;
+    for a size not kept (`derivatives.without_larger`), the next larger one."""
     files = image["files"]
-    if variant in ("original", "full"):
-        return files[variant]
-    if "image/avif" in accept and f"{variant}_avif" in files:
-        return files[f"{variant}_avif"]
-    if f"{variant}_webp" in files:
-        return files[f"{variant}_webp"]
-    raise NotFound()
+    while variant in _STANDS_IN:
+        if "image/avif" in accept and f"{variant}_avif" in files:
+            return files[f"{variant}_avif"]
+        if f"{variant}_webp" in files:
+            return files[f"{variant}_webp"]
+        variant = _STANDS_IN[variant]
+    if variant not in files:
+        raise NotFound()
+    return files[variant]
 
 
 def parse_range(header: str, length: int) -> tuple[int, int] | None | bool:

@@ -4,7 +4,11 @@ Pillow encoders pick some metadata up from `im.info` on their own (JPEG comments
 AVIF ICC profiles), so every call passes explicit values for exif, xmp, comment and ICC.
 
 Settings (measured on 2 cores with a real photo and screenshots, SSIM on luma):
-- WebP quality 80, method 4: the usual web default; ~90 ms for a 1600 px screenshot.
+- WebP quality 80, method 2 (lossy): bench/bench_encoders.py measured method 4 at 1.6-3.5x
+  the time of method 2 for 4-5 % fewer bytes and the same SSIM (a 1600 px photo: 34.2 KiB
+  at 0.9817 against 35.9 KiB at 0.9814). Lossless keeps method 4: there the effort buys
+  real bytes. Animations too: 100 frames of 480x270 took 0.8 s instead of 1.5 s, ~6 %
+  more bytes.
 - AVIF quality 65, speed 8: within ~0.006 SSIM of WebP q80, and 17-25 % smaller on a photo
   and a 1600 px screenshot (40-60 % on text-like pictures). Speed 8 is ~2.5x faster than
   the default 6 for ~3 % more bytes (~130 ms instead of ~300 ms at 1600 px). AVIF is kept
@@ -18,10 +22,8 @@ from collections.abc import Iterator
 from PIL import Image
 
 WEBP_QUALITY = 80
-WEBP_METHOD = 4
-# Animated WebP encoding dominates animation processing: method 2 is ~1.8x faster than 4
-# for ~6 % more bytes (100 frames of 480x270: 0.8 s instead of 1.5 s).
-ANIMATION_METHOD = 2
+WEBP_METHOD = 2
+LOSSLESS_WEBP_METHOD = 4
 AVIF_QUALITY = 65
 AVIF_SPEED = 8
 AVIF_MIN_SAVING = 0.15
@@ -45,7 +47,7 @@ def webp(
         "WEBP",
         quality=100 if lossless else quality,  # lossless: quality is compression effort
         lossless=lossless,
-        method=WEBP_METHOD,
+        method=LOSSLESS_WEBP_METHOD if lossless else WEBP_METHOD,
         icc_profile=icc or b"",
         exif=b"",
         xmp=b"",
@@ -129,7 +131,7 @@ def animated_webp(
         loop=loop,
         background=(0, 0, 0, 0),
         quality=WEBP_QUALITY,
-        method=ANIMATION_METHOD,
+        method=WEBP_METHOD,
         icc_profile=icc or b"",
         exif=b"",
         xmp=b"",

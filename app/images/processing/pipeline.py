@@ -7,9 +7,14 @@ Variants (`ProcessedImage.variants` keys):
 - `full`: the picture at full size without private metadata; see `app.images.processing.full`.
 - `large.webp` (fits 1600x1600), `thumb2x.webp` (640) and `thumb.webp` (320): upright, ICC
   kept, never upscaled, each derived from the previous one. An animation's `large.webp` is
-  animated; its thumbs are its first frame.
-- `large.avif`, `thumb2x.avif`, `thumb.avif`: stills only, and only when AVIF is at least 15 %
-  smaller than the WebP (see `app.images.processing.encode`).
+  animated; its thumbs are its first frame. A size whose WebP comes out larger than the
+  variant served in its place is not kept (`derivatives.without_larger`).
+- `large.avif`, `thumb2x.avif`, `thumb.avif`: stills only, and only where AVIF is at least
+  15 % smaller than the WebP (see `app.images.processing.derivatives`).
+
+`decode_image` does the serial part (validate, decode, `full`, downscale) and hands back the
+encodes as independent jobs in two rounds, which `app.images.ingest` runs on every core of
+the image pool; `process_image` runs them one after the other.
 
 `color` is the thumbnail's average colour, which pages paint while the picture loads;
 `phash` its perceptual hash, which finds the same picture again however it was re-encoded,
@@ -28,12 +33,14 @@ mode allows it (`pixels.downscale`).
 """
 
 import io
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 from PIL import Image
 
 from app.errors import Invalid
-from app.images.processing import encode, metadata
+from app.images.processing import derivatives, encode, metadata
 from app.images.processing.decoding import (
     ANIMATED_FORMATS,
     LARGE,
@@ -43,6 +50,7 @@ from app.images.processing.decoding import (
     decoding,
     open_image,
 )
+from app.images.processing.derivatives import Encoding, Variant
 from app.images.processing.formats import CONTENT_TYPES, FORMAT_NAMES, heif_content_type
 from app.images.processing.full import full_animated, full_still
 from app.images.processing.pixels import (
@@ -59,24 +67,7 @@ from app.images.processing.pixels import (
     upright,
 )
 
-THUMB2X, THUMB = 640, 320
 DEFAULT_LIMITS = Limits()
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One stored rendition: its bytes, content type and pixel size as displayed.
-
-    For a `full` JPEG or AVIF carrying an orientation, the stored raster is turned on display
-    (EXIF Orientation, `irot`); width and height are those of the displayed picture. `pieces`
-    tells `data` as pieces of the upload (`splice`) when it is one, so it need not be stored.
-    """
-
-    data: bytes
-    content_type: str
-    width: int
-    height: int
-    pieces: list | None = None
 
 
 @dataclass(frozen=True)
@@ -94,13 +85,50 @@ class ProcessedImage:
     phash: str  # perceptual hash of the thumbnail (`pixels.perceptual_hash`)
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """An upload validated, decoded and downscaled, with its encodes still to run: those of
+    one round are independent of each other (run them in any order, on any threads), and
+    `second_round` depends on what the first made."""
+
+    image: ProcessedImage  # its variants so far: `full`
+    encodings: list[Encoding]
+    sizes: dict[str, Image.Image] = field(default_factory=dict)  # stills: for round two
+    icc: bytes | None = None
+
+    def second_round(self, made: dict[str, Variant]) -> list[Encoding]:
+        """The encodes that round one's variants `made` call for."""
+        return [partial(_guarded, job)
+                for job in derivatives.second_round(self.sizes, self.icc, made)]
+
+    def finish(self, made: Iterable[dict[str, Variant]]) -> ProcessedImage:
+        """The processed image, with every variant the rounds `made` that is worth keeping."""
+        variants = dict(self.image.variants)
+        for variants_of_one_job in made:
+            variants |= variants_of_one_job
+        return replace(self.image, variants=derivatives.without_larger(variants))
+
+
 def process_image(path: str, limits: Limits = DEFAULT_LIMITS) -> ProcessedImage:
-    """Identify, validate and decode the image at `path`, and build its variants.
+    """Identify, validate and decode the image at `path`, and build its variants, on this
+    thread (see `decode_image` to spread the encodes over several).
 
     Raises `Unsupported` when the bytes are not one of the accepted formats and `Invalid`
     when they are damaged, truncated, too large or have too many frames. Errors reading
     `path` itself propagate unchanged (they are the server's problem, not the user's).
     """
+    decoded = decode_image(path, limits)
+    made = {}
+    for job in decoded.encodings:
+        made |= job()
+    for job in decoded.second_round(made):
+        made |= job()
+    return decoded.finish([made])
+
+
+def decode_image(path: str, limits: Limits = DEFAULT_LIMITS) -> Decoded:
+    """The serial part of `process_image`: everything but the derivatives' encodes, which
+    come back as jobs. Raises as `process_image` does; so may the jobs."""
     with open(path, "rb") as fp:
         data = fp.read()
     if not data:
@@ -109,7 +137,12 @@ def process_image(path: str, limits: Limits = DEFAULT_LIMITS) -> ProcessedImage:
         return _process(im, data, limits)
 
 
-def _process(im: Image.Image, data: bytes, limits: Limits) -> ProcessedImage:
+def _guarded(job: Encoding) -> dict[str, Variant]:
+    with decoding():
+        return job()
+
+
+def _process(im: Image.Image, data: bytes, limits: Limits) -> Decoded:
     fmt = FORMAT_NAMES[im.format]
     content_type = heif_content_type(data) if fmt == "heif" else CONTENT_TYPES[fmt]
     check_pixels(im.size, limits)
@@ -141,7 +174,7 @@ def _frame_count(im: Image.Image, fmt: str, data: bytes, limits: Limits) -> int:
 
 
 def _still(im: Image.Image, fmt: str, content_type: str, data: bytes,
-           stored: tuple[int, int]) -> ProcessedImage:
+           stored: tuple[int, int]) -> Decoded:
     """A still; `stored` is its size in the file (a JPEG's `im` may be a reduced draft)."""
     im.load()
     # Read after load(): Pillow's TIFF reader applies the orientation itself while loading
@@ -150,57 +183,59 @@ def _still(im: Image.Image, fmt: str, content_type: str, data: bytes,
     shown = display_size(stored, orientation)
     full, full_type, pieces = full_still(im, fmt, data, orientation)
     large = upright(downscale(im, fit(stored, LARGE)), orientation)
-    variants, color, phash = _derivatives(*to_rgb(large, im.info.get("icc_profile")), shown,
-                                   with_avif=True)
-    variants["full"] = Variant(full, full_type, *shown, pieces)
-    return ProcessedImage(fmt, content_type, *shown, False, 1, variants, color, phash)
+    rgb, icc = to_rgb(large, im.info.get("icc_profile"))
+    sizes = derivatives.chain(rgb, shown, derivatives.SIZES)
+    image = ProcessedImage(fmt, content_type, *shown, False, 1,
+                           {"full": Variant(full, full_type, *shown, pieces)},
+                           average_color(sizes["thumb"]), perceptual_hash(sizes["thumb"]))
+    jobs = derivatives.first_round(sizes, icc, with_avif=True)
+    return Decoded(image, [partial(_guarded, job) for job in jobs], sizes, icc)
 
 
-def _derivatives(img, icc, shown, *, with_avif: bool,
-                 boxes=(LARGE, THUMB2X, THUMB)) -> tuple[dict, str, str]:
-    """WebP (and AVIF where it pays) for each box, each derived from the previous one; and
-    the average colour and the perceptual hash of the smallest."""
-    names = {LARGE: "large", THUMB2X: "thumb2x", THUMB: "thumb"}
-    variants = {}
-    for box in boxes:
-        img = shrink(img, fit(shown, box))
-        webp = encode.webp(img, icc)
-        variants[f"{names[box]}.webp"] = Variant(webp, "image/webp", *img.size)
-        alternative = encode.avif_if_smaller(img, icc, len(webp)) if with_avif else None
-        if alternative is not None:
-            variants[f"{names[box]}.avif"] = Variant(alternative, "image/avif", *img.size)
-    return variants, average_color(img), perceptual_hash(img)
-
-
-def _animated(im, fmt: str, content_type: str, data: bytes, frames: int, limits: Limits):
+def _animated(im, fmt: str, content_type: str, data: bytes, frames: int,
+              limits: Limits) -> Decoded:
     canvas = im.size
     full, full_type, pieces = full_animated(fmt, data)
     full = Variant(full, full_type, *canvas, pieces)
     icc = im.info.get("icc_profile")
     icc = icc if icc_space(icc) == b"RGB " else None
     target = fit(canvas, LARGE)
+    im.seek(0)
+    first = shrink(_canvas_frame(im, canvas, limits), target)
+    thumbs = derivatives.chain(first, canvas, ("thumb2x", "thumb"))
+    image = ProcessedImage(fmt, content_type, *canvas, True, frames, {"full": full},
+                           average_color(thumbs["thumb"]), perceptual_hash(thumbs["thumb"]))
+    large = partial(_animated_large, data, fmt, frames, target, icc, limits)
+    jobs = [large, *derivatives.first_round(thumbs, icc, with_avif=False)]
+    return Decoded(image, [partial(_guarded, job) for job in jobs])
+
+
+def _canvas_frame(im: Image.Image, canvas: tuple[int, int], limits: Limits) -> Image.Image:
+    """The current frame of an animation as RGBA, clipped to the canvas."""
+    check_pixels(im.size, limits)
+    im.load()
+    frame = normalize(im).convert("RGBA")
+    if frame.size != canvas:  # a GIF frame reaching past the screen is clipped
+        frame = frame.crop((0, 0, *canvas))
+    return frame
+
+
+def _animated_large(data: bytes, fmt: str, frames: int, target: tuple[int, int],
+                    icc: bytes | None, limits: Limits) -> dict[str, Variant]:
+    """The animated `large.webp`. It opens the file again (its header only), so it can run
+    on another thread while the thumbnails are encoded."""
     durations: list[int] = []
-    firsts: list[Image.Image] = []
+    with open_image(io.BytesIO(data), data[:1024], limits) as im:
+        canvas = im.size
 
-    def resized_frames():
-        for index in range(frames):
-            im.seek(index)
-            check_pixels(im.size, limits)
-            im.load()
-            frame = normalize(im).convert("RGBA")
-            if frame.size != canvas:  # a GIF frame reaching past the screen is clipped
-                frame = frame.crop((0, 0, *canvas))
-            durations.append(int(im.info.get("duration") or 0))
-            frame = shrink(frame, target)
-            if index == 0:
-                firsts.append(frame)
-            yield frame
+        def resized_frames():
+            for index in range(frames):
+                im.seek(index)
+                frame = _canvas_frame(im, canvas, limits)
+                durations.append(int(im.info.get("duration") or 0))
+                yield shrink(frame, target)
 
-    large = encode.animated_webp(
-        resized_frames(), frames, durations, encode.webp_loop(fmt, im.info.get("loop")), icc
-    )
-    variants, color, phash = _derivatives(firsts[0], icc, canvas, with_avif=False,
-                                   boxes=(THUMB2X, THUMB))
-    variants["large.webp"] = Variant(large, "image/webp", *target)
-    variants["full"] = full
-    return ProcessedImage(fmt, content_type, *canvas, True, frames, variants, color, phash)
+        large = encode.animated_webp(
+            resized_frames(), frames, durations, encode.webp_loop(fmt, im.info.get("loop")), icc
+        )
+    return {"large.webp": Variant(large, "image/webp", *target)}

@@ -5,6 +5,7 @@ import pytest
 from app.images.handlers.variants import parse_range
 from tests.api.conftest import Api, create_token
 from tests.client import upload_one
+from tests.images import samples
 from tests.images.images import jpeg
 
 
@@ -195,3 +196,17 @@ async def test_bytes_have_their_own_content_security_policy(client, public_image
     missing = await client.get(f"/i/{'A' * 22}/full")
     assert missing.code == 404
     assert "style-src 'self'" in missing.headers["Content-Security-Policy"]
+
+
+async def test_a_size_not_kept_is_served_by_the_next_larger_variant(alice, db):
+    # A tiny flat GIF outweighs none of its thumbnails, but its animated WebP would outweigh
+    # the GIF itself: `large` is not stored, and its URL answers with `full`'s bytes.
+    image = await upload_one(alice, samples.animated_gif(), filename="wave.gif",
+                             visibility="public")
+    files = (await db.images.find_one({"_id": image["id"]}))["files"]
+    assert "large_webp" not in files and "thumb_webp" in files
+    full, large = await alice.get(path(image, "full")), await alice.get(path(image, "large"))
+    assert large.code == 200 and large.headers["Content-Type"] == "image/gif"
+    assert large.body == full.body and large.headers["ETag"] == full.headers["ETag"]
+    thumb = await alice.get(path(image, "thumb"), headers={"Accept": "image/avif,*/*"})
+    assert thumb.headers["Content-Type"] == "image/webp"

@@ -1,6 +1,7 @@
 """Behaviour of the decoding and derivative pipeline, on small in-memory samples (no DB)."""
 
 import io
+import random
 import struct
 import time
 
@@ -9,6 +10,7 @@ from PIL import ExifTags, Image, ImageOps
 
 from app.errors import Invalid, Unsupported
 from app.images.processing import encode
+from app.images.processing.derivatives import SIZES
 from app.images.processing.pipeline import Limits, ProcessedImage, process_image
 from tests.images import samples as s
 
@@ -19,6 +21,16 @@ def run(tmp_path, data: bytes, limits: Limits | None = None) -> ProcessedImage:
     path = tmp_path / "upload.png"  # whatever the name says, the bytes decide
     path.write_bytes(data)
     return process_image(str(path)) if limits is None else process_image(str(path), limits)
+
+
+def served(result: ProcessedImage, size: str):
+    """The variant a request for `size` gets: its WebP, or when that was not kept (it came
+    out larger) the next larger size's, and in the end `full`."""
+    names = list(SIZES)
+    for name in reversed(names[: names.index(size) + 1]):
+        if f"{name}.webp" in result.variants:
+            return result.variants[f"{name}.webp"]
+    return result.variants["full"]
 
 
 def decoded(variant) -> Image.Image:
@@ -79,7 +91,6 @@ def test_each_accepted_still_format_gets_all_variants(tmp_path, name):
     result = run(tmp_path, factory())
     assert (result.format, result.content_type) == (fmt, content_type)
     assert (result.width, result.height, result.animated, result.frames) == (*size, False, 1)
-    assert set(DERIVED) | {"full"} <= set(result.variants)
     assert result.variants["full"].content_type == full_type
     for key, variant in result.variants.items():
         im = decoded(variant)
@@ -94,7 +105,7 @@ def test_animations_stay_animated_in_full_and_large(tmp_path, name):
     factory, fmt, duration = ANIMATIONS[name]
     result = run(tmp_path, factory())
     assert (result.format, result.animated, result.frames) == (fmt, True, 3)
-    full, large = decoded(result.variants["full"]), decoded(result.variants["large.webp"])
+    full, large = decoded(result.variants["full"]), decoded(served(result, "large"))
     assert full.n_frames == 3 and large.n_frames == 3
     for index in range(3):
         large.seek(index)
@@ -103,13 +114,14 @@ def test_animations_stay_animated_in_full_and_large(tmp_path, name):
     assert large.info["loop"] == 0
     for key in ("thumb.webp", "thumb2x.webp"):
         assert getattr(decoded(result.variants[key]), "n_frames", 1) == 1
+    assert "large.webp" in result.variants or name == "gif"  # a tiny GIF beats its WebP
     assert not any(key.endswith(".avif") for key in result.variants)
     for key, variant in result.variants.items():
         assert s.private_metadata(variant.data) == [], key
 
 
 def test_gif_without_loop_block_plays_once_with_distinct_frames(tmp_path):
-    once = s.animated_gif(loop=None)
+    once = s.animated_gif(loop=None, size=(320, 240))
     result = run(tmp_path, once)
     large = decoded(result.variants["large.webp"])
     assert large.info["loop"] == 1
@@ -204,8 +216,8 @@ def test_webp_full_drops_metadata_chunks_and_fixes_the_header(tmp_path):
 
 def test_icc_profile_is_kept_in_every_webp(tmp_path):
     result = run(tmp_path, s.webp_with_exif())
-    for key in ("full", *DERIVED):
-        assert decoded(result.variants[key]).info.get("icc_profile") == s.srgb_icc(), key
+    for variant in (result.variants["full"], *(served(result, size) for size in SIZES)):
+        assert decoded(variant).info.get("icc_profile") == s.srgb_icc()
 
 
 def test_rotated_png_full_is_reencoded_upright_without_loss(tmp_path):
@@ -231,11 +243,25 @@ def test_16_bit_png_keeps_depth_in_full_and_is_scaled_not_clipped(tmp_path):
     assert left < 10 and 110 < middle < 150 and right > 245
 
 
+def grainy_palette_png() -> bytes:
+    """64x64 palette PNG: left half transparent (index 0), top right red, bottom right
+    palette noise, which keeps the PNG larger than its WebP derivatives."""
+    rng = random.Random(3)  # noqa: S311 - seeded on purpose: a deterministic sample
+    im = Image.new("P", (64, 64))
+    im.putpalette([0, 0, 0, 255, 0, 0] + [rng.randrange(256) for _ in range(3 * 254)])
+    im.putdata([0 if x < 32 else 1 if y < 32 else rng.randrange(2, 256)
+                for y in range(64) for x in range(64)])
+    buffer = io.BytesIO()
+    im.save(buffer, "PNG", transparency=0)
+    return buffer.getvalue()
+
+
 def test_palette_transparency_becomes_alpha(tmp_path):
-    large = decoded(run(tmp_path, s.palette_png_transparent()).variants["large.webp"])
+    large = decoded(run(tmp_path, grainy_palette_png()).variants["large.webp"])
     assert large.mode == "RGBA"
     assert large.getpixel((4, 4))[3] == 0
-    assert large.getpixel((28, 4)) == (255, 0, 0, 255)
+    red, green, blue, alpha = large.getpixel((48, 8))
+    assert red > 240 and green < 16 and blue < 16 and alpha == 255
 
 
 def test_avif_full_is_cleaned_without_touching_pixels(tmp_path):
@@ -284,8 +310,8 @@ def test_small_images_are_never_upscaled(tmp_path):
 
 
 def test_avif_siblings_only_where_they_pay(tmp_path):
-    result = run(tmp_path, s.screenshot((640, 480)))
-    assert {"large.avif", "thumb2x.avif"} <= set(result.variants)
+    result = run(tmp_path, s.screenshot((2560, 1440)))
+    assert {"thumb2x.avif", "thumb.avif"} <= set(result.variants)
     for key, variant in result.variants.items():
         if key.endswith(".avif"):
             webp = result.variants[key.replace(".avif", ".webp")]
@@ -294,6 +320,21 @@ def test_avif_siblings_only_where_they_pay(tmp_path):
             assert s.private_metadata(variant.data) == []
     smooth = run(tmp_path, s.gradient((320, 240)))
     assert not any(key.endswith(".avif") for key in smooth.variants)
+
+
+def test_a_derivative_larger_than_what_it_replaces_is_not_kept(tmp_path):
+    # A tiny flat GIF is smaller than any animated WebP of it: `large` is served by `full`.
+    gif = run(tmp_path, s.animated_gif())
+    assert "large.webp" not in gif.variants
+    assert served(gif, "large") is gif.variants["full"]
+    # A flat screenshot's PNG beats lossy WebP at full size, not at 320 px.
+    shot = run(tmp_path, s.screenshot((1280, 960)))
+    assert not {"large.webp", "large.avif", "thumb2x.webp"} & set(shot.variants)
+    assert len(shot.variants["thumb.webp"].data) < len(shot.variants["full"].data)
+    # A smooth picture keeps every size, each smaller than the one it stands in for.
+    photo = run(tmp_path, s.gradient((2000, 500)))
+    sizes = [photo.variants[key] for key in ("full", *DERIVED)]
+    assert [len(v.data) for v in sizes] == sorted((len(v.data) for v in sizes), reverse=True)
 
 
 def test_avif_policy_threshold():

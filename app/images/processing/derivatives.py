@@ -1,0 +1,114 @@
+"""The downscaled derivatives of a picture and their encodes, as jobs that may run at once.
+
+Each size is made from the previous one (`chain`), so only the largest is resampled from the
+decoded picture. Encoding them is most of an upload's work; Pillow releases the GIL while
+it encodes, so the jobs of a round run on as many cores as the caller gives them:
+
+- Round one (`first_round`): the largest size's WebP alone (it costs about as much as the
+  others together), and beside it the smaller WebPs plus one AVIF trial at `thumb2x`.
+- Round two (`second_round`): AVIF siblings of the other sizes, only when the trial paid.
+  Whether AVIF beats WebP depends on the picture, and a 640 px trial answers that for a
+  sixth of the cost of trying at 1600 px. `bench/bench_encoders.py`: on photos (never pays)
+  and screenshots (pays at every size) the trial agrees with 1600 px; on pure noise and
+  smooth gradients 1600 px alone would pay, but there the "saving" is lost quality (noise:
+  SSIM 0.90 against WebP's 0.95) or about a kilobyte. Every AVIF is kept only when at least
+  `encode.AVIF_MIN_SAVING` smaller than its WebP.
+
+`without_larger` then drops a derivative that came out larger than what is served in
+its place (an animated GIF's `large` WebP can outweigh the GIF).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from PIL import Image
+
+from app.images.processing import encode
+from app.images.processing.decoding import LARGE
+from app.images.processing.pixels import fit, shrink
+
+# Largest first; each is what a request for the next one falls back to when it is not kept.
+SIZES = {"large": LARGE, "thumb2x": 640, "thumb": 320}
+TRIAL = "thumb2x"  # the size whose AVIF trial decides for the others
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One stored rendition: its bytes, content type and pixel size as displayed.
+
+    For a `full` JPEG or AVIF carrying an orientation, the stored raster is turned on display
+    (EXIF Orientation, `irot`); width and height are those of the displayed picture. `pieces`
+    tells `data` as pieces of the upload (`splice`) when it is one, so it need not be stored.
+    """
+
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+    pieces: list | None = None
+
+
+Encoding = Callable[[], dict[str, Variant]]
+
+
+def chain(img: Image.Image, shown: tuple[int, int], names) -> dict[str, Image.Image]:
+    """`img` downscaled to fit each of `names`' boxes (for a picture shown at `shown`),
+    each from the previous one, never upscaled."""
+    sizes = {}
+    for name in names:
+        img = shrink(img, fit(shown, SIZES[name]))
+        sizes[name] = img
+    return sizes
+
+
+def first_round(sizes: dict[str, Image.Image], icc: bytes | None, *,
+                with_avif: bool) -> list[Encoding]:
+    """The WebP of every size (the largest in a job of its own) and, `with_avif`, the AVIF
+    trial at `TRIAL`."""
+    largest, *rest = sizes
+    jobs = [partial(_webps, {largest: sizes[largest]}, icc, trial=False)]
+    if rest:
+        others = {name: sizes[name] for name in rest}
+        jobs.append(partial(_webps, others, icc, trial=with_avif and TRIAL in others))
+    return jobs
+
+
+def second_round(sizes: dict[str, Image.Image], icc: bytes | None,
+                 made: dict[str, Variant]) -> list[Encoding]:
+    """AVIF siblings of the sizes but the trial's, when the trial paid."""
+    if f"{TRIAL}.avif" not in made:
+        return []
+    return [partial(_avif, name, sizes[name], icc, len(made[f"{name}.webp"].data))
+            for name in sizes if name != TRIAL]
+
+
+def without_larger(variants: dict[str, Variant]) -> dict[str, Variant]:
+    """`variants` less each size whose WebP is larger than what would be served in its
+    place: the next larger size kept, or `full`."""
+    kept = dict(variants)
+    replacement = kept["full"]
+    for name in SIZES:
+        webp = kept.get(f"{name}.webp")
+        if webp is None:
+            continue
+        if len(webp.data) > len(replacement.data):
+            kept.pop(f"{name}.webp")
+            kept.pop(f"{name}.avif", None)
+        else:
+            replacement = webp
+    return kept
+
+
+def _webps(sizes: dict[str, Image.Image], icc: bytes | None, *,
+           trial: bool) -> dict[str, Variant]:
+    made = {f"{name}.webp": Variant(encode.webp(img, icc), "image/webp", *img.size)
+            for name, img in sizes.items()}
+    if trial:
+        made |= _avif(TRIAL, sizes[TRIAL], icc, len(made[f"{TRIAL}.webp"].data))
+    return made
+
+
+def _avif(name: str, img: Image.Image, icc: bytes | None, webp_size: int) -> dict[str, Variant]:
+    data = encode.avif_if_smaller(img, icc, webp_size)
+    return {} if data is None else {f"{name}.avif": Variant(data, "image/avif", *img.size)}
