@@ -32,8 +32,10 @@ def parse_wrk(out: str) -> Load:
     """requests/s, p50, p99 and errors from wrk's --latency output (latencies are NaN when
     no request completed)."""
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
-    percentiles = {k: _ms(percentiles[k]) if k in percentiles else math.nan for k in ("50", "99")}
     done = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
+    answered = int(done.group(1)) > 0
+    percentiles = {k: _ms(percentiles[k]) if answered and k in percentiles else math.nan
+                   for k in ("50", "99")}
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if socket:

@@ -29,7 +29,7 @@ def page_ms(session: Session, runs: int) -> tuple[float, float]:
 
 
 def rows(ctx) -> list[Row]:
-    scales = (100, 1000) if ctx.smoke else (100, 1000, 10_000)
+    scales = (10, 100) if ctx.smoke else (100, 1000, 10_000)
     runs = 3 if ctx.smoke else 15
     rng = random.Random(7)  # noqa: S311 - sample data
     out, raw = [], {}

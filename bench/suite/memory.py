@@ -11,7 +11,7 @@ import inputs
 from bench_upload_memory import measure
 from harness import PixvaultServer, Session, upload_bytes
 
-from suite.table import Check, Row
+from suite.table import Check, Row, number
 
 MIB = 1024 * 1024
 
@@ -67,7 +67,7 @@ def concurrent_rows(ctx, users: int, megabytes: float, servers) -> list[Row]:
     ctx.raw["memory_concurrent"] = {"users": users, "bytes": len(data),
                                     "statuses": result.statuses, "upload_s": result.upload_s,
                                     "peak_growth_mib": peak}
-    what = f"{users} users x {len(data) / 1e6:.0f} MB noise JPEG at once"
+    what = f"{users} users x {number(len(data) / 1e6)} MB noise JPEG at once"
     return [Row("memory", what, "answered 201", ok, checks=[Check("", ok, ">=", users, "")]),
             Row("memory", what, "slowest upload, s", slowest,
                 checks=[Check("", slowest, "<=", 120, " s")]),
@@ -81,8 +81,8 @@ def rows(ctx) -> list[Row]:
     if not ctx.smoke:
         return (streaming_rows(ctx, (1, 10, 49), fresh_server)
                 + concurrent_rows(ctx, 20, 20, fresh_server))
-    with fresh_server(3) as shared:
+    with fresh_server(2) as shared:
         def servers(_):
             return contextlib.nullcontext(shared)
-        return (streaming_rows(ctx, (0.2, 1), servers)
-                + concurrent_rows(ctx, 3, 0.5, servers))
+        return (streaming_rows(ctx, (0.1, 0.3), servers)
+                + concurrent_rows(ctx, 2, 0.2, servers))
