@@ -119,14 +119,6 @@ class RssSampler(Sampler):
 
 # --- servers --------------------------------------------------------------------------------
 
-# `python -c` prelude that runs manage.py with asyncio's slow-callback threshold lowered.
-SLOW_CALLBACKS = (
-    "import asyncio.base_events, runpy, sys; "
-    "asyncio.base_events.BaseEventLoop.slow_callback_duration = {:g}; "
-    "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
-)
-
-
 def wait_for_http(process: subprocess.Popen, port: int, path: str, timeout: float,
                   log_tail=lambda: "") -> None:
     """Poll `GET path` until it answers 200; raise if `process` exits or `timeout` passes."""
@@ -228,8 +220,6 @@ class PixvaultServer:
         self.keep = keep
         self.extra_args = list(extra_args)
         self.env = {**os.environ, "PIXVAULT_BCRYPT_ROUNDS": str(bcrypt_rounds), **(extra_env or {})}
-        if slow_callback_ms:
-            self.env["PYTHONASYNCIODEBUG"] = "1"
         self.process: subprocess.Popen | None = None
         self.db_pid: int | None = None
 
@@ -249,10 +239,9 @@ class PixvaultServer:
         command = self.manage(
             "serve", "--port", str(self.port), "--address", HOST, *self.extra_args
         )
-        if self.slow_callback_ms:
-            # asyncio logs a callback slower than slow_callback_duration only in debug
-            # mode; the class default is set before `manage.py` makes its loop.
-            command[1:1] = ["-c", SLOW_CALLBACKS.format(self.slow_callback_ms / 1000)]
+        if self.slow_callback_ms:  # every callback over that long logged (see slowlog.py)
+            command[1:1] = [str(Path(__file__).with_name("slowlog.py")),
+                            str(self.slow_callback_ms / 1000)]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own manage.py
                 command,
