@@ -139,7 +139,22 @@ def wait_for_http(process: subprocess.Popen, port: int, path: str, timeout: floa
         time.sleep(0.2)
 
 
-class Peer:
+class LocalServer:
+    """A server process of this benchmark on `port` of the loopback interface."""
+
+    port: int
+    process: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+
+class Peer(LocalServer):
     """A helper server on a free loopback port: `command` is a list whose items may name
     `{port}` and `{tmp}` (a temporary folder for its files and log). A context manager
     that waits until `GET ready` answers 200 and always stops the process (SIGTERM, then
@@ -154,15 +169,6 @@ class Peer:
             (self.tmp / filename).write_text(text.format(port=self.port, tmp=self.tmp))
         self.command = [part.format(port=self.port, tmp=self.tmp) for part in command]
         self.ready, self.env = ready, {**os.environ, **(env or {})}
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{HOST}:{self.port}"
 
     def log_tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
@@ -196,11 +202,12 @@ class Peer:
 # --- the server -----------------------------------------------------------------------------
 
 
-class PixvaultServer:
+class PixvaultServer(LocalServer):
     """`manage.py serve` on a free port and a temporary data dir, with the embedded database.
 
     Use as a context manager; `pid` is the Python server process (the database is its child,
-    `db_pid`).
+    `db_pid`). With `slow_callback_ms`, every event-loop callback that long or longer is
+    logged (`bench/slowlog.py`).
     """
 
     def __init__(
@@ -220,16 +227,7 @@ class PixvaultServer:
         self.keep = keep
         self.extra_args = list(extra_args)
         self.env = {**os.environ, "PIXVAULT_BCRYPT_ROUNDS": str(bcrypt_rounds), **(extra_env or {})}
-        self.process: subprocess.Popen | None = None
         self.db_pid: int | None = None
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{HOST}:{self.port}"
 
     def manage(self, *args: str) -> list[str]:
         return [sys.executable, str(ROOT / "manage.py"), *args, "--data-dir", str(self.data_dir)]

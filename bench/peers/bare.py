@@ -4,13 +4,12 @@
 
 `GET /file` answers FILE's bytes (read once at start) with its content type; Tornado's own
 ETag (a hash of the body) answers `If-None-Match` with 304. `GET /bytes/<n>` answers n
-random bytes. Loopback only; stops on SIGTERM or SIGINT.
+random bytes. Loopback only.
 """
 
 import asyncio
 import mimetypes
 import os
-import signal
 import sys
 
 import tornado.web
@@ -41,11 +40,7 @@ async def main(port: int, path: str | None) -> None:
         body=body, content_type=content_type,
     )
     app.listen(port, "127.0.0.1")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+    await asyncio.Event().wait()  # until SIGTERM ends the process
 
 
 if __name__ == "__main__":

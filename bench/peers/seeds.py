@@ -10,7 +10,6 @@ that GridFS file and writes it. No accounts, no checks: the peer Pixvault is com
 
 import asyncio
 import io
-import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -63,12 +62,7 @@ async def main(port: int, uri: str, database: str) -> None:
         fs=fs,
     )
     app.listen(port, "127.0.0.1")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
-    await client.close()
+    await asyncio.Event().wait()  # until SIGTERM ends the process
 
 
 if __name__ == "__main__":
