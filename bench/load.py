@@ -31,7 +31,7 @@ def _ms(text: str) -> float:
 def parse_wrk(out: str) -> Load:
     """requests/s, p50, p99 and errors from wrk's --latency output (latencies are NaN when
     no request completed)."""
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
     done = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
     answered = int(done.group(1)) > 0
     percentiles = {k: _ms(percentiles[k]) if answered and k in percentiles else math.nan

@@ -40,3 +40,10 @@ def test_a_wrk_run_without_answers_has_no_latency():
     load = parse_wrk("  0 requests in 1.00s, 0.00B read\nRequests/sec:      0.00\n")
     assert (load.requests, load.rps) == (0, 0.0)
     assert load.p99_ms != load.p99_ms  # NaN
+
+
+def test_wrk_latencies_in_seconds_are_read():
+    out = ("  Latency Distribution\n     50%  408.46ms\n     99%    1.07s \n"
+           "  50 requests in 1.10s, 296.04KB read\nRequests/sec:     45.58\n")
+    load = parse_wrk(out)
+    assert (load.requests, load.p50_ms, load.p99_ms) == (50, 408.46, 1070.0)
