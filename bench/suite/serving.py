@@ -16,7 +16,7 @@ from suite.ingest import run_jobs
 from suite.table import Check, Row, ratio
 
 CONNECTIONS = 32
-SLOW = re.compile(r"Executing .* took ([\d.]+) seconds \(([\d.]+) s CPU\)")
+SLOW = re.compile(r"Executing (.*) took ([\d.]+) seconds \(([\d.]+) s CPU\)")
 
 
 def public_thumb(session: Session, data: bytes, n: int = 0) -> tuple[str, bytes, str]:
@@ -156,15 +156,15 @@ def loop_rows(ctx) -> list[Row]:
                         lambda: upload_bytes(session, inputs.unique(photo, next(uploads)),
                                              "busy.jpg")) as counts:
             busy = wrk(ctx, server.base_url + path)
-        slow = [(float(wall) * 1000, float(cpu) * 1000)
-                for wall, cpu in SLOW.findall(server.log_path.read_text())]
+        slow = [(float(wall) * 1000, float(cpu) * 1000, what[:160])
+                for what, wall, cpu in SLOW.findall(server.log_path.read_text())]
     ctx.raw["loop"] = {"alone": alone.as_dict(), "busy": busy.as_dict(), "sign_ins": counts[0],
                        "uploads": counts[1], "slow_callbacks_ms": slow}
     (signed, refused), (uploaded, failed) = counts
     note = (f"p99 alone {alone.p99_ms:.1f} ms; meanwhile {signed} sign-ins ({refused} "
             f"refused) and {uploaded} uploads ({failed} failed)")
-    busy_cpu = [cpu for _, cpu in slow if cpu >= 20]
-    slowest = (f"slowest {max(w for w, _ in slow):.0f} ms wall; {len(busy_cpu)} of them "
+    busy_cpu = [cpu for _, cpu, _ in slow if cpu >= 20]
+    slowest = (f"slowest {max(w for w, _, _ in slow):.0f} ms wall; {len(busy_cpu)} of them "
                f"spent over 20 ms of CPU (slowest {max(busy_cpu, default=0):.0f} ms), the "
                "rest waited for a core") if slow else ""
     return [Row("event loop", "hot GET p99 during sign-ins + uploads", "ms", busy.p99_ms,
