@@ -46,7 +46,8 @@ def run_jobs(job, count: int, clients: int) -> float:
 def thumbor_job(base_url: str, name: str):
     def job(_: int) -> None:
         for box in BOXES:
-            with urllib.request.urlopen(base_url + peers.thumbor_path(name, box)) as answer:  # noqa: S310 - loopback
+            url = base_url + peers.thumbor_path(name, box)
+            with urllib.request.urlopen(url, timeout=300) as answer:  # noqa: S310 - loopback
                 answer.read()
     return job
 
