@@ -38,6 +38,19 @@ DELETED = [("deleted_at", ASCENDING)]
 OWNER_TITLE = [("owner_id", ASCENDING), ("title", ASCENDING), ("_id", ASCENDING)]
 OWNER_LARGEST = [("owner_id", ASCENDING), ("bytes", DESCENDING), ("_id", DESCENDING)]
 OWNER_TERMS = [("owner_id", ASCENDING), ("terms", ASCENDING)]
+# The owner's inbox (`app.images.inbox`): guests' uploads waiting, newest first.
+INBOX_NEWEST = [("owner_id", ASCENDING), ("inbox", ASCENDING), ("created", DESCENDING),
+                ("_id", DESCENDING)]
+# The admin pages: users in each order they offer, the site's uploads by day, and the audit
+# log newest first, whole or by kind of event, by who acted or by what was acted on.
+USERS_BY_NAME = [("username_key", ASCENDING), ("_id", ASCENDING)]
+USERS_BY_STORAGE = [("used_bytes", DESCENDING), ("_id", DESCENDING)]
+USERS_BY_SIGN_IN = [("last_sign_in", DESCENDING), ("_id", DESCENDING)]
+IMAGES_BY_DATE = [("created", DESCENDING)]
+AUDIT_NEWEST = [("at", DESCENDING), ("_id", DESCENDING)]
+AUDIT_BY_ACTION = [("action", ASCENDING), *AUDIT_NEWEST]
+AUDIT_BY_ACTOR = [("actor", ASCENDING), *AUDIT_NEWEST]
+AUDIT_BY_TARGET = [("target", ASCENDING), *AUDIT_NEWEST]
 
 # (collection, keys, options). Every query of the app is designed to be answered by one of
 # these on a real MongoDB; `manage.py check` verifies they exist.
@@ -63,13 +76,22 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("images", OWNER_TERMS, {}),
     ("images", TRASH_NEWEST, {}),
     ("images", DELETED, {}),
+    ("images", INBOX_NEWEST, {}),
     ("albums", OWNER_NEWEST, {}),
     ("albums", TRASH_NEWEST, {}),
     ("albums", DELETED, {}),
     ("shares", OWNER_NEWEST, {}),
     ("shares", [("target_id", ASCENDING)], {}),
+    ("drops", OWNER_NEWEST, {}),
     ("images.files", [("metadata.image_id", ASCENDING)], {}),
-    ("audit", [("action", ASCENDING), ("at", DESCENDING)], {}),
+    ("users", USERS_BY_NAME, {}),
+    ("users", USERS_BY_STORAGE, {}),
+    ("users", USERS_BY_SIGN_IN, {}),
+    ("images", IMAGES_BY_DATE, {}),
+    ("audit", AUDIT_NEWEST, {}),
+    ("audit", AUDIT_BY_ACTION, {}),
+    ("audit", AUDIT_BY_ACTOR, {}),
+    ("audit", AUDIT_BY_TARGET, {}),
 )
 # The audit log's TTL index: its lifetime is an option (`audit_days`), set by ensure_indexes.
 AUDIT_AT = [("at", ASCENDING)]

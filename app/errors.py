@@ -79,10 +79,15 @@ class RetryLater(DomainError):
 
 
 class RateLimited(RetryLater):
-    """Too many attempts from this client or for this account (429)."""
+    """Too many attempts from this client or for this account (429). `first` is True for
+    the attempt that went over the limit, so a flood is recorded once, not per attempt."""
 
     status = 429
     code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float, first: bool = False):
+        super().__init__(message, retry_after)
+        self.first = first
 
 
 class Busy(RetryLater):

@@ -18,7 +18,7 @@ import pymongo
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.db import images_bucket
+from app.db import images_bucket, utcnow
 from app.errors import NotFound
 from app.images import access, digests, search, store
 
@@ -43,23 +43,36 @@ async def _backfill_colors(db: AsyncDatabase) -> None:
     # Imported here: Pillow is loaded only by a server that has this step to run.
     from app.images.processing.pixels import thumbnail_color
 
+    await _from_thumbnails(db, "color", thumbnail_color)
+
+
+async def _backfill_phashes(db: AsyncDatabase) -> None:
+    from app.images.processing.pixels import thumbnail_phash
+
+    await _from_thumbnails(db, "phash", thumbnail_phash)
+
+
+async def _from_thumbnails(db: AsyncDatabase, field: str, measure: Callable[[bytes], str]
+                           ) -> None:
+    """Set `field` of every image lacking it to `measure` of its stored WebP thumbnail ("" when
+    it has none)."""
     bucket = images_bucket(db)
 
-    async def color_of(image: dict) -> UpdateOne | None:
+    async def update_of(image: dict) -> UpdateOne | None:
         entry = image.get("files", {}).get("thumb_webp")
         try:
             data = await store.read_file(bucket, entry) if entry else b""
         except NotFound:
             return None  # deleted meanwhile
         # Decoding is CPU work: in a thread, so the event loop stays free.
-        color = await asyncio.to_thread(thumbnail_color, data) if data else ""
-        return UpdateOne({"_id": image["_id"], "color": {"$exists": False}},
-                         {"$set": {"color": color}})
+        value = await asyncio.to_thread(measure, data) if data else ""
+        return UpdateOne({"_id": image["_id"], field: {"$exists": False}},
+                         {"$set": {field: value}})
 
     # A hundred at a time: reads and decodes overlap, and one journaled write per batch.
-    cursor = db.images.find({"color": {"$exists": False}}, {"files.thumb_webp": 1})
+    cursor = db.images.find({field: {"$exists": False}}, {"files.thumb_webp": 1})
     while batch := await cursor.to_list(100):
-        updates = [update for update in await asyncio.gather(*map(color_of, batch)) if update]
+        updates = [update for update in await asyncio.gather(*map(update_of, batch)) if update]
         if updates:
             await db.images.bulk_write(updates, ordered=False)
 
@@ -78,6 +91,20 @@ async def _token_scopes(db: AsyncDatabase) -> None:
                                     {"$set": {"scope": "full", "expires": None}})
 
 
+async def _admin_listings(db: AsyncDatabase) -> None:
+    # Accounts made before `last_sign_in` existed: their newest session's start if they have
+    # one, else their creation (the admin list orders by it, so every account needs one).
+    async for user in db.users.find({"last_sign_in": {"$exists": False}}, {"created": 1}):
+        newest = await db.sessions.find_one({"user_id": user["_id"]}, {"created": 1},
+                                            sort=[("created", -1)])
+        signed_in = newest["created"] if newest else user.get("created") or utcnow()
+        await db.users.update_one({"_id": user["_id"], "last_sign_in": {"$exists": False}},
+                                  {"$set": {"last_sign_in": signed_in}})
+    # The audit index it replaces could not page by (at, _id).
+    if "action_1_at_-1" in await db.audit.index_information():
+        await db.audit.drop_index("action_1_at_-1")
+
+
 STEPS: tuple[Step, ...] = (
     Step("0001-hide-disabled-accounts",
          "Mark the images and albums of accounts disabled before `owner_hidden` existed",
@@ -93,6 +120,12 @@ STEPS: tuple[Step, ...] = (
     Step("0005-image-digests",
          "Record which image holds each owner's original bytes in `image_digests`, and drop "
          "the unique (owner_id, sha256) index of `images` it replaces", _image_digests),
+    Step("0006-admin-listings",
+         "Give accounts their `last_sign_in` (newest session, else creation), and drop the "
+         "audit index (action, at) that (action, at, _id) replaces", _admin_listings),
+    Step("0007-image-phashes",
+         "Give images uploaded before `phash` existed the perceptual hash of their thumbnail",
+         _backfill_phashes),
 )
 
 

@@ -5,7 +5,9 @@ def size_text(size: int) -> str:
     """A byte count as people read it: '1.5 GB', '50 MB', '900 KB', '12 bytes'."""
     for unit, scale in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
         if size >= scale:
-            return f"{size / scale:.3g} {unit}"
+            value = size / scale
+            # Three significant digits, but never in exponent form ('1.02e+03 KB').
+            return f"{value:.3g} {unit}" if value < 100 else f"{value:.0f} {unit}"
     return f"{size} bytes"
 
 

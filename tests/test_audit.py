@@ -32,5 +32,7 @@ async def test_indexes_keep_entries_audit_days(db):
     await ensure_indexes(db, audit_days=30)  # idempotent
     assert await ttl(db) == 30 * 86400
     await db.audit.drop_indexes()
-    assert await missing_indexes(db) == ["audit: [('action', 1), ('at', -1)]",
-                                         "audit: [('at', 1)]"]
+    assert await missing_indexes(db) == [
+        "audit: [('at', -1), ('_id', -1)]", "audit: [('action', 1), ('at', -1), ('_id', -1)]",
+        "audit: [('actor', 1), ('at', -1), ('_id', -1)]",
+        "audit: [('target', 1), ('at', -1), ('_id', -1)]", "audit: [('at', 1)]"]

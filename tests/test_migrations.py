@@ -10,6 +10,7 @@ from PIL import Image
 from app import migrations
 from app.db import images_bucket, utcnow
 from app.ids import new_id
+from app.images.processing.pixels import perceptual_hash
 
 STEP_TESTS = {}
 
@@ -64,23 +65,32 @@ async def check_image_search_terms(db, step) -> None:
                          current["_id"]: current["terms"]}
 
 
-@step_test("0003-backfill-image-colors")
-async def check_backfill_image_colors(db, step) -> None:
+async def check_thumbnail_backfill(db, step, field: str, picture: Image.Image,
+                                   expected: str, kept: str) -> None:
+    """A step setting `field` of old images from their stored thumbnail (`picture`, which
+    gives `expected`): "" without a thumbnail, nothing when the thumbnail is gone, and a
+    value already there (`kept`) stays."""
     buffer = io.BytesIO()
-    Image.new("RGB", (320, 240), (40, 120, 200)).save(buffer, "WEBP", lossless=True)
+    picture.save(buffer, "WEBP", lossless=True)
     thumb_id = await images_bucket(db).upload_from_stream("thumb", buffer.getvalue())
-    before_colors = {"files": {"thumb_webp": {"id": thumb_id}}}
+    before = {"files": {"thumb_webp": {"id": thumb_id}}}
     no_thumbnail = {"files": {}}
     gone = {"files": {"thumb_webp": {"id": ObjectId()}}}
-    has_one = {"files": {}, "color": "#ffffff"}
-    for image in (before_colors, no_thumbnail, gone, has_one):
+    has_one = {"files": {}, field: kept}
+    for image in (before, no_thumbnail, gone, has_one):
         image.update(_id=new_id(), owner_id="someone", sha256=new_id())
-    await db.images.insert_many([before_colors, no_thumbnail, gone, has_one])
+    await db.images.insert_many([before, no_thumbnail, gone, has_one])
     for _ in range(2):  # idempotent: a second run changes nothing
         await step.apply(db)
-        colors = {doc["_id"]: doc.get("color") async for doc in db.images.find({})}
-        assert colors == {before_colors["_id"]: "#2878c8", no_thumbnail["_id"]: "",
-                          gone["_id"]: None, has_one["_id"]: "#ffffff"}
+        found = {doc["_id"]: doc.get(field) async for doc in db.images.find({})}
+        assert found == {before["_id"]: expected, no_thumbnail["_id"]: "",
+                         gone["_id"]: None, has_one["_id"]: kept}
+
+
+@step_test("0003-backfill-image-colors")
+async def check_backfill_image_colors(db, step) -> None:
+    await check_thumbnail_backfill(db, step, "color", Image.new("RGB", (320, 240), (40, 120, 200)),
+                                   "#2878c8", "#ffffff")
 
 
 @step_test("0004-token-scopes")
@@ -110,6 +120,31 @@ async def check_image_digests(db, step) -> None:
         assert held == {"someone:aa": first["_id"], "someone:bb": second["_id"],
                         "another:aa": others["_id"]}
         assert "owner_id_1_sha256_1" not in await db.images.index_information()
+
+
+@step_test("0006-admin-listings")
+async def check_admin_listings(db, step) -> None:
+    old = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC)
+    active, idle = ({**old_user(False), "created": old} for _ in range(2))
+    current = {**old_user(False), "created": old, "last_sign_in": old + datetime.timedelta(9)}
+    await db.users.insert_many([active, idle, current])
+    await db.sessions.insert_many([
+        {"_id": new_id(), "user_id": active["_id"], "created": old + datetime.timedelta(1)},
+        {"_id": new_id(), "user_id": active["_id"], "created": old + datetime.timedelta(3)}])
+    await db.audit.create_index([("action", 1), ("at", -1)])
+    for _ in range(2):  # idempotent: a second run changes nothing
+        await step.apply(db)
+        found = {doc["_id"]: doc["last_sign_in"] async for doc in db.users.find({})}
+        assert found == {active["_id"]: old + datetime.timedelta(3), idle["_id"]: old,
+                         current["_id"]: current["last_sign_in"]}
+        assert "action_1_at_-1" not in await db.audit.index_information()
+
+
+@step_test("0007-image-phashes")
+async def check_image_phashes(db, step) -> None:
+    picture = Image.radial_gradient("L").convert("RGB").resize((320, 240))
+    await check_thumbnail_backfill(db, step, "phash", picture, perceptual_hash(picture),
+                                   "0123456789abcdef")
 
 
 async def test_every_step_on_documents_of_the_old_shape(db):

@@ -1,5 +1,6 @@
-"""What the admin pages (and `/metrics`) read and change: site totals, the list of users,
-and disabling or deleting another account or removing its second factors.
+"""What the admin pages (and `/metrics`) read and change: site totals, the list of users
+(search, orders), and another account's role, quota, suspension, second factors or
+existence.
 
 Nobody can change their own account here, so an admin cannot lock themselves out by a
 slip.
@@ -15,16 +16,21 @@ the user deleting it from `/account` would.
 """
 
 import datetime
+import re
 
 from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.auth import accounts, sessions
 from app.auth.second_factor import has_second_factor, remove_all
+from app.auth.users import username_key
+from app.db import USERS_BY_NAME, USERS_BY_SIGN_IN, USERS_BY_STORAGE
 from app.errors import Invalid, NotFound
-from app.images import access
+from app.images import access, pagination
+from app.images.quota import MIB
 
 USERS_PER_PAGE = 50
+NO_SECRETS = {"password_hash": 0, "totp.secret": 0, "recovery_codes": 0}
 
 
 def is_admin(user: dict | None) -> bool:
@@ -58,32 +64,42 @@ async def site_totals(db: AsyncDatabase, now: datetime.datetime) -> dict[str, in
     }
 
 
-async def list_users(db: AsyncDatabase, after: str | None) -> tuple[list[dict], str | None]:
-    """Up to `USERS_PER_PAGE` users by name after the name key `after`, each with its
-    `image_count` and whether it has a `second_factor`, and the key to continue from
-    (None on the last page).
+# The user list's orders (`?sort=`), each with the index that answers it page by page.
+USER_ORDERS = {
+    "name": (pagination.Order("name", "username_key", 1, "text"), USERS_BY_NAME),
+    "storage": (pagination.Order("storage", "used_bytes", -1, "number"), USERS_BY_STORAGE),
+    "sign-in": (pagination.Order("sign-in", "last_sign_in", -1), USERS_BY_SIGN_IN),
+}
+ROLES = ("user", "admin")
 
-    Keyset pagination on the unique `username_key` index: every page costs the same.
+
+async def list_users(db: AsyncDatabase, *, search: str = "", sort: str = "name",
+                     cursor: str | None = None, backward: bool = False) -> pagination.Page:
+    """A page of `USERS_PER_PAGE` users whose name starts with `search` (any case), in the
+    order `sort` names (`USER_ORDERS`, by name if unknown), each with its `image_count` and
+    whether it has a `second_factor`.
+
+    Keyset pages (`app.images.pagination`): every page costs the same however many accounts
+    there are, and the name prefix is a range on the `username_key` index.
     """
-    query = {"username_key": {"$gt": after}} if after else {}
+    order, index = USER_ORDERS.get(sort, USER_ORDERS["name"])
+    query = {"username_key": {"$regex": "^" + re.escape(username_key(search))}} if search else {}
     # Secrets never reach the page: whether TOTP is on shows from `totp.since` alone.
-    users = await (db.users.find(query, {"password_hash": 0, "totp.secret": 0,
-                                         "recovery_codes": 0})
-                   .sort("username_key", 1).limit(USERS_PER_PAGE + 1).to_list())
-    more = len(users) > USERS_PER_PAGE
-    users = users[:USERS_PER_PAGE]
+    found = await pagination.page(db.users, query, cursor, USERS_PER_PAGE, index,
+                                  order=order, backward=backward, projection=NO_SECRETS)
+    users = found.items
     # One grouped query for the page, answered by the (owner_id, ...) index.
+    ids = [user["_id"] for user in users]
     counts = await (await db.images.aggregate([
-        {"$match": {"owner_id": {"$in": [user["_id"] for user in users]}}},
+        {"$match": {"owner_id": {"$in": ids}}},
         {"$group": {"_id": "$owner_id", "count": {"$sum": 1}}},
     ])).to_list()
     by_owner = {row["_id"]: row["count"] for row in counts}
-    with_passkeys = set(await db.passkeys.distinct(
-        "user_id", {"user_id": {"$in": [user["_id"] for user in users]}}))
+    with_passkeys = set(await db.passkeys.distinct("user_id", {"user_id": {"$in": ids}}))
     for user in users:
         user["image_count"] = by_owner.get(user["_id"], 0)
         user["second_factor"] = bool(user.get("totp")) or user["_id"] in with_passkeys
-    return users, users[-1]["username_key"] if more else None
+    return found
 
 
 async def other_user(db: AsyncDatabase, actor: dict, user_id: str) -> dict:
@@ -110,6 +126,37 @@ async def set_disabled(db: AsyncDatabase, actor: dict, user_id: str, disabled: b
     await db.users.update_one({"_id": user_id}, {"$set": {"disabled": disabled}})
     if disabled:
         await sessions.end_other_sessions(db, user_id, keep_session=None)
+    return user
+
+
+async def set_role(db: AsyncDatabase, actor: dict, user_id: str, role: str) -> dict:
+    """Make another user an admin or an ordinary user; returns the user. Takes effect on
+    their next request: every request reads the user anew."""
+    if role not in ROLES:
+        raise Invalid("Choose the role user or admin.")
+    user = await other_user(db, actor, user_id)
+    await db.users.update_one({"_id": user_id}, {"$set": {"role": role}})
+    return user
+
+
+def parse_quota(text: str) -> int | None:
+    """Bytes from a quota typed in MiB, None (the site's default) when left empty;
+    `Invalid` for anything but a whole number from 1 to 2**40 MiB (0 would forbid every
+    upload: disabling the account says that more clearly)."""
+    text = text.strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 13) or not 1 <= int(text) <= 2**40:
+        raise Invalid("Enter the quota as a whole number of MiB, or leave it empty for the "
+                      "site's default.")
+    return int(text) * MIB
+
+
+async def set_quota(db: AsyncDatabase, actor: dict, user_id: str, quota: int | None) -> dict:
+    """Set another user's own quota in bytes (None: the site's default); returns the user.
+    Images already stored stay: a quota below the bytes in use only refuses new uploads."""
+    user = await other_user(db, actor, user_id)
+    await db.users.update_one({"_id": user_id}, {"$set": {"quota_bytes": quota}})
     return user
 
 

@@ -74,6 +74,10 @@ def _id_param(name: str, description: str, pattern: str = "^[A-Za-z0-9_-]{22}$")
 _IMAGE_ID = _id_param("image_id", "An image id.")
 _ALBUM_ID = _id_param("album_id", "An album id.")
 _NO_CONTENT = {"204": {"description": "Done."}}
+_DROP_ID = _id_param("drop_id", "The drop link's id.", "^[0-9a-f]{64}$")
+_DROP_NOTE = ("Anyone with the link's `url` uploads into the album without an account (the "
+              "page `/d/<token>`) within its limits; what they send waits, private, in your "
+              "inbox. Absent limits: a week, 50 files, 500 MB, the server's file size limit.")
 _IMAGE_LINKS = ("getImage", "updateImage", "deleteImage", "shareImage")
 _ALBUM_LINKS = ("getAlbum", "updateAlbum", "deleteAlbum", "listAlbumImages", "shareAlbum")
 
@@ -224,6 +228,43 @@ PATHS = {
                                  "one; with `null`, the link opens without one."),
         "delete": _op("Revoke a share link", "revokeShare", "shares", _NO_CONTENT,
                       errors="404"),
+    },
+    "/drops": {
+        "get": _op("List my drop links", "listDrops", "drops",
+                   {"200": _json("Newest first, revoked ones included.", "DropList")},
+                   errors="400", params=("album_id",)),
+    },
+    "/drops/{drop_id}": {
+        "parameters": [_DROP_ID],
+        "get": _op("Get a drop link", "getDrop", "drops", {"200": _json("The link.", "Drop")},
+                   errors="404"),
+        "delete": _op("Revoke a drop link", "revokeDrop", "drops", _NO_CONTENT,
+                      errors="404", description="What guests sent stays in the inbox."),
+    },
+    "/albums/{album_id}/drops": {
+        "parameters": [_ALBUM_ID],
+        "post": _op("Make a drop link into an album", "createDrop", "drops",
+                    {"201": _json("The link.", "Drop", ("getDrop", "revokeDrop"), "drop_id")},
+                    errors="400 404 415", body="DropCreate", description=_DROP_NOTE),
+    },
+    "/inbox": {
+        "get": _op("List my inbox", "listInbox", "drops",
+                   {"200": _json("Guests' uploads waiting, newest first.", "InboxList")},
+                   errors="400", params=("limit", "cursor")),
+    },
+    "/inbox/approve": {
+        "post": _op("Approve images of my inbox", "approveInbox", "drops",
+                    {"200": _json("How many were approved.", "InboxCount")},
+                    errors="400 415", body="InboxSelection",
+                    description="Each joins the album of the link it came through, with your "
+                                "default visibility. Bytes you already had: your image "
+                                "joins the album and the guest's copy is deleted."),
+    },
+    "/inbox/reject": {
+        "post": _op("Reject images of my inbox", "rejectInbox", "drops",
+                    {"200": _json("How many were deleted.", "InboxCount")},
+                    errors="400 415", body="InboxSelection",
+                    description="Deleted for good at once with all their files (no trash)."),
     },
     "/trash": {
         "get": _op("List my trash", "listTrash", "trash",

@@ -7,7 +7,10 @@ so the document cannot drift from what the server accepts.
 
 from app.auth.tokens import EXPIRY_DAYS, SCOPES
 from app.auth.tokens import MAX_NAME as MAX_TOKEN_NAME
+from app.images.drops import MAX_FILES as MAX_DROP_FILES
+from app.images.drops import MIB
 from app.images.fields import MAX_ALT, MAX_DESCRIPTION, MAX_TITLE, VISIBILITIES
+from app.images.inbox import MAX_SELECTION
 from app.images.intake.remote import MAX_URL_LENGTH
 from app.images.pagination import MAX_LIMIT
 from app.images.shares import LOG_CAP, MAX_EXPIRES_IN, MAX_LABEL, MAX_VIEWS
@@ -102,6 +105,28 @@ _view_log = {"type": "array", "maxItems": LOG_CAP, "description":
                                                      "128 on Windows 10'."}},
                              ("at", "device"))}
 
+_drop_limits = {
+    "max_files": {"type": "integer", "minimum": 1, "maximum": MAX_DROP_FILES,
+                  "description": "Files the link takes in all."},
+    "max_bytes": {"type": "integer", "minimum": MIB, "description":
+                  "Bytes the link takes in all (originals as sent); at least `max_file_bytes`, "
+                  "at most `max_files` times the server's file size limit."},
+    "max_file_bytes": {"type": "integer", "minimum": MIB, "description":
+                       "The largest file: 1 MiB at least, the server's own limit at most."}}
+_drop_props = {
+    "id": DIGEST, "album_id": ID, "label": {"type": "string", "description":
+                                            "What guests see as the page's title."},
+    "created": TIME, "expires": _nullable(TIME), "revoked": {"type": "boolean"},
+    **_drop_limits, "files": {"type": "integer", "description": "Files taken so far."},
+    "bytes": {"type": "integer", "description": "Bytes taken so far."},
+    "used_up": {"type": "boolean", "description": "It took all its files or bytes."},
+}
+_inbox_image = closed({**_image_props, "dropped": closed(
+    {"drop_id": DIGEST, "album_id": ID, "at": TIME,
+     "device": {"type": "string", "description": "The guest's browser and system; no "
+                                                 "address is kept."}},
+    ("drop_id", "album_id", "at", "device"))}, (*_image_required, "dropped"))
+
 SCHEMAS: dict[str, dict] = {
     "Visibility": {"type": "string", "enum": list(VISIBILITIES), "description":
                    "private: you only (and share links); unlisted: anyone with the URL; "
@@ -140,6 +165,15 @@ SCHEMAS: dict[str, dict] = {
                             "description": _description, "visibility": ref("Visibility"),
                             "cover": {**_nullable(ID), "description":
                                       "An image in the album, or null for none."}}),
+    "DropCreate": closed({**_drop_limits, "label": {
+        "type": "string", "maxLength": MAX_LABEL, "description":
+        "What guests see; empty or absent: the album's title."},
+        "expires_in": _share_fields["expires_in"]}),
+    "InboxSelection": closed({
+        "image_ids": {"type": "array", "items": ID, "maxItems": MAX_SELECTION,
+                      "description": "Images of the inbox; others are skipped."},
+        "all": {"type": "boolean", "description": "Every image of the inbox instead (up to "
+                                                  f"{MAX_SELECTION} a request)."}}),
     # ----- answers -----
     "Image": closed(_image_props, _image_required),
     "UploadedImage": closed(
@@ -186,6 +220,15 @@ SCHEMAS: dict[str, dict] = {
                         ("kind", "id", "title", "deleted_at", "purge_at")),
     "TrashList": closed({"items": {"type": "array", "items": ref("TrashItem")},
                          "next_cursor": _next_cursor}, ("items", "next_cursor")),
+    "Drop": closed({**_drop_props, "url": {**URL, "description":
+                                           "The link, for its owner, while it opens."}},
+                   tuple(_drop_props)),
+    "DropList": closed({"items": {"type": "array", "items": ref("Drop")}}, ("items",)),
+    "InboxImage": _inbox_image,
+    "InboxList": closed({"items": {"type": "array", "items": ref("InboxImage")},
+                         "next_cursor": _next_cursor}, ("items", "next_cursor")),
+    "InboxCount": closed({"count": {"type": "integer", "description":
+                                    "How many images it applied to."}}, ("count",)),
     "Me": closed({"id": ID, "username": {"type": "string"},
                   "role": {"type": "string", "enum": ["user", "admin"]}, "created": TIME,
                   "default_visibility": ref("Visibility"),
@@ -210,6 +253,8 @@ PARAMETERS: dict[str, dict] = {
                "schema": {"type": "string", "maxLength": 200}},
     "target_id": {"name": "target_id", "in": "query", "required": False,
                   "description": "Only the links to this image or album.", "schema": ID},
+    "album_id": {"name": "album_id", "in": "query", "required": False,
+                 "description": "Only the links into this album.", "schema": ID},
     "title": {"name": "title", "in": "query", "required": False, "schema": _title},
     "alt": {"name": "alt", "in": "query", "required": False, "schema": _alt},
     "description": {"name": "description", "in": "query", "required": False,

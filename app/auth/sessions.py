@@ -48,6 +48,8 @@ async def create_session(db: AsyncDatabase, user_id: str, *, now: datetime.datet
         "expires": lifetime.expires(now, now), "user_agent": user_agent,
         "device": devices.describe(user_agent), "address": addresses.network(address, 24, 48),
     })
+    # Every sign-in starts here: the admin page lists accounts by it.
+    await db.users.update_one({"_id": user_id}, {"$set": {"last_sign_in": now}})
     return token
 
 

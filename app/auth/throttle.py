@@ -6,7 +6,8 @@ Counting before checking (rather than recording failures afterwards) keeps the l
 under parallel guesses: each attempt takes its number atomically. A correct password gives
 it back; a registration never does (each one costs a bcrypt hash and makes an account).
 
-Share-link passwords are counted likewise, per (link, address), per link and per address.
+Share-link passwords are counted likewise, per (link, address), per link and per address;
+uploads through drop links per address and per link.
 
 Sign-in is counted per (username, address) and per address: per username alone, an attacker
 elsewhere could lock the real owner out by failing on purpose. IPv6 addresses count per /64,
@@ -35,6 +36,8 @@ PER_LINK_ADDRESS = 10  # share-link password attempts for one link from one addr
 PER_LINK = 100  # share-link password attempts for one link, from anywhere
 PER_ADDRESS_LINKS = 100  # share-link password attempts from one address, any links
 ACCOUNT_LINK_GUESSES = 30  # invitation and reset links looked up from one address
+DROP_PER_ADDRESS = 100  # upload requests through drop links from one address, any links
+DROP_PER_LINK = 300  # upload requests through one drop link, from anywhere
 
 
 class Limit(NamedTuple):
@@ -92,6 +95,14 @@ def account_link_limits(address: str) -> list[Limit]:
     return [Limit(f"account-links:{client_block(address)}", ACCOUNT_LINK_GUESSES)]
 
 
+def drop_limits(drop_id: str, address: str) -> list[Limit]:
+    """The counters an upload request through a drop link from `address` draws on: per
+    address (one guest flooding) and per link (a link posted where many flood it). Each
+    file also counts against the link's own limits (`app.images.drops`)."""
+    return [Limit(f"drop-address:{client_block(address)}", DROP_PER_ADDRESS),
+            Limit(f"drop:{drop_id[:32]}", DROP_PER_LINK)]
+
+
 def registration_limits(address: str, per_hour: int) -> list[Limit]:
     """The counter a registration from `address` draws on: `per_hour` in an hour."""
     return [Limit(f"register:{client_block(address)}", per_hour, REGISTRATION_WINDOW)]
@@ -108,7 +119,7 @@ async def attempt(db: AsyncDatabase, limits: list[Limit], now: datetime.datetime
             seconds = (counter["expires"] - now).total_seconds()
             minutes = max(1, math.ceil(seconds / 60))
             raise RateLimited(f"{message} Try again in {plural(minutes, 'minute')}.",
-                              retry_after=seconds)
+                              retry_after=seconds, first=counter["count"] == limit.most + 1)
 
 
 async def succeeded(db: AsyncDatabase, limits: list[Limit]) -> None:

@@ -56,7 +56,7 @@ async def create_user(db: AsyncDatabase, username: str, password: str, *, rounds
         "_id": new_id(), "username": username, "username_key": username_key(username),
         "password_hash": password_hash, "role": role, "created": now,
         "settings": {"default_visibility": "private"}, "quota_bytes": None, "used_bytes": 0,
-        "disabled": False,
+        "disabled": False, "last_sign_in": now,  # until the first sign-in: its creation
     }
     try:
         await db.users.insert_one(user)

@@ -17,6 +17,10 @@ Two states make an image or album missing for everyone, whatever its visibility:
   owner's images and albums when the account is disabled and removed when it is enabled,
   so serving an image stays one lookup by id and the feed's index skips them.
 An absent field means neither, as in documents stored before these states existed.
+
+An image a guest sent through a drop link waits in its owner's inbox (`inbox`: True, see
+`app.images.inbox`): private, its owner's to see, but in none of their listings and not
+to be edited, shared or put in albums until approved. Absent: not in the inbox.
 """
 
 import pymongo
@@ -43,8 +47,14 @@ def is_gone(item: dict) -> bool:
 
 
 def owned(owner_id: str) -> dict:
-    """The query of an owner's own listings: all of theirs that is not deleted."""
-    return {"owner_id": owner_id, "deleted_at": None}
+    """The query of an owner's own listings: all of theirs that is not deleted, nor
+    waiting in their inbox."""
+    return {"owner_id": owner_id, "deleted_at": None, "inbox": None}
+
+
+def in_inbox(item: dict) -> bool:
+    """True if the image is a guest's upload its owner has not approved yet."""
+    return bool(item.get("inbox"))
 
 
 def listed_by(owner_id: str) -> dict:
@@ -87,9 +97,10 @@ def same_for_everyone(image: dict, variant: str) -> bool:
 def can_change(item: dict, user: dict | None) -> bool:
     """True if `user` may edit the item, share it or move images in and out: its owner only.
 
-    An admin who could change visibility could publish someone's private image.
+    An admin who could change visibility could publish someone's private image. An image
+    in the inbox is approved or rejected there first.
     """
-    return is_owner(item, user)
+    return is_owner(item, user) and not in_inbox(item)
 
 
 def can_delete(item: dict, user: dict | None) -> bool:
@@ -113,7 +124,8 @@ def ensure_changeable(item: dict | None, user: dict | None) -> dict:
     """`item` if the user owns it; `NotFound` if they cannot see it, else `Forbidden`."""
     item = ensure_visible(item, user)
     if not can_change(item, user):
-        raise Forbidden("Only the owner can change this.")
+        raise Forbidden("Approve it in your inbox first." if in_inbox(item)
+                        else "Only the owner can change this.")
     return item
 
 

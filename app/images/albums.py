@@ -57,9 +57,11 @@ async def delete_album(db: AsyncDatabase, album: dict, *, now: datetime.datetime
 
 
 async def purge_album(db: AsyncDatabase, album: dict) -> None:
-    """Remove a deleted album for good: its share links, its images' membership, then the
-    document (last, so an interrupted purge leaves it marked and `manage.py gc` repeats)."""
+    """Remove a deleted album for good: its share and drop links, its images' membership,
+    then the document (last, so an interrupted purge leaves it marked and `manage.py gc`
+    repeats). What guests sent through its drop links stays in the owner's inbox."""
     await db.shares.delete_many({"target_id": album["_id"]})
+    await db.drops.delete_many({"album_id": album["_id"]})
     await db.images.update_many({"album_ids": album["_id"]}, {"$pull": {"album_ids": album["_id"]}})
     await db.albums.delete_one({"_id": album["_id"]})
 

@@ -28,7 +28,7 @@ _MARKED = {"deleted_at": {"$ne": None}}
 async def purge_account(db: AsyncDatabase, bucket: AsyncGridFSBucket, owner_id: str, *,
                         now: datetime.datetime) -> int:
     """Delete everything of an account being deleted (or already gone): images with their
-    files, albums, share links, sessions, API tokens, then the user document; returns how
+    files, albums, share and drop links, sessions, API tokens, then the user document; returns how
     many images went.
 
     Its images and albums are all marked deleted first, so nothing of the account is shown
@@ -42,6 +42,7 @@ async def purge_account(db: AsyncDatabase, bucket: AsyncGridFSBucket, owner_id: 
     deleted = await purge_matching(db, bucket, {"owner_id": owner_id})
     # Links whose target was already gone (purging a target deletes its links).
     await db.shares.delete_many({"owner_id": owner_id})
+    await db.drops.delete_many({"owner_id": owner_id})
     await db.sessions.delete_many({"user_id": owner_id})
     await db.api_tokens.delete_many({"user_id": owner_id})
     await db.passkeys.delete_many({"user_id": owner_id})
@@ -54,7 +55,7 @@ async def sweep_ownerless(db: AsyncDatabase, bucket: AsyncGridFSBucket, *,
     """Finish the purge of every account marked deleted, and of owners whose account no
     longer exists; returns how many images went."""
     owners = set()
-    for collection in (db.images, db.albums, db.shares):
+    for collection in (db.images, db.albums, db.shares, db.drops):
         owners.update(await collection.distinct("owner_id"))
     for collection in (db.sessions, db.api_tokens, db.passkeys):
         owners.update(await collection.distinct("user_id"))

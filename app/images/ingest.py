@@ -51,6 +51,7 @@ async def ingest(
     quota: int | None,
     now: datetime.datetime,
     budget: MemoryBudget | None = None,
+    dropped: dict | None = None,
 ) -> tuple[dict, bool]:
     """Decode, derive and store one upload for `owner`; returns `(image, created)`.
 
@@ -58,8 +59,13 @@ async def ingest(
     anything. Visibility defaults to the owner's chosen default. `quota` is the owner's in
     bytes (None: unlimited; `quota.quota_of`); `budget` the process's memory for decodes
     (None: unbounded, for a command that decodes one file at a time).
+
+    A guest's upload through a drop link (`dropped`: its stamp, see `app.images.inbox`)
+    is always stored as a new image waiting in the owner's inbox, even when the owner
+    has these bytes, so neither its answer nor its timing tells the guest what the owner
+    has; the inbox settles duplicates when the owner approves it.
     """
-    duplicate = await digests.holder(db, owner["_id"], spooled.sha256)
+    duplicate = None if dropped else await digests.holder(db, owner["_id"], spooled.sha256)
     if duplicate and access.is_deleted(duplicate):
         # Its deletion was interrupted: finish it, so these bytes make a new image.
         await store.purge_image(db, bucket, duplicate)
@@ -86,6 +92,7 @@ async def ingest(
             processed=processed,
             fields=fields,
             now=now,
+            dropped=dropped,
         )
     except BaseException:
         await reservation.give_back()

@@ -99,20 +99,21 @@ async def page(
     *,
     order: Order = NEWEST,
     backward: bool = False,
+    projection: dict | None = None,
 ) -> Page:
     """Up to `limit` documents matching `query` after `cursor` in `order` (or, `backward`,
     the ones just before it), with the cursors of the neighbouring pages.
 
     `index` is the compound index that answers the query in order; it is named as a hint
     so every server plans the query alike. One extra document is read to know whether the
-    listing goes on.
+    listing goes on. `projection` leaves fields out (never the order's field).
     """
     limit = max(1, min(limit, MAX_LIMIT))
     if cursor:
         # Flat rather than nested in $and, so the planner bounds the compound index directly.
         query = {**query, **decode_cursor(cursor, order, backward)}
-    found = collection.find(query).sort(order.sort(backward)).hint(index).limit(limit + 1)
-    docs = await found.to_list()
+    found = collection.find(query, projection).sort(order.sort(backward)).hint(index)
+    docs = await found.limit(limit + 1).to_list()
     more, docs = len(docs) > limit, docs[:limit]
     if not docs:
         return Page([], None, None)  # past either end (a stale cursor): nowhere to go

@@ -31,6 +31,10 @@ def quota_of(user: dict, settings) -> int | None:
     return settings["default_quota_mb"] * MIB or None
 
 
+class NoRoom(TooLarge):
+    """The upload does not fit its owner's quota (413); the message gives the numbers."""
+
+
 class Reservation:
     """Bytes of `user`'s quota set aside for one upload in progress. `add` more as the
     upload grows; `give_back` what was reserved unless the upload was stored."""
@@ -40,18 +44,18 @@ class Reservation:
         self.bytes = 0
 
     async def add(self, amount: int) -> None:
-        """Reserve `amount` more bytes; `TooLarge` (413) with the space left if they do not
+        """Reserve `amount` more bytes; `NoRoom` (413) with the space left if they do not
         fit the quota."""
         query: dict = {"_id": self.user_id}
         if self.quota is not None:
             if amount > self.quota:
-                raise TooLarge(await self._no_room(self.bytes + amount))
+                raise NoRoom(await self._no_room(self.bytes + amount))
             # Accounts from before `used_bytes` existed have used nothing.
             query["$or"] = [{"used_bytes": {"$lte": self.quota - amount}},
                             {"used_bytes": {"$exists": False}}]
         result = await self.db.users.update_one(query, {"$inc": {"used_bytes": amount}})
         if not result.matched_count:
-            raise TooLarge(await self._no_room(self.bytes + amount))
+            raise NoRoom(await self._no_room(self.bytes + amount))
         self.bytes += amount
 
     async def give_back(self) -> None:

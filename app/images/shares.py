@@ -96,12 +96,9 @@ async def create_share(
     if len(label) > MAX_LABEL:
         raise Invalid(f"Label must be at most {MAX_LABEL} characters.")
     check_max_views(max_views)
-    nonce = new_token()
-    token = keys.token(nonce, keys.current_id)
+    secret, token = mint(keys)
     share = {
-        "_id": token_digest(token),
-        "nonce": nonce,
-        "key_id": keys.current_id,
+        **secret,
         "kind": kind,
         "target_id": target_id,
         "owner_id": owner_id,
@@ -122,14 +119,29 @@ async def create_share(
     return share, token
 
 
-def link_path(keys: ShareKeys, share: dict, now: datetime.datetime) -> str | None:
-    """The path of a live link, rebuilt for its owner; None for a revoked or expired link,
-    one made before nonces existed, or one whose key is no longer configured."""
-    if not is_live(share, now) or "nonce" not in share:
+def mint(keys: ShareKeys) -> tuple[dict, str]:
+    """A new link secret: `(fields, token)`, the fields to store (`_id`: the token's
+    digest, `nonce`, `key_id`) and the token itself. Share and drop links use it."""
+    nonce = new_token()
+    token = keys.token(nonce, keys.current_id)
+    return {"_id": token_digest(token), "nonce": nonce, "key_id": keys.current_id}, token
+
+
+def live_token(keys: ShareKeys, link: dict, now: datetime.datetime) -> str | None:
+    """The token of a live link (share or drop link, made by `mint`), rebuilt for its
+    owner; None for a revoked or expired link, one made before nonces existed, or one
+    whose key is no longer configured."""
+    if not is_live(link, now) or "nonce" not in link:
         return None
-    token = keys.token(share["nonce"], share["key_id"])
+    token = keys.token(link["nonce"], link["key_id"])
     # Never show a link that would not open (a nonce or key id altered in the database).
-    return share_path(token) if token and token_digest(token) == share["_id"] else None
+    return token if token and token_digest(token) == link["_id"] else None
+
+
+def link_path(keys: ShareKeys, share: dict, now: datetime.datetime) -> str | None:
+    """The path of a live share link, rebuilt for its owner (see `live_token`)."""
+    token = live_token(keys, share, now)
+    return share_path(token) if token else None
 
 
 async def list_shares(db: AsyncDatabase, owner_id: str, target_id: str) -> list[dict]:
@@ -176,12 +188,18 @@ async def set_password_hash(
 
 async def live_share(db: AsyncDatabase, token: str, now: datetime.datetime) -> dict:
     """The live share behind `token`; `NotFound` if unknown, revoked or expired."""
+    return await find_live(db.shares, token, now)
+
+
+async def find_live(collection, token: str, now: datetime.datetime) -> dict:
+    """The live link behind `token` in `collection` (shares or drop links); `NotFound` if
+    unknown, revoked or expired."""
     if len(token) > 100:
         raise NotFound()
-    share = await db.shares.find_one({"_id": token_digest(token)})
-    if share is None or not is_live(share, now):
+    link = await collection.find_one({"_id": token_digest(token)})
+    if link is None or not is_live(link, now):
         raise NotFound()
-    return share
+    return link
 
 
 async def count_view(db: AsyncDatabase, share: dict, *, device: str,

@@ -56,12 +56,15 @@ async def save_image(
     processed: "ProcessedImage",
     fields: dict,
     now: datetime.datetime,
+    dropped: dict | None = None,
 ) -> tuple[dict, bool]:
     """Store the original and every derivative, then the image document.
 
     Returns `(image, created)`; `created` is False when the owner already had these exact
     bytes (the existing image is returned and nothing new is kept). The owner's
     `used_bytes` is the caller's to count: `app.images.quota` reserves it beforehand.
+    A guest's upload (`dropped`: its stamp) waits in the owner's inbox and claims its
+    bytes only once approved (`app.images.inbox`).
     """
     fields = validate_changes(fields)
     image_id = new_id()
@@ -110,14 +113,17 @@ async def save_image(
         "sha256": sha256,
         "animated": processed.animated,
         "color": processed.color,
+        "phash": processed.phash,
         "files": files,
         "album_ids": [],
         "created": now,
     }
     image["terms"] = image_terms(image)
+    if dropped:
+        image.update(dropped)
     try:
         await db.images.insert_one(image)
-        holder = await digests.claim(db, image)
+        holder = None if dropped else await digests.claim(db, image)
     except BaseException:
         await db.images.delete_one({"_id": image_id})
         await delete_files(bucket, files)

@@ -142,6 +142,10 @@ export class UploadItem {
       return;
     }
     if (image.title) this.row.querySelector("[data-name]").textContent = image.title;
+    if (!image.page_url) { // a guest's upload through a drop link: nothing to link to
+      this.setState("done", "Sent: it waits for the owner's approval.");
+      return;
+    }
     this.showResult(image);
     if (image.duplicate) this.setState("duplicate", "Already in your gallery: ");
     else this.setState("done", "Uploaded: ");

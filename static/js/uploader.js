@@ -4,7 +4,7 @@
 // posts as a plain form. Limits and the token come from the form's data attributes.
 
 import { wireCopyButtons } from "./copy.js";
-import { receiveDrops, takeDroppedFiles } from "./dropzone.js";
+import { receiveDrops, startDropTarget, takeDroppedFiles } from "./dropzone.js";
 import { UploadItem } from "./upload-item.js";
 
 const AT_ONCE = 3;
@@ -13,7 +13,8 @@ const input = form.querySelector("input[type=file]");
 const list = form.querySelector("[data-queue]");
 const summary = form.querySelector("[data-summary]");
 const template = document.getElementById("queue-item");
-const endpoint = document.body.dataset.uploadUrl; // POST /upload, without the form's query
+// POST /upload (or a drop link's own address, which its form names), without the query.
+const endpoint = form.dataset.uploadUrl || document.body.dataset.uploadUrl;
 const limits = {
   maxBytes: Number(form.dataset.maxBytes),
   accept: form.dataset.accept.split(","),
@@ -35,7 +36,7 @@ function addFiles(files) {
 /** The choices that apply to every file sent from now on. */
 function options() {
   return {
-    visibility: form.elements.visibility.value,
+    visibility: form.elements.visibility?.value ?? "", // a guest's drop link has none
     album: form.elements.album?.value ?? "",
   };
 }
@@ -124,4 +125,6 @@ form.addEventListener("submit", (event) => {
 });
 
 receiveDrops(addFiles);
+// A guest on a drop link is not signed in, so site.js started no drop target: start one.
+if (!document.body.dataset.uploadUrl) startDropTarget(endpoint);
 takeDroppedFiles().then((files) => files.length && addFiles(files));

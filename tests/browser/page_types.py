@@ -31,8 +31,11 @@ PAGE_TYPES = {
     "two-factor-setup": PageType("/account/two-factor", "owner"),
     "admin": PageType("/admin", "admin"),
     "admin-invites": PageType("/admin/invites", "admin"),
+    "admin-stats": PageType("/admin/stats", "admin"),
+    "admin-audit": PageType("/admin/audit", "admin"),
     "api-guide": PageType("/api"),
     "confirm-delete": PageType("/i/{image_id}/delete", "owner"),
     "trash": PageType("/trash", "owner"),
+    "inbox": PageType("/inbox", "owner"),
     "not-found": PageType("/no-such-page", status=404),
 }

@@ -28,8 +28,10 @@ RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 pillow_heif.register_heif_opener()
 
 
+@functools.cache
 def srgb_icc() -> bytes:
-    """An sRGB ICC profile to embed and look for."""
+    """An sRGB ICC profile to embed and look for: made once, since a profile's header holds
+    the second it was made, and two made a second apart differ."""
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 

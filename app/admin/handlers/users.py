@@ -5,23 +5,36 @@ confirmed to exist. With `admins_require_2fa`, an admin without a second factor 
 set one up instead. Every action on a user is recorded in the audit log.
 """
 
+from urllib.parse import parse_qsl
+
 from tornado.httputil import url_concat
 
 from app.admin.store import (
+    ROLES,
+    USER_ORDERS,
     delete_user,
     is_admin,
     list_users,
     must_enrol,
     other_user,
+    parse_quota,
     remove_second_factors,
     set_disabled,
+    set_quota,
+    set_role,
     site_totals,
 )
 from app.auth import registration
 from app.auth.handlers.sign_in import ENROL_URL
 from app.errors import NotFound
 from app.ids import ID_PATTERN
+from app.images.handlers.listing import position
+from app.images.quota import MIB
+from app.text import size_text
 from app.web import BaseHandler
+
+# The query fields of the user list that an action on it comes back to.
+LIST_FIELDS = ("q", "sort", "after", "before")
 
 
 class AdminHandler(BaseHandler):
@@ -39,18 +52,24 @@ class AdminHandler(BaseHandler):
             self.redirect(ENROL_URL)
 
     def back_to_list(self) -> None:
-        """Back to the page of the list the form was on."""
-        # Built here from a fixed path, so the form field cannot send the admin elsewhere.
-        after = self.get_body_argument("after", "")
-        self.redirect(url_concat("/admin", {"after": after}) if after else "/admin")
+        """Back to the list as the form's page showed it (search, order, page)."""
+        # Only the list's own fields, on a fixed path: the form cannot send the admin elsewhere.
+        shown = parse_qsl(self.get_body_argument("list", ""))
+        kept = [(key, value) for key, value in shown if key in LIST_FIELDS]
+        self.redirect(url_concat("/admin", kept) if kept else "/admin")
 
 
 class AdminPageHandler(AdminHandler):
     async def get(self) -> None:
-        after = self.get_query_argument("after", None)
-        users, next_after = await list_users(self.db, after)
-        self.render("admin.html", totals=await site_totals(self.db, self.now()), users=users,
-                    after=after, next_after=next_after,
+        cursor, backward = position(self)
+        search = self.get_query_argument("q", "").strip()[:32]
+        sort = self.get_query_argument("sort", "name")
+        pager = await list_users(self.db, search=search, sort=sort, cursor=cursor,
+                                 backward=backward)
+        self.render("admin.html", totals=await site_totals(self.db, self.now()),
+                    users=pager.items, pager=pager, search=search,
+                    sort=sort if sort in USER_ORDERS else "name", orders=USER_ORDERS,
+                    list_query=self.request.query, roles=ROLES, mib=MIB,
                     mode=await registration.mode(self.db, self.settings["registration"]),
                     descriptions=registration.DESCRIPTIONS)
 
@@ -94,8 +113,36 @@ class RemoveSecondFactorsHandler(AdminHandler):
         self.back_to_list()
 
 
+class RoleHandler(AdminHandler):
+    """`POST /admin/users/<id>/role` (`role`: user or admin)."""
+
+    async def post(self, user_id: str) -> None:
+        role = self.get_body_argument("role", "")
+        user = await set_role(self.db, self.current_user, user_id, role)
+        await self.audit("admin.role_changed", user_id,
+                         {"username": user["username"], "from": user.get("role"), "to": role})
+        self.flash(f"{user['username']} is now {'an admin' if role == 'admin' else 'a user'}.")
+        self.back_to_list()
+
+
+class QuotaHandler(AdminHandler):
+    """`POST /admin/users/<id>/quota` (`quota_mib`; empty: the site's default)."""
+
+    async def post(self, user_id: str) -> None:
+        quota = parse_quota(self.get_body_argument("quota_mib", ""))
+        user = await set_quota(self.db, self.current_user, user_id, quota)
+        await self.audit("admin.quota_changed", user_id,
+                         {"username": user["username"], "from": user.get("quota_bytes"),
+                          "to": quota})
+        self.flash(f"Quota of {user['username']}: "
+                   f"{size_text(quota) if quota else 'the site default'}.")
+        self.back_to_list()
+
+
 ROUTES = [
     (r"/admin", AdminPageHandler),
+    (rf"/admin/users/({ID_PATTERN})/role", RoleHandler),
+    (rf"/admin/users/({ID_PATTERN})/quota", QuotaHandler),
     (rf"/admin/users/({ID_PATTERN})/(disable|enable|delete)", UserActionHandler),
     (rf"/admin/users/({ID_PATTERN})/second-factors/remove", RemoveSecondFactorsHandler),
 ]

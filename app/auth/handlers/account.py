@@ -91,6 +91,7 @@ class PasswordHandler(AccountPageHandler):
         except DomainError as error:
             await self.render_account(error=error)
             return
+        await self.audit("password.changed", self.current_user["_id"])
         self.back("Password changed. Your other sessions are signed out and your API tokens "
                   "revoked.", "password")
 

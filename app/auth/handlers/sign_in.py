@@ -14,7 +14,7 @@ from app.auth.second_factor import (
     pending_value,
     read_pending,
 )
-from app.errors import DomainError, Invalid
+from app.errors import DomainError, Invalid, RateLimited
 from app.forms import safe_next
 from app.web import SESSION_COOKIE, BaseHandler
 
@@ -141,6 +141,8 @@ class LoginHandler(AuthPageHandler):
             user = await users.authenticate(self.db, username, password, rounds=rounds,
                                             executor=executor)
         except DomainError as error:  # too many attempts, or too many checks waiting
+            if isinstance(error, RateLimited) and error.first:
+                await self.audit("sign_in.throttled", None, {"username": username[:64]})
             self.set_error_headers(error)
             self.render_form(error.message, error.status, username=username, next=next_url)
             return

@@ -1,6 +1,17 @@
 """The image pages, forms and byte URLs (Tornado handlers) and their routes."""
 
-from app.images.handlers import albums, bulk, gallery, share_forms, shares, trash, upload, variants
+from app.images.handlers import (
+    albums,
+    bulk,
+    drops,
+    gallery,
+    inbox,
+    share_forms,
+    shares,
+    trash,
+    upload,
+    variants,
+)
 
 ROUTES = [
     *gallery.ROUTES,
@@ -11,4 +22,6 @@ ROUTES = [
     *share_forms.ROUTES,
     *upload.ROUTES,
     *trash.ROUTES,
+    *drops.ROUTES,
+    *inbox.ROUTES,
 ]

@@ -5,7 +5,7 @@ import tornado.web
 
 from app.db import ALBUM_NEWEST
 from app.forms import safe_next
-from app.images import access, albums, bulk, shares, trash
+from app.images import access, albums, bulk, drops, shares, trash
 from app.images.handlers.discard import asks_first, say_deleted, trash_days
 from app.images.handlers.listing import newest_images
 from app.images.urls import page_path, variant_path
@@ -83,6 +83,8 @@ class AlbumPageHandler(BaseHandler):
             share_list=await shares.list_shares(self.db, album["owner_id"], album["_id"])
             if is_owner
             else [],
+            drop_list=await drops.list_drops(self.db, album["owner_id"], album["_id"])
+            if is_owner else [],
             href=page_path,
             src=variant_path,
             og_image=self.absolute_url(variant_path(cover, "large")) if cover else "",

@@ -8,6 +8,7 @@ rest of a body over them is read. Storing waits for one of the uploader's turns
 process's decode memory budget.
 """
 
+import contextlib
 import sys
 import time
 
@@ -34,9 +35,7 @@ class UploadReceiver(BaseHandler):
         await super().prepare()
         if self.request.method != "POST":
             return
-        if not self.current_user:
-            raise Unauthorized("Sign in to upload images.")
-        file_limit = max_upload_bytes(self.settings)
+        file_limit = await self.admit()
         body_limit = file_limit * MAX_FILES_PER_REQUEST + MIB
         if (self.declared_length() or 0) > body_limit:
             raise TooLarge(f"An upload request may be at most {size_text(body_limit)} "
@@ -69,7 +68,7 @@ class UploadReceiver(BaseHandler):
             self.intake.discard()
         super().on_connection_close()
 
-    async def post(self) -> None:
+    async def post(self, *path_args: str) -> None:
         self.receiving = False
         if self.rejected:
             raise self.rejected
@@ -78,6 +77,13 @@ class UploadReceiver(BaseHandler):
         finally:
             if self.intake:
                 self.intake.discard()
+
+    async def admit(self) -> int:
+        """Check, before the body is read, that this request may upload here; returns the
+        largest file it may send. Signed-in users, up to the site's limit."""
+        if not self.current_user:
+            raise Unauthorized("Sign in to upload images.")
+        return max_upload_bytes(self.settings)
 
     async def handle_upload(self) -> None:
         """Store what was received and answer; the body is complete."""
@@ -111,27 +117,33 @@ class UploadReceiver(BaseHandler):
         return await access.changeable_album(self.db, fields["album"], self.current_user)
 
     async def store_uploads(
-        self, fields: dict | None = None, album: dict | None = None
+        self, fields: dict | None = None, album: dict | None = None, *,
+        owner: dict | None = None, dropped: dict | None = None, each=None,
     ) -> tuple[list[tuple[dict, bool]], list[dict]]:
         """Ingest every received file with `fields` (default: the form's), putting each in
         `album` when given; returns `(stored, errors)`: `(image, created)` pairs, and errors
-        that each name their file. One bad file does not cost the others."""
+        that each name their file. One bad file does not cost the others.
+
+        The files are `owner`'s (default: the signed-in user). A guest's upload through a
+        drop link gives its inbox stamp (`dropped`, see `ingest`) and `each(spooled)`, an
+        async context manager each file is stored within (the link's own limits)."""
         self.intake.finish()
         if not self.intake.files:
             raise Invalid("Choose at least one image to upload.")
         stored, errors, last_error = [], [], None
-        owner = self.current_user
+        owner = owner or self.current_user
         limits, quota = decode_limits(self.settings), quota_of(owner, self.settings)
         async with slots.upload_turn(self.db, owner["_id"], self.application.clock):
             for spooled in self.intake.files:
                 started = time.monotonic()
                 try:
-                    image, created = await ingest(
-                        self.db, self.application.bucket, self.application.image_executor,
-                        owner=owner, spooled=spooled,
-                        fields=self.intake.fields if fields is None else fields,
-                        limits=limits, quota=quota, now=self.now(),
-                        budget=self.application.decode_budget)
+                    async with each(spooled) if each else contextlib.nullcontext():
+                        image, created = await ingest(
+                            self.db, self.application.bucket,
+                            self.application.image_executor, owner=owner, spooled=spooled,
+                            fields=self.intake.fields if fields is None else fields,
+                            limits=limits, quota=quota, now=self.now(),
+                            budget=self.application.decode_budget, dropped=dropped)
                     self.application.metrics.uploaded(image, created, spooled.size,
                                                       time.monotonic() - started)
                     if album:

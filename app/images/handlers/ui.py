@@ -6,7 +6,7 @@ only the owner may see) decide it here rather than in every template.
 
 from urllib.parse import urlencode
 
-from app.images import embed, fields, shares, urls
+from app.images import drops, embed, fields, shares, urls
 from app.text import size_text as _size_text
 
 
@@ -69,6 +69,16 @@ def share_url(handler, share: dict) -> str:
     return handler.absolute_url(path)
 
 
+def drop_url(handler, drop: dict) -> str:
+    """A live drop link rebuilt for its owner's list, or "" once it opens nothing; like
+    `share_url`, showing one makes the answer `no-store`."""
+    path = drops.link_path(handler.application.share_keys, drop, handler.now())
+    if path is None:
+        return ""
+    handler.keep_secret()
+    return handler.absolute_url(path)
+
+
 def share_live(handler, share: dict) -> bool:
     """Neither revoked nor expired (see `shares.is_live`)."""
     return shares.is_live(share, handler.now())
@@ -114,6 +124,7 @@ UI_METHODS = {
     "expiry_choices": expiry_choices,
     "embed_codes": embed_codes,
     "share_url": share_url,
+    "drop_url": drop_url,
     "share_anchor": share_anchor,
     "share_live": share_live,
     "share_used_up": share_used_up,

@@ -53,8 +53,12 @@ class UploadHandler(UploadReceiver):
             self.flash(f"Uploaded {plural(len(stored), 'image')}.")
         self.redirect("/gallery")
 
+    form_page = "/upload"  # where a plain form post's failure is told, in a flash message
+    page_statuses: tuple[int, ...] = ()  # failures answered with their own status and page
+
     def write_error(self, status_code: int, **kwargs) -> None:
-        if self.request.method != "POST" or self.wants_json():
+        if (self.request.method != "POST" or self.wants_json()
+                or status_code in self.page_statuses):
             super().write_error(status_code, **kwargs)
             return
         error = kwargs.get("exc_info", (None, None, None))[1]
@@ -63,7 +67,7 @@ class UploadHandler(UploadReceiver):
         else:
             message = error_message(status_code, kwargs.get("exc_info"))
         self.flash(message, "error")
-        self.redirect("/upload")
+        self.redirect(self.form_page)
 
 
 ROUTES = [(r"/upload", UploadHandler)]

@@ -11,7 +11,9 @@ Variants (`ProcessedImage.variants` keys):
 - `large.avif`, `thumb2x.avif`, `thumb.avif`: stills only, and only when AVIF is at least 15 %
   smaller than the WebP (see `app.images.processing.encode`).
 
-`color` is the thumbnail's average colour, which pages paint while the picture loads.
+`color` is the thumbnail's average colour, which pages paint while the picture loads;
+`phash` its perceptual hash, which finds the same picture again however it was re-encoded,
+resized or lightly edited (groundwork for moderation: a blocklist of removed images).
 
 Animations (GIF, APNG, animated WebP/AVIF) keep their animation in `full` and `large.webp`.
 EXIF orientation is ignored for them: it is rare there, and honouring it would mean
@@ -51,6 +53,7 @@ from app.images.processing.pixels import (
     icc_space,
     normalize,
     orientation_of,
+    perceptual_hash,
     shrink,
     to_rgb,
     upright,
@@ -86,6 +89,7 @@ class ProcessedImage:
     frames: int
     variants: dict[str, Variant]
     color: str  # average colour "#rrggbb" of the thumbnail; "" if it is fully transparent
+    phash: str  # perceptual hash of the thumbnail (`pixels.perceptual_hash`)
 
 
 def process_image(path: str, limits: Limits = DEFAULT_LIMITS) -> ProcessedImage:
@@ -144,16 +148,16 @@ def _still(im: Image.Image, fmt: str, content_type: str, data: bytes,
     shown = display_size(stored, orientation)
     full, full_type = full_still(im, fmt, data, orientation)
     large = upright(downscale(im, fit(stored, LARGE)), orientation)
-    variants, color = _derivatives(*to_rgb(large, im.info.get("icc_profile")), shown,
+    variants, color, phash = _derivatives(*to_rgb(large, im.info.get("icc_profile")), shown,
                                    with_avif=True)
     variants["full"] = Variant(full, full_type, *shown)
-    return ProcessedImage(fmt, content_type, *shown, False, 1, variants, color)
+    return ProcessedImage(fmt, content_type, *shown, False, 1, variants, color, phash)
 
 
 def _derivatives(img, icc, shown, *, with_avif: bool,
-                 boxes=(LARGE, THUMB2X, THUMB)) -> tuple[dict, str]:
+                 boxes=(LARGE, THUMB2X, THUMB)) -> tuple[dict, str, str]:
     """WebP (and AVIF where it pays) for each box, each derived from the previous one; and
-    the average colour of the smallest."""
+    the average colour and the perceptual hash of the smallest."""
     names = {LARGE: "large", THUMB2X: "thumb2x", THUMB: "thumb"}
     variants = {}
     for box in boxes:
@@ -163,7 +167,7 @@ def _derivatives(img, icc, shown, *, with_avif: bool,
         alternative = encode.avif_if_smaller(img, icc, len(webp)) if with_avif else None
         if alternative is not None:
             variants[f"{names[box]}.avif"] = Variant(alternative, "image/avif", *img.size)
-    return variants, average_color(img)
+    return variants, average_color(img), perceptual_hash(img)
 
 
 def _animated(im, fmt: str, content_type: str, data: bytes, frames: int, limits: Limits):
@@ -192,8 +196,8 @@ def _animated(im, fmt: str, content_type: str, data: bytes, frames: int, limits:
     large = encode.animated_webp(
         resized_frames(), frames, durations, encode.webp_loop(fmt, im.info.get("loop")), icc
     )
-    variants, color = _derivatives(firsts[0], icc, canvas, with_avif=False,
+    variants, color, phash = _derivatives(firsts[0], icc, canvas, with_avif=False,
                                    boxes=(THUMB2X, THUMB))
     variants["large.webp"] = Variant(large, "image/webp", *target)
     variants["full"] = full
-    return ProcessedImage(fmt, content_type, *canvas, True, frames, variants, color)
+    return ProcessedImage(fmt, content_type, *canvas, True, frames, variants, color, phash)

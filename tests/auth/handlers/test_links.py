@@ -196,7 +196,7 @@ async def test_reset_link_sets_the_password_once_and_signs_out_everywhere(
     again = await make_client().post(path, {"password": "another password!",
                                             "password_confirm": "another password!"})
     assert again.code == 404
-    actions = [entry["action"] async for entry in db.audit.find({}).sort("at", 1)]
+    actions = [entry["action"] async for entry in db.audit.find({}).sort([("at", 1), ("_id", 1)])]
     assert "reset_link.created" in actions and "reset_link.used" in actions
 
 

@@ -46,7 +46,7 @@ async def passkey_sign_in(browser, device, **signing) -> object:
 
 
 async def audit_actions(db) -> list[str]:
-    return [entry["action"] async for entry in db.audit.find().sort("at", 1)]
+    return [entry["action"] async for entry in db.audit.find().sort([("at", 1), ("_id", 1)])]
 
 
 async def test_added_passkey_is_stored_listed_and_audited(alice, device, db, clock):
