@@ -34,10 +34,15 @@ ALBUM_NEWEST = [("album_ids", ASCENDING), ("created", DESCENDING), ("_id", DESCE
 # `gc`'s sweep of what is marked deleted, which skips every live document through it.
 TRASH_NEWEST = [("owner_id", ASCENDING), ("deleted_at", DESCENDING), ("_id", DESCENDING)]
 DELETED = [("deleted_at", ASCENDING)]
-# The gallery's other orders, and its search: `terms` is multikey (see app.images.search).
+# The gallery's other orders, and its search: `terms` is multikey and a search is equality
+# on it, so the index keeps each term's images in date order (see app.images.terms).
 OWNER_TITLE = [("owner_id", ASCENDING), ("title", ASCENDING), ("_id", ASCENDING)]
 OWNER_LARGEST = [("owner_id", ASCENDING), ("bytes", DESCENDING), ("_id", DESCENDING)]
-OWNER_TERMS = [("owner_id", ASCENDING), ("terms", ASCENDING)]
+OWNER_TERMS = [("owner_id", ASCENDING), ("terms", ASCENDING), ("created", DESCENDING),
+               ("_id", DESCENDING)]
+# `/t/<tag>`: a tag's public images of everyone, equality on the feed's hiding states too.
+TAG_LISTED = [("tags", ASCENDING), ("visibility", ASCENDING), ("deleted_at", ASCENDING),
+              ("owner_hidden", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
 # The owner's inbox (`app.images.inbox`): guests' uploads waiting, newest first.
 INBOX_NEWEST = [("owner_id", ASCENDING), ("inbox", ASCENDING), ("created", DESCENDING),
                 ("_id", DESCENDING)]
@@ -74,6 +79,7 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("images", OWNER_TITLE, {}),
     ("images", OWNER_LARGEST, {}),
     ("images", OWNER_TERMS, {}),
+    ("images", TAG_LISTED, {}),
     ("images", TRASH_NEWEST, {}),
     ("images", DELETED, {}),
     ("images", INBOX_NEWEST, {}),

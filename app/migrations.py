@@ -18,9 +18,9 @@ import pymongo
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.db import images_bucket, utcnow
+from app.db import OWNER_TERMS, images_bucket, utcnow
 from app.errors import NotFound
-from app.images import access, digests, search, store
+from app.images import access, digests, store, terms
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ async def _hide_disabled_accounts(db: AsyncDatabase) -> None:
 
 
 async def _image_search_terms(db: AsyncDatabase) -> None:
-    await search.backfill_terms(db)
+    await terms.refresh(db, {"terms": {"$exists": False}})
 
 
 async def _backfill_colors(db: AsyncDatabase) -> None:
@@ -105,6 +105,16 @@ async def _admin_listings(db: AsyncDatabase) -> None:
         await db.audit.drop_index("action_1_at_-1")
 
 
+async def _prefix_search_terms(db: AsyncDatabase) -> None:
+    await terms.refresh(db)
+    # The index it replaces, (owner_id, terms): prefix regexes made every search sort its
+    # matches; OWNER_TERMS keeps them in date order (created by `ensure_indexes`).
+    indexes = await db.images.index_information()
+    old = [name for name, info in indexes.items() if list(info["key"]) == OWNER_TERMS[:2]]
+    for name in old:
+        await db.images.drop_index(name)
+
+
 STEPS: tuple[Step, ...] = (
     Step("0001-hide-disabled-accounts",
          "Mark the images and albums of accounts disabled before `owner_hidden` existed",
@@ -126,6 +136,10 @@ STEPS: tuple[Step, ...] = (
     Step("0007-image-phashes",
          "Give images uploaded before `phash` existed the perceptual hash of their thumbnail",
          _backfill_phashes),
+    Step("0008-search-terms",
+         "Store images' search terms with their prefixes and tags (equality search in date "
+         "order), and drop the (owner_id, terms) index that prefix regexes used",
+         _prefix_search_terms),
 )
 
 

@@ -29,9 +29,10 @@ from app.db import connect, ensure_indexes, images_bucket
 from app.embedded import EmbeddedDatabase
 from app.errors import Invalid
 from app.ids import new_id
-from app.images import access, albums, bulk, search
+from app.images import access, albums, bulk, search, terms
 
 WORDS = [f"w{i}" for i in range(2000)] + ["harbour", "lighthouse", "sunset", "boat"]
+TAGS = ["sea", "dusk", "city", "family", "work", "new-york"]
 T0 = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
 RUNS = 7
 
@@ -40,26 +41,31 @@ def document(owner_id: str, i: int, rng: random.Random) -> dict:
     words = lambda n: " ".join(rng.choice(WORDS) for _ in range(n))  # noqa: E731
     image = {"_id": new_id(), "owner_id": owner_id, "title": words(3),
              "description": words(12), "filename": f"IMG_{i:05}.jpg",
+             "tags": rng.sample(TAGS, rng.randint(0, 3)),
              "visibility": rng.choice(["private", "private", "unlisted", "public"]),
              "bytes": rng.randint(20_000, 9_000_000), "width": 64, "height": 48,
              "format": "jpeg", "sha256": os.urandom(32).hex(), "files": {}, "album_ids": [],
              "created": T0 + datetime.timedelta(seconds=i)}
-    image["terms"] = search.image_terms(image)
+    image["terms"] = terms.image_terms(image)
     return image
 
 
-async def timed_page(db, owner_id: str, **listing) -> tuple[float, object]:
-    """Median milliseconds of `RUNS` reads of one gallery page, and the page."""
+async def timed_page(db, owner_id: str, cursor=None, backward=False, **listing
+                     ) -> tuple[float, object]:
+    """Median milliseconds of `RUNS` reads of one gallery page, and the page; `listing`
+    holds the fields of `search.Search`."""
     times, page = [], None
     for _ in range(RUNS):
         start = time.perf_counter()
-        page = await search.gallery_page(db, access.owned(owner_id), **listing)
+        page = await search.gallery_page(db, access.owned(owner_id), search.Search(**listing),
+                                         cursor=cursor, backward=backward)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times), page
 
 
 async def examined(db, owner_id: str, **listing) -> str:
-    query, order, index = search.gallery_listing(access.owned(owner_id), **listing)
+    query, order, index = search.gallery_listing(access.owned(owner_id),
+                                                 search.Search(**listing))
     plan = await db.images.find(query).sort(order.sort()).hint(index).limit(31).explain()
     winning = plan["queryPlanner"]["winningPlan"]
     while "inputStage" in winning and winning.get("stage") != "IXSCAN":
@@ -74,10 +80,11 @@ async def bench_pages(db, owner_id: str) -> None:
     print("|---|---|---|---|---|")
     cases = [("newest", {}), ("oldest", {"sort": "oldest"}), ("title", {"sort": "title"}),
              ("size", {"sort": "size"}), ("public only", {"visibility": "public"}),
-             ("search: common word", {"text": "harbour"}),
-             ("search: prefix of many", {"text": "w1"}),
-             ("search: two words", {"text": "harbour sunset"}),
-             ("search: rare word", {"text": "img_00042"})]
+             ("search: common word", {"q": "harbour"}),
+             ("search: prefix of many", {"q": "w1"}),
+             ("search: two words", {"q": "harbour sunset"}),
+             ("search: rare word", {"q": "img_00042"}),
+             ("tag", {"tag": "dusk"})]
     for label, listing in cases:
         try:
             first_ms, first = await timed_page(db, owner_id, **listing)

@@ -43,15 +43,18 @@ _IGNORED = {"createIndexes", "listIndexes", "ping", "hello", "isMaster", "endSes
 
 
 class Recorder(monitoring.CommandListener):
-    """Every command a client sends while `on`, as (command name, collection, filters)."""
+    """Every command a client sends while `on`, as (command name, collection, filters), and
+    as sent (`raw`)."""
 
     def __init__(self):
         self.on = False
         self.commands: list[tuple[str, str, list[dict | None]]] = []
+        self.raw: list[dict] = []
 
     def started(self, event) -> None:
         if self.on and event.command_name not in _IGNORED:
             self.commands.append(shape(event.command_name, event.command))
+            self.raw.append(dict(event.command))
 
     def succeeded(self, event) -> None:
         pass
@@ -96,10 +99,11 @@ def reach(collection: str, query: dict | None) -> str:
 
 @pytest.fixture
 async def recorded(mongodb_uri, clock, tmp_path):
-    """A server on a database whose client records its commands: (base URL, recorder)."""
+    """A server on a database whose client records its commands: (base URL, recorder);
+    `recorder.db` is that database."""
     recorder = Recorder()
     client = AsyncMongoClient(mongodb_uri, event_listeners=[recorder], tz_aware=True)
-    db = client["sharding_" + str(id(recorder))]
+    db = recorder.db = client["sharding_" + str(id(recorder))]
     await ensure_indexes(db)
     app = make_app({"cookie_secret": "x", "share_key": "y", "bcrypt_rounds": 4,
                     "data_dir": str(tmp_path)}, db=db, clock=clock)

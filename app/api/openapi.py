@@ -9,7 +9,7 @@ methods is described here.
 import copy
 import functools
 
-from app.api.schemas import PARAMETERS, SCHEMAS, UPLOAD_QUERY, ref
+from app.api.schemas import PARAMETERS, SCHEMAS, SEARCH_QUERY, UPLOAD_QUERY, ref
 from app.api.security import DEFAULT_SECURITY, SECURITY_SCHEMES, with_scopes
 from app.images import slots
 
@@ -19,6 +19,7 @@ _ERRORS = {
     "403": "Not allowed: the item is someone else's, the feature is turned off, or the "
            "token's scope does not cover the operation (the message names the scope needed).",
     "404": "No such item, or not visible to you (the two look the same).",
+    "409": "The change clashes with the current state (edited at the same time): try again.",
     "413": "The body or file is too large.",
     "415": "Wrong Content-Type.",
     "429": "Too many at once; try again after `Retry-After` seconds.",
@@ -149,9 +150,10 @@ PATHS = {
                       errors="404"),
     },
     "/images": {
-        "get": _op("List my images", "listImages", "images",
-                   {"200": _json("Newest first.", "ImageList")}, errors="400",
-                   params=("limit", "cursor")),
+        "get": _op("List, search and filter my images", "listImages", "images",
+                   {"200": _json("Newest first unless `sort` says otherwise.", "ImageList")},
+                   errors="400", params=("limit", "cursor", "visibility", "album",
+                                         *SEARCH_QUERY)),
         "post": {**_op("Upload an image", "uploadImage", "images",
                        {"201": _json("Stored.", "UploadedImage", _IMAGE_LINKS, "image_id"),
                         "200": _json("You already had this image; here it is.",
@@ -165,6 +167,15 @@ PATHS = {
                      "application/octet-stream": {"schema": {
                          "type": "string", "contentMediaType": "application/octet-stream"}},
                      "application/json": {"schema": ref("UrlUpload")}}}},
+    },
+    "/images/bulk": {
+        "post": _op("Change many images", "bulkImages", "images",
+                    {"200": _json("Done to every one.", "BulkDone")},
+                    errors="400 404 409 415", body="BulkChange",
+                    description="Every image (and the album) is checked first: one that is "
+                                "not yours, or not there, changes nothing (404). Deleting "
+                                "moves them to your trash as `DELETE /images/{image_id}` "
+                                "does."),
     },
     "/images/{image_id}": {
         "parameters": [_IMAGE_ID],

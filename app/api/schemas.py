@@ -7,13 +7,18 @@ so the document cannot drift from what the server accepts.
 
 from app.auth.tokens import EXPIRY_DAYS, SCOPES
 from app.auth.tokens import MAX_NAME as MAX_TOKEN_NAME
+from app.images.bulk import ACTIONS as BULK_ACTIONS
+from app.images.bulk import MAX_IMAGES as MAX_BULK
 from app.images.drops import MAX_FILES as MAX_DROP_FILES
 from app.images.drops import MIB
 from app.images.fields import MAX_ALT, MAX_DESCRIPTION, MAX_TITLE, VISIBILITIES
 from app.images.inbox import MAX_SELECTION
 from app.images.intake.remote import MAX_URL_LENGTH
 from app.images.pagination import MAX_LIMIT
+from app.images.search import FORMATS, MAX_QUERY, SORTS
 from app.images.shares import LOG_CAP, MAX_EXPIRES_IN, MAX_LABEL, MAX_VIEWS
+from app.images.tags import MAX_INPUT as MAX_TAGS_TEXT
+from app.images.tags import MAX_TAG, MAX_TAGS
 
 DEFAULT_LIMIT = 30
 ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}$", "description": "A random id."}
@@ -44,7 +49,15 @@ _description = {"type": "string", "maxLength": MAX_DESCRIPTION}
 _alt = {"type": "string", "maxLength": MAX_ALT,
         "description": "Text alternative: what the image shows, for people who cannot see "
                        "it. Pages fall back to the title when it is empty."}
+_TAG_RULE = (f"Tags are normalised (NFKC, case-folded, runs of anything but letters, "
+             f"digits, marks and `+._&` made one `-`); at most {MAX_TAGS} of {MAX_TAG} "
+             f"characters each.")
+_tags = {"type": "array", "maxItems": MAX_TAGS,
+         "items": {"type": "string", "maxLength": MAX_TAG * 2},
+         "description": "The image's tags, replacing the ones it had. " + _TAG_RULE}
 _upload_fields = {"title": _title, "alt": _alt, "description": _description,
+                  "tags": {"type": "string", "maxLength": MAX_TAGS_TEXT,
+                           "description": "Tags, comma-separated. " + _TAG_RULE},
                   "visibility": ref("Visibility"),
                   "album": {**ID, "description": "Also put the image in this album of yours."}}
 _link_password = {
@@ -85,8 +98,10 @@ _image_props = {
                     "full": {**URL, "description": "Full size without metadata."},
                     "large": URL, "thumb": URL}, ("full", "large", "thumb")),
     "album_ids": {"type": "array", "items": ID},
+    "tags": {"type": "array", "items": {"type": "string"}, "description":
+             "Normalised; a public image's tags list it at `/t/<tag>`."},
 }
-_image_required = ("id", "title", "alt", "description", "visibility", "width", "height",
+_image_required = ("id", "title", "alt", "description", "tags", "visibility", "width", "height",
                    "bytes", "format", "created", "page_url", "urls", "album_ids")
 _next_cursor = {**_nullable({"type": "string"}),
                 "description": "Pass as `cursor` for the next page; null on the last page."}
@@ -155,7 +170,17 @@ SCHEMAS: dict[str, dict] = {
                                  "refuses private and loopback addresses."},
                          **_upload_fields}, ("url",)),
     "ImageChanges": closed({"title": _title, "alt": _alt, "description": _description,
-                            "visibility": ref("Visibility")}),
+                            "tags": _tags, "visibility": ref("Visibility")}),
+    "BulkChange": closed({
+        "action": {"type": "string", "enum": list(BULK_ACTIONS), "description":
+                   "delete (to your trash), visibility, album_add, album_remove, tag_add, "
+                   "tag_remove."},
+        "image_ids": {"type": "array", "items": ID, "minItems": 1, "maxItems": MAX_BULK},
+        "visibility": {**ref("Visibility"), "description": "For `visibility`."},
+        "album_id": {**ID, "description": "For `album_add` and `album_remove`."},
+        "tag": {"type": "string", "maxLength": MAX_TAG * 2,
+                "description": "For `tag_add` and `tag_remove`. " + _TAG_RULE}},
+        ("action", "image_ids")),
     "ShareCreate": closed(_share_fields),
     "ShareChanges": closed({"password": _link_password}),
     "AlbumCreate": closed({"title": {**TEXT, "maxLength": MAX_TITLE},
@@ -176,6 +201,8 @@ SCHEMAS: dict[str, dict] = {
                                                   f"{MAX_SELECTION} a request)."}}),
     # ----- answers -----
     "Image": closed(_image_props, _image_required),
+    "BulkDone": closed({"message": {"type": "string", "description": "What was done, "
+                                    "for people."}}, ("message",)),
     "UploadedImage": closed(
         {**_image_props, "duplicate": {"type": "boolean", "description":
                                        "True when you already had these exact bytes: this "
@@ -241,8 +268,12 @@ SCHEMAS: dict[str, dict] = {
                   "quota_bytes")),
 }
 
+# The search and filters of `GET /images` (`app.images.search.Search`), with `visibility`
+# and `album` below.
+SEARCH_QUERY = ("q", "sort", "format", "tag", "since", "until")
+_day = {"type": "string", "format": "date", "maxLength": 10}
 # The fields a raw-body upload takes in its query string.
-UPLOAD_QUERY = ("title", "alt", "description", "visibility", "album", "filename")
+UPLOAD_QUERY = ("title", "alt", "description", "tags", "visibility", "album", "filename")
 PARAMETERS: dict[str, dict] = {
     "limit": {"name": "limit", "in": "query", "required": False,
               "description": "Items per page.",
@@ -259,9 +290,25 @@ PARAMETERS: dict[str, dict] = {
     "alt": {"name": "alt", "in": "query", "required": False, "schema": _alt},
     "description": {"name": "description", "in": "query", "required": False,
                     "schema": _description},
+    "tags": {"name": "tags", "in": "query", "required": False,
+             "schema": _upload_fields["tags"]},
     "visibility": {"name": "visibility", "in": "query", "required": False,
                    "schema": ref("Visibility")},
     "album": {"name": "album", "in": "query", "required": False, "schema": ID},
+    "q": {"name": "q", "in": "query", "required": False, "description":
+          "Words that each begin a word of the title, description, tags or file name.",
+          "schema": {"type": "string", "maxLength": MAX_QUERY}},
+    "sort": {"name": "sort", "in": "query", "required": False,
+             "schema": {"type": "string", "enum": list(SORTS), "default": "newest"}},
+    "format": {"name": "format", "in": "query", "required": False,
+               "schema": {"type": "string", "enum": list(FORMATS)}},
+    "tag": {"name": "tag", "in": "query", "required": False, "description": "Only images "
+            "with this tag (normalised as tags are).",
+            "schema": {"type": "string", "maxLength": MAX_TAG * 2}},
+    "since": {"name": "since", "in": "query", "required": False,
+              "description": "Uploaded on this day (UTC) or later.", "schema": _day},
+    "until": {"name": "until", "in": "query", "required": False,
+              "description": "Uploaded on this day (UTC) or earlier.", "schema": _day},
     "filename": {"name": "filename", "in": "query", "required": False,
                  "description": "Display name of a raw-body upload.",
                  "schema": {"type": "string", "maxLength": 255}},

@@ -25,8 +25,8 @@ from app.images.intake.spool import clean_filename
 from app.images.urls import EXTENSIONS
 from app.text import plural, size_text
 
-IMAGE_FIELDS = ("filename", "title", "alt", "description", "visibility", "format", "width",
-                "height", "bytes", "sha256", "album_ids")
+IMAGE_FIELDS = ("filename", "title", "alt", "description", "tags", "visibility", "format",
+                "width", "height", "bytes", "sha256", "album_ids")
 ALBUM_FIELDS = ("title", "description", "visibility", "cover")
 
 

@@ -62,6 +62,18 @@ def listed_by(owner_id: str) -> dict:
     return {"owner_id": owner_id, **LISTED}
 
 
+def listed_with_tag(tag: str) -> dict:
+    """The query of what `/t/<tag>` lists: everyone's public images with this (normalised)
+    tag, the feed's rule."""
+    return {"tags": tag, **LISTED}
+
+
+def tag_links_public(image: dict) -> bool:
+    """Whether an image's page may link its tags to `/t/<tag>`: only a public image is
+    listed there."""
+    return image["visibility"] == "public" and not is_gone(image)
+
+
 async def set_owner_hidden(db: AsyncDatabase, owner_id: str, hidden: bool) -> None:
     """Hide (while their account is disabled) or show again every image and album of
     `owner_id`. Only documents not yet changed match, so a repeat after an interruption

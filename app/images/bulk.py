@@ -1,5 +1,5 @@
 """Changing many images at once, as the gallery's selection does: delete them, set their
-visibility, or put them in or take them out of an album.
+visibility, put them in or take them out of an album, or add or remove a tag.
 
 Every image is checked through `access` before anything changes: one id the requester may
 not change (or delete) fails the whole request, and nothing is changed.
@@ -11,11 +11,11 @@ from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.errors import Invalid
-from app.images import access, albums, store, trash
+from app.images import access, albums, store, tags, terms, trash
 from app.images.fields import check_visibility
 from app.text import plural
 
-ACTIONS = ("delete", "visibility", "album_add", "album_remove")
+ACTIONS = ("delete", "visibility", "album_add", "album_remove", "tag_add", "tag_remove")
 MAX_IMAGES = 500
 
 
@@ -48,6 +48,7 @@ async def apply(
     *,
     visibility: str = "",
     album_id: str = "",
+    tag: str = "",
     now: datetime.datetime,
     trash_days: int = 0,
 ) -> str:
@@ -55,10 +56,12 @@ async def apply(
     marks deletions, which move the owner's images to the trash while `trash_days` > 0
     (see `trash.discard_image`).
 
-    Everything named (the images, the visibility, the album) is checked first.
+    Everything named (the images, the visibility, the album, the tag) is checked first.
     """
     if action == "visibility":
         check_visibility(visibility)
+    if action in ("tag_add", "tag_remove"):
+        tag = tags.one(tag)
     album = (await access.changeable_album(db, album_id, user)
              if action in ("album_add", "album_remove") else None)
     images = await selected_images(db, user, action, image_ids)
@@ -70,8 +73,18 @@ async def apply(
     if action == "visibility":
         await store.set_visibility(db, images, visibility)
         return f"Made {count} {visibility}."
+    if action == "tag_add":
+        await terms.write(db, images, lambda image: _tags(tags.with_tag(image, tag)))
+        return f"Tagged {count} “{tag}”."
+    if action == "tag_remove":
+        await terms.write(db, images, lambda image: _tags(tags.without_tag(image, tag)))
+        return f"Removed the tag “{tag}” from {count}."
     if action == "album_add":
         await albums.add_images(db, album, images)
         return f"Added {count} to {album['title']}."
     await albums.remove_images(db, album, images)
     return f"Removed {count} from {album['title']}."
+
+
+def _tags(changed: list[str] | None) -> dict | None:
+    return None if changed is None else {"tags": changed}

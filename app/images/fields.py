@@ -1,13 +1,15 @@
 """The fields people edit on images and albums, and the rules for their values: titles,
-alt text, descriptions, visibility, and the owner's default visibility for new uploads.
+alt text, descriptions, tags (`app.images.tags`), visibility, and the owner's default
+visibility for new uploads.
 
 `alt` (an image's text alternative for people who cannot see it) came later than the other
 fields: a document without it has none, exactly like an empty one."""
 
 from app.errors import Invalid
+from app.images import tags
 
 VISIBILITIES = ("private", "unlisted", "public")
-EDITABLE = ("title", "alt", "description", "visibility")
+EDITABLE = ("title", "alt", "description", "tags", "visibility")
 MAX_TITLE = 200
 MAX_ALT = 300
 MAX_DESCRIPTION = 5000
@@ -28,13 +30,17 @@ def default_visibility(user: dict) -> str:
 
 
 def validate_changes(changes: dict) -> dict:
-    """The editable fields (title, alt, description, visibility), checked and trimmed."""
+    """The editable fields (title, alt, description, tags, visibility), checked and
+    trimmed; tags come as a list or as one comma-separated text (a form field)."""
     clean = {}
     for name, (label, limit) in _TEXT_LIMITS.items():
         if name in changes:
             clean[name] = str(changes[name]).strip()
             if len(clean[name]) > limit:
                 raise Invalid(f"{label} must be at most {limit} characters.")
+    if "tags" in changes:
+        given = changes["tags"]
+        clean["tags"] = tags.parse(given) if isinstance(given, str) else tags.check(given)
     if "visibility" in changes:
         clean["visibility"] = check_visibility(changes["visibility"])
     return clean

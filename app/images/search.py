@@ -1,36 +1,34 @@
-"""Finding an owner's images: words of their title, description and file name, one of four
-orders, and a visibility filter.
+"""Finding an owner's images: words of their title, description, tags and file name (see
+`app.images.terms`), filters (visibility, album, format, tag, date range) and one of four
+orders.
 
-Each image stores `terms`: the distinct words of those three fields, case-folded and
-without accents ("Café_Night.JPG" gives cafe, night, jpg). The multikey compound index
-(owner_id, terms) answers a search, and every word typed must begin one of the image's
-terms ("harb" finds "Harbour"). A text index would match whole words only, and the
-embedded database refuses them.
+Every word typed must begin one of the image's words ("harb" finds "Harbour"). Each shape
+of query is answered by a declared index (`app.db`): a search or a tag filter by (owner_id,
+terms, created, _id), an album by (album_ids, created, _id), a plain listing by the
+order's own index; the other filters are checked on the documents the index yields.
+A search sorted by title or size is sorted in memory (the terms index keeps date order
+only), which the database bounds at `db_timeout_ms`: a search too broad to sort in that
+time is answered with a request for a narrower one.
 
-Work is bounded: a search has at most `MAX_WORDS` words, an image at most `MAX_TERMS`
-terms of at most `MAX_TERM` characters, and the database gives up on a query after the
-server's per-operation bound (`db_timeout_ms`): a search too broad to sort in that time is
-answered with a request for a narrower one.
+Work is bounded: at most `MAX_QUERY` characters and `MAX_WORDS` words.
 """
 
-import re
-import unicodedata
+import datetime
+from dataclasses import dataclass
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ExecutionTimeout
 
-from app.db import OWNER_LARGEST, OWNER_NEWEST, OWNER_TERMS, OWNER_TITLE
+from app.db import ALBUM_NEWEST, OWNER_LARGEST, OWNER_NEWEST, OWNER_TERMS, OWNER_TITLE
 from app.errors import Invalid
-from app.images import pagination
+from app.ids import is_id
+from app.images import pagination, tags, terms
 from app.images.fields import check_visibility
 
 MAX_QUERY = 200  # characters in the search box
 MAX_WORDS = 6
-MAX_TERMS = 300
-MAX_TERM = 40
-SOURCES = ("title", "description", "filename")
-# Letters and digits: punctuation, spaces and "_" (common in file names) separate words.
-_WORD = re.compile(r"[^\W_]+")
+# Pixvault's format names (`processing.formats.FORMAT_NAMES`, which loads Pillow's plugins).
+FORMATS = ("jpeg", "png", "gif", "webp", "avif", "heif", "tiff", "bmp")
 # Each order, and the index that walks the owner's images in it.
 SORTS = {
     "newest": (pagination.NEWEST, OWNER_NEWEST),
@@ -38,21 +36,26 @@ SORTS = {
     "title": (pagination.TITLE, OWNER_TITLE),
     "size": (pagination.LARGEST, OWNER_LARGEST),
 }
+_DAY = datetime.timedelta(days=1)
 
 
-def words(text: str) -> list[str]:
-    """The words of `text` as terms are stored: case-folded, accents removed, each cut to
-    `MAX_TERM` characters."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return [word[:MAX_TERM] for word in _WORD.findall(plain)]
+@dataclass(frozen=True)
+class Search:
+    """What the gallery is asked for, as typed: every field optional (empty: any)."""
 
+    q: str = ""
+    sort: str = "newest"
+    visibility: str = ""
+    album: str = ""
+    format: str = ""
+    tag: str = ""
+    since: str = ""  # first day, YYYY-MM-DD (UTC)
+    until: str = ""  # last day, included
 
-def image_terms(image: dict) -> list[str]:
-    """The `terms` to store on an image document: the distinct words of its title,
-    description and file name, in that order, at most `MAX_TERMS`."""
-    found = dict.fromkeys(word for field in SOURCES for word in words(image.get(field) or ""))
-    return list(found)[:MAX_TERMS]
+    def filtering(self) -> bool:
+        """True if anything narrows the listing (the gallery then offers to show all)."""
+        return any((self.q, self.visibility, self.album, self.format, self.tag, self.since,
+                    self.until))
 
 
 def terms_filter(text: str) -> dict:
@@ -60,72 +63,83 @@ def terms_filter(text: str) -> dict:
     (empty for blank text); `Invalid` for an over-long search."""
     if len(text) > MAX_QUERY:
         raise Invalid(f"Search for at most {MAX_QUERY} characters.")
-    typed = list(dict.fromkeys(words(text)))
+    typed = list(dict.fromkeys(terms.words(text)))
     if len(typed) > MAX_WORDS:
         raise Invalid(f"Search for at most {MAX_WORDS} words.")
-    if not typed:
-        return {}
-    # The server bounds its index scan by one prefix: the longest is the most selective.
+    # The server bounds its index scan by one entry: the longest word is the most selective.
     typed.sort(key=len, reverse=True)
-    return {"terms": {"$all": [re.compile("^" + re.escape(word)) for word in typed]}}
+    wanted = [entry for word in typed for entry in terms.word_match(word)]
+    return {"terms": {"$all": wanted}} if wanted else {}
 
 
-def gallery_listing(
-    owned: dict, text: str = "", sort: str = "newest", visibility: str = ""
-) -> tuple[dict, pagination.Order, list]:
+def _day(text: str, label: str, later: int = 0) -> datetime.datetime:
+    """The start (UTC) of the day `text` names, or of the `later`-th day after it."""
+    try:
+        day = datetime.date.fromisoformat(text) + later * _DAY
+    except (ValueError, OverflowError):
+        raise Invalid(f"{label} must be a date, YYYY-MM-DD.") from None
+    return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC)
+
+
+def _filters(search: Search) -> tuple[dict, list]:
+    """The filter fields of `search` besides its words, and the `terms` entries it needs."""
+    query, needed = {}, []
+    if search.visibility:
+        query["visibility"] = check_visibility(search.visibility)
+    if search.album:
+        if not is_id(search.album):
+            raise Invalid("That album is not one of yours.")
+        query["album_ids"] = search.album
+    if search.format:
+        if search.format not in FORMATS:
+            raise Invalid(f"Format must be one of {', '.join(FORMATS)}.")
+        query["format"] = search.format
+    if search.tag:
+        needed.append(terms.tag_match(tags.one(search.tag)))
+    created = {}
+    if search.since:
+        created["$gte"] = _day(search.since, "The first day")
+    if search.until:
+        created["$lt"] = _day(search.until, "The last day", later=1)
+    if created:
+        query["created"] = created
+    return query, needed
+
+
+def gallery_listing(owned: dict, search: Search) -> tuple[dict, pagination.Order, list]:
     """What the owner's gallery shows: `(query, order, index)` for `pagination.page`, from
-    `owned` (`access.owned`: the owner's images).
+    `owned` (`access.owned`: the owner's images) and what `search` asks for.
 
-    A search is answered by the (owner_id, terms) index and its matches sorted; a plain
-    listing walks the order's own index. `Invalid` for an unknown sort or visibility.
+    `Invalid` for an unknown sort, visibility or format, or a malformed album id or date.
+    An album that is not the owner's simply matches nothing (`owned` holds the owner).
     """
-    if sort not in SORTS:
+    if search.sort not in SORTS:
         raise Invalid("Sort by newest, oldest, title or size.")
-    order, index = SORTS[sort]
-    query = dict(owned)
-    if visibility:
-        query["visibility"] = check_visibility(visibility)
-    matching = terms_filter(text)
-    if matching:
-        return {**query, **matching}, order, OWNER_TERMS
+    order, index = SORTS[search.sort]
+    filters, needed = _filters(search)
+    query = {**owned, **filters}
+    words = terms_filter(search.q)
+    if words or needed:
+        query["terms"] = {"$all": needed + (words["terms"]["$all"] if words else [])}
+        return query, order, OWNER_TERMS
+    if "album_ids" in query and order.field == "created":
+        return query, order, ALBUM_NEWEST
     return query, order, index
 
 
-async def gallery_page(
-    db: AsyncDatabase,
-    owned: dict,
-    *,
-    text: str = "",
-    sort: str = "newest",
-    visibility: str = "",
-    cursor: str | None = None,
-    backward: bool = False,
-) -> pagination.Page:
-    """One page of the owner's gallery (see `gallery_listing`). A search the database
-    stopped at its time limit is `Invalid`, asking for a narrower one: the database
-    answered, so it is the search that is too broad (a database that does not answer
-    stays a 503)."""
-    query, order, index = gallery_listing(owned, text, sort, visibility)
+async def gallery_page(db: AsyncDatabase, owned: dict, search: Search = Search(), *,
+                       cursor: str | None = None, backward: bool = False,
+                       limit: int | None = None) -> pagination.Page:
+    """One page of the owner's gallery (see `gallery_listing`), of `limit` images (an HTML
+    page's by default). A search the database stopped at its time limit is `Invalid`,
+    asking for a narrower one: the database answered, so it is the search that is too
+    broad (a database that does not answer stays a 503)."""
+    query, order, index = gallery_listing(owned, search)
     try:
-        return await pagination.page(db.images, query, cursor, pagination.PAGE_SIZE, index,
-                                     order=order, backward=backward)
+        return await pagination.page(db.images, query, cursor, limit or pagination.PAGE_SIZE,
+                                     index, order=order, backward=backward)
     except ExecutionTimeout:
         if index is not OWNER_TERMS:
             raise
         raise Invalid("That search matches too many images to sort in time: type more of a "
-                      "word, or more words.") from None
-
-
-async def backfill_terms(db: AsyncDatabase) -> int:
-    """Give `terms` to images stored before search existed, and return how many changed.
-
-    Idempotent, and safe beside a running site: an image edited meanwhile already has its
-    terms, and the filter leaves it alone.
-    """
-    changed = 0
-    old = db.images.find({"terms": {"$exists": False}}, {field: 1 for field in SOURCES})
-    async for image in old:
-        result = await db.images.update_one({"_id": image["_id"], "terms": {"$exists": False}},
-                                            {"$set": {"terms": image_terms(image)}})
-        changed += result.modified_count
-    return changed
+                      "word, or more words, or sort by date.") from None

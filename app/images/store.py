@@ -20,9 +20,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from app.errors import NotFound
 from app.ids import is_id, new_id
-from app.images import digests
+from app.images import digests, terms
 from app.images.fields import check_visibility, validate_changes
-from app.images.search import image_terms
 
 if TYPE_CHECKING:  # the pipeline loads Pillow; documents need only its result's shape
     from app.images.processing.pipeline import ProcessedImage
@@ -104,6 +103,7 @@ async def save_image(
         "title": fields.get("title", ""),
         "alt": fields.get("alt", ""),
         "description": fields.get("description", ""),
+        "tags": fields.get("tags", []),
         "filename": filename,
         "visibility": fields.get("visibility", "private"),
         "format": processed.format,
@@ -118,7 +118,7 @@ async def save_image(
         "album_ids": [],
         "created": now,
     }
-    image["terms"] = image_terms(image)
+    image["terms"] = terms.image_terms(image)
     if dropped:
         image.update(dropped)
     try:
@@ -137,13 +137,13 @@ async def save_image(
 
 
 async def update_image(db: AsyncDatabase, image: dict, changes: dict) -> dict:
-    """Apply validated edits and return the updated document."""
+    """Apply validated edits (terms kept current, see `terms.write`) and return the
+    updated document."""
     clean = validate_changes(changes)
-    if "title" in clean or "description" in clean:
-        clean["terms"] = image_terms({**image, **clean})
-    if clean:
-        await db.images.update_one({"_id": image["_id"]}, {"$set": clean})
-    return {**image, **clean}
+    if not clean:
+        return image
+    written = await terms.write(db, [image], lambda current: clean)
+    return written[0] if written else {**image, **clean}
 
 
 async def set_visibility(db: AsyncDatabase, images: list[dict], visibility: str) -> None:

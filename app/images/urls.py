@@ -1,5 +1,7 @@
 """URLs of images and their variants, and the image object the JSON API returns."""
 
+from urllib.parse import quote
+
 from app.images import access
 
 # An optional extension after a variant (/i/<id>/full.jpg) pleases chat apps and people;
@@ -33,6 +35,11 @@ def variant_path(image: dict, variant: str, prefix: str | None = None) -> str:
     return f"{base}/{variant}"
 
 
+def tag_path(tag: str) -> str:
+    """The public page of a (normalised) tag: everyone's public images with it."""
+    return "/t/" + quote(tag, safe="")
+
+
 def display_title(image: dict, viewer: dict | None) -> str:
     """What an image is called for `viewer`: its title, else (for its owner only) the name
     of the uploaded file, which can say more than the owner meant to share."""
@@ -59,6 +66,7 @@ def image_object(image: dict, base_url: str, viewer: dict | None,
         "title": image["title"],
         "alt": image.get("alt", ""),
         "description": image["description"],
+        "tags": image.get("tags", []),
         "visibility": image["visibility"],
         "width": image["width"],
         "height": image["height"],

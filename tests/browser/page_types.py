@@ -26,6 +26,7 @@ PAGE_TYPES = {
     "albums": PageType("/albums", "owner"),
     "album": PageType("/a/{album_id}", "owner"),
     "profile": PageType("/u/{owner}"),
+    "tag": PageType("/t/sea"),
     "share": PageType("{share_path}"),
     "account": PageType("/account", "owner"),
     "two-factor-setup": PageType("/account/two-factor", "owner"),

@@ -162,6 +162,7 @@ async def test_export_holds_the_originals_and_a_manifest(db, env, folder, tmp_pa
     trip = await albums.create_album(db, owner_id=alice["_id"], title="Trip", now=alice["created"])
     for name in ("red.jpg", "blue.JPG"):
         await albums.add_image(db, trip, images[name])
+    await db.images.update_one({"_id": images["red.jpg"]["_id"]}, {"$set": {"tags": ["sea"]}})
     await albums.create_album(db, owner_id=alice["_id"], title="Empty", now=alice["created"])
     out = tmp_path / "out" / "alice.zip"
     out.parent.mkdir()
@@ -190,6 +191,7 @@ async def test_export_holds_the_originals_and_a_manifest(db, env, folder, tmp_pa
     assert listed["Empty"]["image_ids"] == []
     red = next(e for e in manifest["images"] if e["id"] == images["red.jpg"]["_id"])
     assert red["album_ids"] == [trip["_id"]] and red["created"].endswith("+00:00")
+    assert red["tags"] == ["sea"]
 
 
 async def test_a_failed_export_leaves_the_old_file_alone(db, env, folder, tmp_path):

@@ -8,11 +8,10 @@ import tornado.web
 
 from app.api import validation
 from app.api.handlers.base import JSON, ApiHandler, media_type
-from app.api.schemas import UPLOAD_QUERY
+from app.api.schemas import SEARCH_QUERY, UPLOAD_QUERY
 from app.auth.scopes import needs
-from app.db import OWNER_NEWEST
 from app.errors import Invalid, TooLarge, Unsupported
-from app.images import access, store, trash
+from app.images import access, bulk, search, store, trash
 from app.images.handlers.receiver import UploadReceiver
 from app.images.intake.spool import clean_filename
 
@@ -27,7 +26,9 @@ def _streams_file(content_type: str) -> bool:
 
 @tornado.web.stream_request_body
 class ApiImagesHandler(UploadReceiver, ApiHandler):
-    """`GET` lists the requester's images, newest first; `POST` uploads one image.
+    """`GET` lists the requester's images, newest first unless `sort` says otherwise, found
+    and filtered as the gallery does (`q`, `tag`, `visibility`, `album`, `format`, `since`,
+    `until`); `POST` uploads one image.
 
     A `POST` body is multipart (`file` plus optional fields), a raw image (fields in the
     query string) or JSON `{"url": ...}`. 201 for a new image, 200 when the requester already
@@ -58,8 +59,13 @@ class ApiImagesHandler(UploadReceiver, ApiHandler):
 
     @needs("read")
     async def get(self) -> None:
-        await self.write_page(self.db.images, access.owned(self.current_user["_id"]),
-                              OWNER_NEWEST, self.image_json)
+        args = self.query("limit", "cursor", "visibility", "album", *SEARCH_QUERY)
+        asked = search.Search(**{name: value for name, value in args.items()
+                                 if name not in ("limit", "cursor")})
+        found = await search.gallery_page(self.db, access.owned(self.current_user["_id"]),
+                                          asked, cursor=args.get("cursor"), limit=args["limit"])
+        self.write_json({"items": [self.image_json(image) for image in found.items],
+                         "next_cursor": found.next_cursor})
 
     @needs("upload")
     async def post(self) -> None:
@@ -108,7 +114,23 @@ class ApiImageHandler(ApiHandler):
         self.no_content()
 
 
+class ApiBulkHandler(ApiHandler):
+    """`POST /api/v1/images/bulk`: the gallery selection's actions (see `app.images.bulk`)."""
+
+    @needs("full")
+    async def post(self) -> None:
+        change = self.json_body("BulkChange")
+        message = await bulk.apply(
+            self.db, self.application.bucket, self.current_user, change["action"],
+            change["image_ids"], visibility=change.get("visibility", ""),
+            album_id=change.get("album_id", ""), tag=change.get("tag", ""), now=self.now(),
+            trash_days=self.settings["trash_days"])
+        self.write_json({"message": message})
+
+
 ROUTES = [
     (r"/api/v1/images", ApiImagesHandler),
+    # Before the one-image route, which would take "bulk" for an id.
+    (r"/api/v1/images/bulk", ApiBulkHandler),
     (r"/api/v1/images/([^/]+)", ApiImageHandler),
 ]

@@ -8,6 +8,7 @@ from app.images.handlers import (
     inbox,
     share_forms,
     shares,
+    tags,
     trash,
     upload,
     variants,
@@ -24,4 +25,5 @@ ROUTES = [
     *trash.ROUTES,
     *drops.ROUTES,
     *inbox.ROUTES,
+    *tags.ROUTES,
 ]

@@ -1,8 +1,9 @@
 """`/images/bulk`: the gallery's selection form. `POST` with `action` (delete, visibility,
-album_add, album_remove), `image_id` repeated, and `visibility` or `album_id` as the action
-needs; it redirects back to `return` with a message. Deleting moves the owner's images to
-the trash (the message offers Undo); deleting for good (no trash, or an admin) asks first:
-the page's script in a dialog, or else the confirmation page this handler's `GET` shows."""
+album_add, album_remove, tag_add, tag_remove), `image_id` repeated, and `visibility`,
+`album_id` or `tag` as the action needs; it redirects back to `return` with a message.
+Deleting moves the owner's images to the trash (the message offers Undo); deleting for good
+(no trash, or an admin) asks first: the page's script in a dialog, or else the confirmation
+page this handler's `GET` shows."""
 
 import tornado.web
 
@@ -41,7 +42,8 @@ class BulkHandler(BaseHandler):
         message = await bulk.apply(
             self.db, self.application.bucket, self.current_user, action, image_ids,
             visibility=self.get_body_argument("visibility", ""),
-            album_id=self.get_body_argument("album_id", ""), now=now,
+            album_id=self.get_body_argument("album_id", ""),
+            tag=self.get_body_argument("tag", ""), now=now,
             trash_days=trash_days(self))
         back = safe_next(self.get_body_argument("return", ""), "/gallery")
         say_deleted(self, message, trashed_at=now if trashed else None, back=back)

@@ -1,6 +1,8 @@
 """HTML pages about images: the public feed, the owner's gallery, the image page, and the
 owner's edit and delete forms."""
 
+import dataclasses
+
 import tornado.web
 
 from app.auth import registration, users
@@ -32,25 +34,27 @@ class HomeHandler(BaseHandler):
 
 
 class GalleryHandler(BaseHandler):
-    """`/gallery`: the owner's images. `q` searches their titles, descriptions and file
-    names, `sort` orders them (newest, oldest, title, size), `visibility` keeps one kind,
-    and `after`/`before` page through; the selection goes to `/images/bulk`."""
+    """`/gallery`: the owner's images. `q` searches their titles, descriptions, tags and
+    file names, `sort` orders them (newest, oldest, title, size), `visibility`, `album`,
+    `format`, `tag`, `since` and `until` (days) narrow them (see `search.Search`), and
+    `after`/`before` page through; the selection goes to `/images/bulk`."""
 
     @tornado.web.authenticated
     async def get(self) -> None:
         cursor, backward = position(self)
-        search_for = {name: self.get_query_argument(name, default)
-                      for name, default in (("q", ""), ("sort", "newest"), ("visibility", ""))}
+        search_for = search.Search(**{
+            field.name: self.get_query_argument(field.name, field.default)
+            for field in dataclasses.fields(search.Search)})
         found = await search.gallery_page(
-            self.db, access.owned(self.current_user["_id"]), text=search_for["q"],
-            sort=search_for["sort"], visibility=search_for["visibility"], cursor=cursor,
+            self.db, access.owned(self.current_user["_id"]), search_for, cursor=cursor,
             backward=backward)
         self.render(
             "gallery.html",
             images=found.items,
             pager=found,
             search_for=search_for,
-            sort=search_for["sort"],
+            formats=search.FORMATS,
+            sort=search_for.sort,
             href=page_path,
             src=variant_path,
             albums=await albums.owner_albums(self.db, access.owned(self.current_user["_id"])),
@@ -100,6 +104,7 @@ class ImagePageHandler(BaseHandler):
             if is_owner
             else [],
             can_change=access.can_change(image, self.current_user),
+            tag_links=access.tag_links_public(image),
             can_delete=access.can_delete(image, self.current_user),
             delete_asks=asks_first(self, [image]),
             og_image=self.absolute_url(variant_path(image, "large")),

@@ -31,6 +31,11 @@ def variant_path(handler, image: dict, variant: str, prefix: str | None = None) 
     return urls.variant_path(image, variant, prefix)
 
 
+def tag_path(handler, tag: str) -> str:
+    """The public page of a tag."""
+    return urls.tag_path(tag)
+
+
 def size_text(handler, size: int) -> str:
     """A byte count as people read it."""
     return _size_text(size)
@@ -119,6 +124,7 @@ UI_METHODS = {
     "image_alt": image_alt,
     "page_path": page_path,
     "variant_path": variant_path,
+    "tag_path": tag_path,
     "size_text": size_text,
     "default_visibility": default_visibility,
     "expiry_choices": expiry_choices,

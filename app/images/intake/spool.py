@@ -32,7 +32,7 @@ from app.text import size_text
 
 SPOOL_FOLDER = "uploads"
 _PREFIX = "pixvault-"
-FORM_FIELDS = ("title", "alt", "visibility", "album", "url", "description")
+FORM_FIELDS = ("title", "alt", "visibility", "album", "url", "description", "tags")
 MAX_FIELD_BYTES = 10_000
 
 
