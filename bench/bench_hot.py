@@ -21,11 +21,11 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_serve import baseline_process, photo_jpeg, run_wrk
-from harness import HOST, PixvaultServer, Session, cpu_seconds, exit_on_sigterm, upload_bytes
+from bench_serve import BARE, photo_jpeg, run_wrk
+from harness import Peer, PixvaultServer, Session, cpu_seconds, exit_on_sigterm, upload_bytes
 
 
-def load(url: str, pid: int, args, headers: tuple[str, ...] = ()):
+def load(url: str, pid: int, args, headers: dict | None = None):
     """One wrk run against `url` after a short unrecorded one (so the hot path is warm and
     its signal fresh); also the CPU ms per request of process `pid`."""
     run_wrk(url, args.threads, args.connections, 2, headers)
@@ -58,9 +58,10 @@ def main() -> None:
           f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s")
     rows, size = pixvault(args, hot=True)
     rows += pixvault(args, hot=False)[0]
-    with baseline_process() as (port, pid):  # the same number of bytes from memory
+    # The same number of bytes from memory.
+    with Peer("bare", [sys.executable, BARE, "{port}"], ready="/bytes/1") as bare:
         rows.append(("bare Tornado 200",
-                     *load(f"http://{HOST}:{port}/bytes/{size}", pid, args)))
+                     *load(f"{bare.base_url}/bytes/{size}", bare.pid, args)))
     bare = rows[-1][1].rps
     print(f"\n{size:,} byte thumbnail\n")
     print("| server | req/s | p50 ms | p99 ms | errors | CPU ms/req | / bare Tornado |")
@@ -90,7 +91,7 @@ def pixvault(args, hot: bool) -> tuple[list[tuple], int]:
         rows.append((f"{label} 200", *load(url, server.pid, args)))
         if spy:
             spy.wait(60)
-        rows.append((f"{label} 304", *load(url, server.pid, args, (f"If-None-Match: {etag}",))))
+        rows.append((f"{label} 304", *load(url, server.pid, args, {"If-None-Match": etag})))
     return rows, len(body)
 
 

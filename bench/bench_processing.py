@@ -7,43 +7,18 @@ is the peak minus the process's resident size before the first call (interpreter
 import argparse
 import io
 import os
-import random
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import pillow_heif
-from PIL import Image, ImageDraw
+from inputs import photo_like, screenshot
 
 pillow_heif.register_heif_opener()
-
-
-def photo_like(size: tuple[int, int]) -> Image.Image:
-    """Deterministic picture with edges, gradients and sensor-like noise (not a flat test card)."""
-    fractal = Image.effect_mandelbrot(size, (-2.2, -1.2, 1.0, 1.2), 60)
-    radial = Image.radial_gradient("L").resize(size)
-    linear = Image.linear_gradient("L").rotate(90).resize(size)
-    noise = Image.effect_noise(size, 24)
-    return Image.blend(
-        Image.merge("RGB", (fractal, radial, linear)), Image.merge("RGB", (noise,) * 3), 0.12
-    )
-
-
-def screenshot_like(size: tuple[int, int]) -> Image.Image:
-    """Text-like bars on a light background (the case where AVIF siblings pay off)."""
-    rng = random.Random(7)  # noqa: S311 - deterministic content, not security
-    im = Image.new("RGB", size, (245, 245, 245))
-    draw = ImageDraw.Draw(im)
-    for y in range(0, size[1], 14):
-        x = 10
-        while x < size[0] - 40:
-            width = rng.randint(10, 60)
-            draw.rectangle((x, y + 3, x + width, y + 10), fill=(rng.randint(0, 80),) * 3)
-            x += width + 8
-    return im
 
 
 def make(case: str) -> bytes:
@@ -53,7 +28,7 @@ def make(case: str) -> bytes:
     elif case == "png-12mp":
         photo_like((4000, 3000)).save(buf, "PNG")
     elif case == "png-screenshot-2560x1440":
-        screenshot_like((2560, 1440)).save(buf, "PNG")
+        screenshot((2560, 1440)).save(buf, "PNG")
     elif case == "gif-100x480x270":
         base = photo_like((480, 270)).quantize(256)
         frames = [base.rotate(i * 3.6) for i in range(100)]

@@ -23,15 +23,10 @@ with wrk's.
 
 import argparse
 import asyncio
-import contextlib
 import http.client
-import io
 import os
-import re
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -41,87 +36,25 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (
     HOST,
+    Peer,
     PixvaultServer,
     Session,
     cpu_seconds,
     exit_on_sigterm,
-    free_port,
     upload_bytes,
 )
-from PIL import Image
+from inputs import jpeg, photo_like
+from load import Load, run_wrk
 from pymongo import MongoClient
+
+BARE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers", "bare.py")
 
 
 def photo_jpeg(target: int) -> bytes:
     """A photo-like 2400x1600 JPEG whose size is as close to `target` bytes as quality allows."""
-    size = (2400, 1600)
-    fractal = Image.effect_mandelbrot(size, (-2.2, -1.2, 1.0, 1.2), 60)
-    radial = Image.radial_gradient("L").resize(size)
-    linear = Image.linear_gradient("L").rotate(90).resize(size)
-    noise = Image.effect_noise(size, 24)
-    im = Image.blend(
-        Image.merge("RGB", (fractal, radial, linear)), Image.merge("RGB", (noise,) * 3), 0.12
-    )
-    best = b""
-    for quality in range(95, 40, -5):
-        buf = io.BytesIO()
-        im.save(buf, "JPEG", quality=quality)
-        if not best or abs(buf.tell() - target) < abs(len(best) - target):
-            best = buf.getvalue()
-    return best
-
-
-# --- load generators ------------------------------------------------------------------------
-
-
-@dataclass
-class Load:
-    requests: int
-    seconds: float
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    errors: int  # non-2xx/3xx answers and socket errors
-
-
-def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-
-def run_wrk(url: str, threads: int, connections: int, duration: float,
-            headers: tuple[str, ...] = ()) -> Load:
-    """One wrk run with --latency (and `headers`, "Name: value" each); parses requests/s,
-    p50, p99 and errors."""
-    out = subprocess.run(  # noqa: S603 - fixed command line
-        [
-            shutil.which("wrk") or "wrk",
-            f"-t{threads}",
-            f"-c{connections}",
-            f"-d{duration:g}s",
-            "--latency",
-            *(arg for header in headers for arg in ("-H", header)),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=duration + 60,
-    ).stdout
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))  # "1.2s "
-    done = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
-    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
-    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    if socket:
-        errors += sum(int(n) for n in socket.groups())
-    return Load(
-        requests=int(done.group(1)),
-        seconds=_ms(done.group(2) + done.group(3)) / 1000,
-        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        p50_ms=_ms(percentiles["50"]),
-        p99_ms=_ms(percentiles["99"]),
-        errors=errors,
-    )
+    im = photo_like((2400, 1600))
+    candidates = (jpeg(im, quality) for quality in range(95, 40, -5))
+    return min(candidates, key=lambda data: abs(len(data) - target))
 
 
 def run_python(url: str, connections: int, total: int) -> Load:
@@ -196,61 +129,6 @@ def fetch(port: int, path: str) -> tuple[int, bytes]:
         conn.close()
 
 
-# --- the baseline: a bare Tornado handler ---------------------------------------------------
-
-
-def baseline_server(port: int) -> None:
-    """`/bytes/<n>`: n bytes from memory, the least a Tornado handler can do per request."""
-    import tornado.web
-
-    payloads: dict[int, bytes] = {}
-
-    class BytesHandler(tornado.web.RequestHandler):
-        def get(self, size: str) -> None:
-            n = int(size)
-            if n not in payloads:
-                payloads[n] = os.urandom(n)
-            self.set_header("Content-Type", "application/octet-stream")
-            self.write(payloads[n])
-
-    async def run() -> None:
-        app = tornado.web.Application([(r"/bytes/(\d+)", BytesHandler)])
-        app.listen(port, HOST)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await stop.wait()
-
-    asyncio.run(run())
-
-
-@contextlib.contextmanager
-def baseline_process():
-    """The baseline server in its own process; yields `(port, pid)`; always stopped."""
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - this very script
-        [sys.executable, os.path.abspath(__file__), "--baseline-port", str(port)]
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                if fetch(port, "/bytes/1")[0] == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the baseline server did not start")
-            time.sleep(0.1)
-        yield port, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 # --- the benchmark --------------------------------------------------------------------------
 
 
@@ -300,11 +178,7 @@ def main() -> None:
     )
     parser.add_argument("--jpeg-kb", type=int, default=1000, help="size of the test JPEG")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dir")
-    parser.add_argument("--baseline-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.baseline_port:
-        baseline_server(args.baseline_port)
-        return
     exit_on_sigterm()
 
     if args.loader == "auto":
@@ -366,10 +240,10 @@ def main() -> None:
                     f"  {name:<11} {load.rps:9,.0f} req/s  p50 {load.p50_ms:7.2f} ms  "
                     f"p99 {load.p99_ms:7.2f} ms  errors {load.errors}"
                 )
-    with baseline_process() as (port, pid):
+    with Peer("bare", [sys.executable, BARE, "{port}"], ready="/bytes/1") as bare:
         for row in rows:
-            url = f"http://{HOST}:{port}/bytes/{row.body_bytes}"
-            row.baseline, (row.baseline_cpu_ms,) = measure(url, args, [pid])
+            url = f"{bare.base_url}/bytes/{row.body_bytes}"
+            row.baseline, (row.baseline_cpu_ms,) = measure(url, args, [bare.pid])
             print(
                 f"  baseline {row.body_bytes:>9,} B {row.baseline.rps:9,.0f} req/s  "
                 f"p50 {row.baseline.p50_ms:7.2f} ms  p99 {row.baseline.p99_ms:7.2f} ms"

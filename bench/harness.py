@@ -117,33 +117,33 @@ class RssSampler(Sampler):
         return max((kb for t, kb in self.samples if start <= t <= end), default=0)
 
 
-# --- the server -----------------------------------------------------------------------------
+# --- servers --------------------------------------------------------------------------------
+
+def wait_for_http(process: subprocess.Popen, port: int, path: str, timeout: float,
+                  log_tail=lambda: "") -> None:
+    """Poll `GET path` until it answers 200; raise if `process` exits or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited at start-up:\n{log_tail()}")
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            try:
+                conn.request("GET", path)
+                if conn.getresponse().status == 200:
+                    return
+            finally:
+                conn.close()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no answer on port {port} within {timeout:.0f} s:\n{log_tail()}")
+        time.sleep(0.2)
 
 
-class PixvaultServer:
-    """`manage.py serve` on a free port and a temporary data dir, with the embedded database.
+class LocalServer:
+    """A server process of this benchmark on `port` of the loopback interface."""
 
-    Use as a context manager; `pid` is the Python server process (the database is its child,
-    `db_pid`).
-    """
-
-    def __init__(
-        self,
-        *,
-        bcrypt_rounds: int = 4,
-        keep: bool = False,
-        extra_args=(),
-        extra_env: dict | None = None,
-    ):
-        self.port = free_port()
-        self.tmp = Path(tempfile.mkdtemp(prefix="pixvault-bench-"))
-        self.data_dir = self.tmp / "data"
-        self.log_path = self.tmp / "serve.log"
-        self.keep = keep
-        self.extra_args = list(extra_args)
-        self.env = {**os.environ, "PIXVAULT_BCRYPT_ROUNDS": str(bcrypt_rounds), **(extra_env or {})}
-        self.process: subprocess.Popen | None = None
-        self.db_pid: int | None = None
+    port: int
+    process: subprocess.Popen | None = None
 
     @property
     def pid(self) -> int:
@@ -153,6 +153,82 @@ class PixvaultServer:
     def base_url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
+
+class Peer(LocalServer):
+    """A helper server on a free loopback port: `command` is a list whose items may name
+    `{port}` and `{tmp}` (a temporary folder for its files and log). A context manager
+    that waits until `GET ready` answers 200 and always stops the process (SIGTERM, then
+    SIGKILL)."""
+
+    def __init__(self, name: str, command: list[str], *, ready: str = "/",
+                 env: dict | None = None, files: dict[str, str] | None = None):
+        self.name = name
+        self.port = free_port()
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"pixvault-bench-{name}-"))
+        for filename, text in (files or {}).items():
+            (self.tmp / filename).write_text(text.format(port=self.port, tmp=self.tmp))
+        self.command = [part.format(port=self.port, tmp=self.tmp) for part in command]
+        self.ready, self.env = ready, {**os.environ, **(env or {})}
+
+    def log_tail(self, lines: int = 30) -> str:
+        with contextlib.suppress(OSError):
+            text = (self.tmp / "peer.log").read_text(errors="replace")
+            return "\n".join(text.splitlines()[-lines:])
+        return ""
+
+    def __enter__(self) -> "Peer":
+        with open(self.tmp / "peer.log", "ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - fixed benchmark commands
+                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL)
+        try:
+            wait_for_http(self.process, self.port, self.ready, 120, self.log_tail)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# --- the server -----------------------------------------------------------------------------
+
+
+class PixvaultServer(LocalServer):
+    """`manage.py serve` on a free port and a temporary data dir, with the embedded database.
+
+    Use as a context manager; `pid` is the Python server process (the database is its child,
+    `db_pid`). With `slow_callback_ms`, every event-loop callback that long or longer is
+    logged (`bench/slowlog.py`).
+    """
+
+    def __init__(
+        self,
+        *,
+        bcrypt_rounds: int = 4,
+        keep: bool = False,
+        extra_args=(),
+        extra_env: dict | None = None,
+        slow_callback_ms: float = 0,
+    ):
+        self.port = free_port()
+        self.slow_callback_ms = slow_callback_ms
+        self.tmp = Path(tempfile.mkdtemp(prefix="pixvault-bench-"))
+        self.data_dir = self.tmp / "data"
+        self.log_path = self.tmp / "serve.log"
+        self.keep = keep
+        self.extra_args = list(extra_args)
+        self.env = {**os.environ, "PIXVAULT_BCRYPT_ROUNDS": str(bcrypt_rounds), **(extra_env or {})}
+        self.db_pid: int | None = None
+
     def manage(self, *args: str) -> list[str]:
         return [sys.executable, str(ROOT / "manage.py"), *args, "--data-dir", str(self.data_dir)]
 
@@ -161,6 +237,9 @@ class PixvaultServer:
         command = self.manage(
             "serve", "--port", str(self.port), "--address", HOST, *self.extra_args
         )
+        if self.slow_callback_ms:  # every callback over that long logged (see slowlog.py)
+            command[1:1] = [str(Path(__file__).with_name("slowlog.py")),
+                            str(self.slow_callback_ms / 1000)]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own manage.py
                 command,
@@ -170,22 +249,7 @@ class PixvaultServer:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited at start-up:\n{self.log_tail()}")
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    break
-                conn.close()
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"the server did not answer within {timeout:.0f} s:\n{self.log_tail()}"
-                )
-            time.sleep(0.2)
+        wait_for_http(self.process, self.port, "/healthz", timeout, self.log_tail)
         self.db_pid = self._child_pid()
 
     def _child_pid(self) -> int | None:
@@ -300,6 +364,18 @@ class Session:
         if status != 302 or "session" not in self.cookies:
             raise RuntimeError(f"sign-in failed: {status} {body[:200]!r}")
 
+    def register(self, username: str, password: str = PASSWORD,
+                 headers: dict | None = None) -> None:
+        """Create an account through `/auth/register` (which signs it in)."""
+        self.request("GET", "/auth/register", headers=headers)
+        form = urllib.parse.urlencode({"username": username, "password": password,
+                                       "password_confirm": password, "_xsrf": self.xsrf})
+        status, _, body = self.request(
+            "POST", "/auth/register", form.encode(),
+            {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
+        if status != 302 or "session" not in self.cookies:
+            raise RuntimeError(f"registration failed: {status} {body[:200]!r}")
+
 
 # --- uploads --------------------------------------------------------------------------------
 
@@ -319,24 +395,25 @@ def multipart_envelope(filename: str, fields: dict | None = None) -> tuple[bytes
     return head, f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
-def upload_bytes(session: Session, data: bytes, filename: str, fields: dict | None = None) -> dict:
-    """Upload one file in a single request; returns the image object (asserting 201)."""
+def post_file(session: Session, data: bytes, filename: str, fields: dict | None = None,
+              path: str = "/upload") -> dict:
+    """POST one file in a one-part multipart body; returns the JSON answer (asserting 201)."""
     import json
 
     head, tail = multipart_envelope(filename, fields)
-    status, _, body = session.request(
-        "POST",
-        "/upload",
-        head + data + tail,
-        {
-            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
-            "X-XSRFToken": session.xsrf,
-            "Accept": "application/json",
-        },
-    )
+    headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+               "Accept": "application/json"}
+    if "_xsrf" in session.cookies:
+        headers["X-XSRFToken"] = session.xsrf
+    status, _, body = session.request("POST", path, head + data + tail, headers)
     if status != 201:
         raise RuntimeError(f"upload failed: {status} {body[:300]!r}")
-    return json.loads(body)["images"][0]
+    return json.loads(body)
+
+
+def upload_bytes(session: Session, data: bytes, filename: str, fields: dict | None = None) -> dict:
+    """Upload one file to Pixvault in a single request; returns the image object."""
+    return post_file(session, data, filename, fields)["images"][0]
 
 
 class StreamedUpload:

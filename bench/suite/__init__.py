@@ -1,0 +1,1 @@
+"""The pieces of `bench/run.py`: peers, rows, and the table they make."""
