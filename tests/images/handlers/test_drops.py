@@ -7,6 +7,7 @@ import re
 import pytest
 
 from app.auth import throttle
+from app.images import store
 from tests.client import json_body, multipart, text, upload_one, visible_text
 from tests.images.images import jpeg, png
 
@@ -101,8 +102,7 @@ async def test_guest_uploads_wait_in_the_inbox_until_approved(alice, make_client
     user = await db.users.find_one({"username": "alice"})
     assert user["inbox_count"] == 1
     remaining = [doc async for doc in db.images.find({}, {"files": 1})]
-    assert user["used_bytes"] == sum(sum(f["bytes"] for f in doc["files"].values())
-                                     for doc in remaining)
+    assert user["used_bytes"] == sum(store.stored_bytes(doc) for doc in remaining)
     # Once decided, an image leaves the guest's list, whatever the decision.
     guest_page = visible_text(await guest.get(drop))
     assert "10.jpg" not in guest_page and "20.jpg" not in guest_page and "30.jpg" in guest_page
