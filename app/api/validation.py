@@ -28,8 +28,10 @@ _TYPE_NAMES = {"string": "a string", "integer": "a whole number", "number": "a n
 
 @functools.cache
 def _validator(pointer: str) -> Draft202012Validator:
-    # Through the registry, so `$ref`s inside the schemas resolve as they do in the document.
-    return Draft202012Validator({"$ref": f"{_BASE}#/components/{pointer}"}, registry=_REGISTRY)
+    # Through the registry, so `$ref`s inside the schemas resolve as they do in the document;
+    # formats are asserted (a `date` that is empty or not a day is refused, as documented).
+    return Draft202012Validator({"$ref": f"{_BASE}#/components/{pointer}"}, registry=_REGISTRY,
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _check(value, pointer: str, name: str = ""):

@@ -59,6 +59,7 @@ async def test_listing_searches_and_filters_like_the_gallery(api, bob_api):
         listed = json_body(await api.get(f"/api/v1/images?{query}"))["items"]
         assert [image["id"] for image in listed] == [image["id"] for image in expected], query
     assert json_body(await bob_api.get("/api/v1/images?q=harb"))["items"] == []
-    for bad in ("format=svg", "since=soon", "sort=colour", "tag=%3C%3E", "q=a+b+c+d+e+f+g"):
+    for bad in ("format=svg", "since=soon", "until=", "since=2026-13-01", "sort=colour",
+                "tag=%3C%3E", "q=a+b+c+d+e+f+g"):
         response = await api.get(f"/api/v1/images?{bad}")
         assert response.code == 400, bad
