@@ -1,8 +1,10 @@
-"""An account's content as others reach it: one public image in one public album, each
-with a share link, and what every surface answers a given visitor (for the tests of
-disabled and deleted accounts)."""
+"""An account's content as others reach it: one public, tagged image in one public album,
+each with a share link, and what every surface answers a given visitor (pages, bytes,
+share links, oEmbed, the API, the feed and the tag page; for the tests of disabled and
+deleted accounts and of the trash)."""
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from tests.api.conftest import Api
 from tests.client import Client, text, upload_one
@@ -21,7 +23,7 @@ class Content:
 async def publish(owner: Client) -> Content:
     """A public image in a public album, and a share link to each."""
     image = await upload_one(owner, jpeg(color=(120, 10, 200)), title="Out there",
-                             visibility="public")
+                             visibility="public", tags="sky")
     album = (await owner.post("/albums", {"title": "Shown", "visibility": "public"})
              ).headers["Location"]
     await owner.post("/albums/add", {"album_id": album.rsplit("/", 1)[1],
@@ -39,15 +41,18 @@ async def reach(visitor: Client, api: Api, owner_name: str, content: Content) ->
     paths = [f"/i/{image}", f"/i/{image}/full.jpg", f"/i/{image}/large", f"/i/{image}/thumb",
              f"/a/{album}", f"/u/{owner_name}", content.image_link,
              f"{content.image_link}/thumb", content.album_link,
-             f"{content.album_link}/i/{image}", f"{content.album_link}/i/{image}/large"]
+             f"{content.album_link}/i/{image}", f"{content.album_link}/i/{image}/large",
+             f"/oembed?format=json&url={quote(visitor.base_url + '/i/' + image, safe='')}"]
     seen = {path: (await visitor.get(path)).code for path in paths}
     for path in (f"/api/v1/images/{image}", f"/api/v1/albums/{album}",
                  f"/api/v1/albums/{album}/images"):
         seen[path] = (await api.get(path)).code
     seen["feed lists it"] = f"/i/{image}" in text(await visitor.get("/"))
+    seen["tag page lists it"] = f"/i/{image}" in text(await visitor.get("/t/sky"))
     return seen
 
 
 def uniformly(seen: dict, status: int, listed: bool) -> dict:
     """The `reach` answer in which every surface says `status`: compare `seen` with it."""
-    return {**dict.fromkeys(seen, status), "feed lists it": listed}
+    return {**dict.fromkeys(seen, status), "feed lists it": listed,
+            "tag page lists it": listed}
