@@ -2,9 +2,9 @@
 
 They are written once: request bodies in `app.api.schema_requests`, answers in
 `app.api.schema_answers` (both built of `app.api.schema_parts`), query parameters here.
-`SCHEMAS` and `PARAMETERS` gather them: `app.api.openapi` publishes them as `components`, and
-`app.api.validation` checks request bodies and query strings against the very same objects,
-so the document cannot drift from what the server accepts.
+`SCHEMAS` and `PARAMETERS` gather them: `app.api.openapi.document` publishes them as
+`components`, and `app.api.validation` checks request bodies and query strings against the
+very same objects, so the document cannot drift from what the server accepts.
 """
 
 from app.api.schema_answers import ANSWERS
