@@ -29,7 +29,7 @@ from app.errors import (
     TooLarge,
     Unsupported,
 )
-from app.images import access, resumable
+from app.images import lookups, resumable
 from app.images.handlers.receiver import UploadReceiver
 from app.images.ingest import max_upload_bytes
 from app.images.intake.spool import Intake, clean_filename
@@ -60,7 +60,7 @@ class UploadsHandler(TusHandler):
         fields = validation.check(tus.metadata(self.request.headers.get("Upload-Metadata")),
                                   "UploadFields")
         if fields.get("album"):
-            await access.changeable_album(self.db, fields["album"], self.current_user)
+            await lookups.changeable_album(self.db, fields["album"], self.current_user)
         owner = self.current_user
         quota = quota_of(owner, self.settings)
         room = None if quota is None else quota - owner.get("used_bytes", 0)
@@ -240,8 +240,8 @@ class UploadHandler(UploadReceiver, TusHandler):
         if upload.get("image_id"):
             # Gone from the gallery since (the trash), it is gone from here too.
             with contextlib.suppress(NotFound):
-                image = await access.visible_image(self.db, upload["image_id"],
-                                                   self.current_user)
+                image = await lookups.visible_image(self.db, upload["image_id"],
+                                                    self.current_user)
         self.write_json({
             "id": upload["_id"], "length": upload["length"], "offset": upload["offset"],
             "expires": upload["expires_at"], "fields": upload["fields"],
