@@ -11,7 +11,7 @@ import time
 import urllib.request
 
 import inputs
-from harness import Session, post_file, upload_bytes
+from http_client import Session, post_file, upload_bytes
 from pymongo import MongoClient
 
 from suite import peers
