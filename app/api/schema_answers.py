@@ -1,19 +1,8 @@
 """The JSON Schemas of the API's answers, published in `app.api.schemas.SCHEMAS` (tests
 check real answers against them)."""
 
-from app.api.schema_parts import (
-    ALT,
-    DIGEST,
-    DROP_LIMITS,
-    ID,
-    TIME,
-    TOKEN_SCOPE,
-    UPLOAD_FIELDS,
-    URL,
-    closed,
-    nullable,
-    ref,
-)
+from app.api.schema_fields import ALT, DROP_LIMITS, TOKEN_SCOPE, UPLOAD_FIELDS
+from app.api.schema_parts import DIGEST, ID, TIME, URL, closed, nullable, ref
 from app.images.shares import LOG_CAP
 
 _token_props = {"id": DIGEST, "name": {"type": "string"}, "scope": TOKEN_SCOPE,

@@ -1,21 +1,16 @@
 """The JSON Schemas of the API's request bodies, published in `app.api.schemas.SCHEMAS` and
 checked by `app.api.validation`."""
 
-from app.api.schema_parts import (
+from app.api.schema_fields import (
     ALT,
     DESCRIPTION,
     DROP_LIMITS,
-    ID,
     TAG_RULE,
-    TEXT,
     TITLE,
     TOKEN_SCOPE,
     UPLOAD_FIELDS,
-    URL,
-    closed,
-    nullable,
-    ref,
 )
+from app.api.schema_parts import ID, TEXT, URL, closed, nullable, ref
 from app.auth.tokens import EXPIRY_DAYS
 from app.auth.tokens import MAX_NAME as MAX_TOKEN_NAME
 from app.images import renditions

@@ -1,14 +1,16 @@
 """JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of every API body, parameter and answer.
 
 They are written once: request bodies in `app.api.schema_requests`, answers in
-`app.api.schema_answers` (both built of `app.api.schema_parts`), query parameters here.
+`app.api.schema_answers` (both built of the types of `app.api.schema_parts` and the fields
+of `app.api.schema_fields`), query parameters here.
 `SCHEMAS` and `PARAMETERS` gather them: `app.api.openapi.document` publishes them as
 `components`, and `app.api.validation` checks request bodies and query strings against the
 very same objects, so the document cannot drift from what the server accepts.
 """
 
 from app.api.schema_answers import ANSWERS
-from app.api.schema_parts import ALT, DESCRIPTION, ID, TITLE, UPLOAD_FIELDS, closed, ref
+from app.api.schema_fields import ALT, DESCRIPTION, TITLE, UPLOAD_FIELDS
+from app.api.schema_parts import ID, closed, ref
 from app.api.schema_requests import REQUESTS
 from app.images.fields import VISIBILITIES
 from app.images.pagination import MAX_LIMIT
