@@ -19,9 +19,11 @@ from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app import invalidation
+from app.db import IMAGES_BUCKET
 from app.ids import is_id, new_id
 from app.images import digests, rendition_cache, terms, views
 from app.images.fields import check_visibility, validate_changes
+from app.images.gridfs_writer import GridFSWriter
 from app.images.views import read_file, stream_file  # noqa: F401 - reads go through here too
 
 if TYPE_CHECKING:  # the pipeline loads Pillow; documents need only its result's shape
@@ -85,17 +87,17 @@ async def save_image(
             entry = files[_file_key(key)]
             entry["view"] = views.view_document(files["original"]["id"], variant.pieces)
     uploads = [
-        _upload_path(bucket, files["original"], image_id, owner_id, "original", original_path)
+        _upload_path(db, files["original"], image_id, owner_id, "original", original_path)
     ]
     uploads += [
         _upload_bytes(
-            bucket, files[_file_key(key)], image_id, owner_id, _file_key(key), variant.data
+            db, files[_file_key(key)], image_id, owner_id, _file_key(key), variant.data
         )
         for key, variant in processed.variants.items()
         if variant.pieces is None
     ]
-    # GridFS writes up to 32 MB of chunks in one operation: the server's per-operation
-    # timeout, meant for pages, would cut a large upload short.
+    # One deadline for all of an upload's writes: the per-operation timeout, meant for
+    # pages, could cut a 4 MB batch of chunks short on a busy database.
     with pymongo.timeout(WRITE_TIMEOUT):
         results = await asyncio.gather(*uploads, return_exceptions=True)
     failure = next((r for r in results if isinstance(r, BaseException)), None)
@@ -239,24 +241,19 @@ def _metadata(entry: dict, image_id: str, owner_id: str, key: str) -> dict:
 
 
 async def _upload_bytes(
-    bucket: AsyncGridFSBucket, entry: dict, image_id: str, owner_id: str, key: str, data: bytes
+    db: AsyncDatabase, entry: dict, image_id: str, owner_id: str, key: str, data: bytes
 ) -> None:
-    # A stream rather than upload_from_stream: each chunk is its own operation, so the
-    # per-operation timeout bounds a chunk, not a whole large file.
-    async with bucket.open_upload_stream_with_id(
-        entry["id"], f"{image_id}/{key}", metadata=_metadata(entry, image_id, owner_id, key)
-    ) as stream:
+    async with GridFSWriter(db, IMAGES_BUCKET, entry["id"], f"{image_id}/{key}",
+                            _metadata(entry, image_id, owner_id, key)) as stream:
         await stream.write(data)
 
 
 async def _upload_path(
-    bucket: AsyncGridFSBucket, entry: dict, image_id: str, owner_id: str, key: str, path: Path
+    db: AsyncDatabase, entry: dict, image_id: str, owner_id: str, key: str, path: Path
 ) -> None:
-    metadata = _metadata(entry, image_id, owner_id, key)
     # Read in a thread: the original can be 50 MB and the event loop must not wait on disk.
     with open(path, "rb") as source:  # noqa: ASYNC230 - opening a local temp file is instant
-        async with bucket.open_upload_stream_with_id(
-            entry["id"], f"{image_id}/{key}", metadata=metadata
-        ) as stream:
+        async with GridFSWriter(db, IMAGES_BUCKET, entry["id"], f"{image_id}/{key}",
+                                _metadata(entry, image_id, owner_id, key)) as stream:
             while chunk := await asyncio.to_thread(source.read, _READ_SIZE):
                 await stream.write(chunk)

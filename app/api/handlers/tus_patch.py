@@ -71,7 +71,7 @@ class PatchBody:
                 if self.checksum:
                     self.checksum.hasher.update(chunk)
                 if self.part is None:
-                    self.part = resumable.open_part(self.parts, self.upload,
+                    self.part = resumable.open_part(self.db, self.upload,
                                                     self.upload["offset"])
                 await self.part.write(chunk)
                 self.written += len(chunk)
@@ -101,7 +101,7 @@ class PatchBody:
                 await part.abort()
                 raise
         await part.close()
-        upload = await resumable.commit(self.db, self.parts, self.upload, part._id,
+        upload = await resumable.commit(self.db, self.parts, self.upload, part.file_id,
                                         start=self.upload["offset"], size=self.written,
                                         now=self.now(), lifetime=self.lifetime)
         if upload is None:
