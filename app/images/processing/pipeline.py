@@ -98,6 +98,7 @@ class Decoded:
 
     def second_round(self, made: dict[str, Variant]) -> list[Encoding]:
         """The encodes that round one's variants `made` call for."""
+        made = {"full": self.image.variants["full"], **made}
         return [partial(_guarded, job)
                 for job in derivatives.second_round(self.sizes, self.icc, made)]
 
@@ -188,7 +189,7 @@ def _still(im: Image.Image, fmt: str, content_type: str, data: bytes,
     image = ProcessedImage(fmt, content_type, *shown, False, 1,
                            {"full": Variant(full, full_type, *shown, pieces)},
                            average_color(sizes["thumb"]), perceptual_hash(sizes["thumb"]))
-    jobs = derivatives.first_round(sizes, icc, with_avif=True)
+    jobs = derivatives.first_round(sizes, icc, trial_under=len(full))
     return Decoded(image, [partial(_guarded, job) for job in jobs], sizes, icc)
 
 
@@ -206,7 +207,7 @@ def _animated(im, fmt: str, content_type: str, data: bytes, frames: int,
     image = ProcessedImage(fmt, content_type, *canvas, True, frames, {"full": full},
                            average_color(thumbs["thumb"]), perceptual_hash(thumbs["thumb"]))
     large = partial(_animated_large, data, fmt, frames, target, icc, limits)
-    jobs = [large, *derivatives.first_round(thumbs, icc, with_avif=False)]
+    jobs = [large, *derivatives.first_round(thumbs, icc, trial_under=None)]
     return Decoded(image, [partial(_guarded, job) for job in jobs])
 
 
