@@ -81,12 +81,12 @@ async def ingest(
         await reservation.add(spooled.size)
         loop = asyncio.get_running_loop()
         needed = await loop.run_in_executor(executor, probe_image, str(spooled.path), limits)
-        # The original's bytes go to the database while the picture is decoded. The
-        # budget is held until stored: the variants' bytes (`full` can be as large as the
-        # file, and GridFS copies what it sends) stay in memory until the database has
-        # them, and the estimate counts them.
-        async with (store.OriginalWrite(db, spooled.path) as original,
-                    budget.hold(needed) if budget else contextlib.nullcontext()):
+        # The budget is held until stored: the variants' bytes (`full` can be as large as
+        # the file, and the database client copies what it sends) stay in memory until the
+        # database has them, and the estimate counts them. Within it, the original's bytes
+        # go to the database while the picture is decoded.
+        async with (budget.hold(needed) if budget else contextlib.nullcontext(),
+                    store.OriginalWrite(db, spooled.path) as original):
             processed = await _process(executor, str(spooled.path), limits)
             await reservation.add(store.bytes_to_store(processed))
             image, created = await store.save_image(
@@ -115,7 +115,9 @@ async def _process(executor: Executor, path: str, limits: Limits) -> ProcessedIm
     decoded = await asyncio.get_running_loop().run_in_executor(
         executor, decode_image, path, limits)
     made = await _run_round(executor, decoded.encodings)
-    return decoded.finish([made, await _run_round(executor, decoded.second_round(made))])
+    more = await _run_round(executor, decoded.second_round(made))
+    return await asyncio.get_running_loop().run_in_executor(
+        executor, decoded.finish, [made, more])
 
 
 async def _run_round(executor: Executor, jobs: list[Encoding]) -> dict:

@@ -1,8 +1,9 @@
 """The downscaled derivatives of a picture and their encodes, as jobs that may run at once.
 
-Each size is made from the previous one (`chain`), so only the largest is resampled from the
-decoded picture. Encoding them is most of an upload's work; Pillow releases the GIL while
-it encodes, so the jobs of a round run on as many cores as the caller gives them:
+Each size is made from the previous one, so only the largest is resampled from the decoded
+picture, and the smaller ones while the largest is encoded. Encoding them is most of an
+upload's work; Pillow releases the GIL while it resizes and encodes, so the jobs of a round
+run on as many cores as the caller gives them:
 
 - Round one (`first_round`): the largest size's WebP alone (it costs about as much as the
   others together), and beside it the smaller WebPs plus one AVIF trial.
@@ -57,26 +58,19 @@ class Variant:
 Encoding = Callable[[], dict[str, Variant]]
 
 
-def chain(img: Image.Image, shown: tuple[int, int], names) -> dict[str, Image.Image]:
-    """`img` downscaled to fit each of `names`' boxes (for a picture shown at `shown`),
-    each from the previous one, never upscaled."""
-    sizes = {}
-    for name in names:
-        img = shrink(img, fit(shown, SIZES[name]))
-        sizes[name] = img
-    return sizes
-
-
-def first_round(sizes: dict[str, Image.Image], icc: bytes | None, *,
-                trial_under: int | None) -> list[Encoding]:
-    """The WebP of every size (the largest in a job of its own) and, unless `trial_under`
-    is None, the AVIF trial at the largest size from `TRIAL` down whose WebP is lighter
-    than `trial_under` bytes (the `full` served in place of the sizes not kept)."""
-    largest, *rest = sizes
-    jobs = [partial(_webps, {largest: sizes[largest]}, icc, trial_under=None)]
-    if rest:
-        others = {name: sizes[name] for name in rest}
-        jobs.append(partial(_webps, others, icc, trial_under=trial_under))
+def first_round(name: str, img: Image.Image, shown: tuple[int, int], icc: bytes | None,
+                sizes: dict[str, Image.Image], *, trial_under: int | None) -> list[Encoding]:
+    """Round one for a picture shown at `shown`, whose size `name` is `img`: a job encoding
+    that size's WebP, and beside it a job that makes every smaller size of `SIZES` (each
+    from the previous one, never upscaled), adds them to `sizes` for round two and for the
+    thumbnail's colour and hash, and encodes their WebPs with, unless `trial_under` is None,
+    the AVIF trial (`_webps`)."""
+    sizes[name] = img
+    jobs = [partial(_webps, {name: img}, icc, trial_under=None)]
+    names = list(SIZES)
+    smaller = names[names.index(name) + 1:]
+    if smaller:
+        jobs.append(partial(_smaller, img, shown, smaller, icc, sizes, trial_under))
     return jobs
 
 
@@ -106,6 +100,15 @@ def without_larger(variants: dict[str, Variant]) -> dict[str, Variant]:
         else:
             replacement = webp
     return kept
+
+
+def _smaller(img: Image.Image, shown: tuple[int, int], names: list[str], icc: bytes | None,
+             sizes: dict[str, Image.Image], trial_under: int | None) -> dict[str, Variant]:
+    made = {}
+    for name in names:
+        img = made[name] = shrink(img, fit(shown, SIZES[name]))
+    sizes |= made
+    return _webps(made, icc, trial_under=trial_under)
 
 
 def _webps(sizes: dict[str, Image.Image], icc: bytes | None, *,
