@@ -54,8 +54,12 @@ class GridFSWriter:
             if len(self._batch) == BATCH_CHUNKS:
                 await self._insert_batch()
 
-    async def close(self) -> None:
-        """Store the last chunks and the `files` document: the file exists from now on."""
+    async def close(self, *, metadata: dict | None = None) -> None:
+        """Store the last chunks and the `files` document: the file exists from now on.
+        `metadata`, when given, replaces what the writer was opened with (what describes
+        a file may be known only once its bytes are written)."""
+        if metadata is not None:
+            self._file["metadata"] = metadata
         if self._pending:
             self._add_chunk(bytes(self._pending))
             self._pending = bytearray()

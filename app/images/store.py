@@ -46,12 +46,50 @@ async def find_images(db: AsyncDatabase, image_ids: list[str]) -> dict[str, dict
     return {image["_id"]: image async for image in db.images.find({"_id": {"$in": wanted}})}
 
 
+class OriginalWrite:
+    """An upload's original going into GridFS while the upload is decoded: its chunks are
+    written from `path` at once, its `files` document (which names the content type that
+    decoding finds) by `save_image`. A context manager: an exception inside it deletes
+    what was written."""
+
+    def __init__(self, db: AsyncDatabase, path: Path):
+        self.image_id = new_id()
+        self.file_id = ObjectId()
+        self._writer = GridFSWriter(db, IMAGES_BUCKET, self.file_id, f"{self.image_id}/original")
+        with pymongo.timeout(WRITE_TIMEOUT):  # the task keeps the deadline
+            self._copying = asyncio.ensure_future(self._copy(path))
+
+    async def _copy(self, path: Path) -> None:
+        # Read in a thread: the original can be 50 MB and the event loop must not wait on disk.
+        with open(path, "rb") as source:  # noqa: ASYNC230 - opening a local temp file is instant
+            while chunk := await asyncio.to_thread(source.read, _READ_SIZE):
+                await self._writer.write(chunk)
+
+    async def finish(self, metadata: dict) -> None:
+        """Wait for the last chunk, then make the file exist, described by `metadata`."""
+        await self._copying
+        await self._writer.close(metadata=metadata)
+
+    async def __aenter__(self) -> "OriginalWrite":
+        return self
+
+    async def __aexit__(self, exc_type, exc, traceback) -> None:
+        if exc_type is not None:
+            await self.abort()
+
+    async def abort(self) -> None:
+        """Stop writing and delete what was written."""
+        self._copying.cancel()
+        await asyncio.gather(self._copying, return_exceptions=True)
+        await self._writer.abort()
+
+
 async def save_image(
     db: AsyncDatabase,
     bucket: AsyncGridFSBucket,
     *,
     owner_id: str,
-    original_path: Path,
+    original: OriginalWrite,
     sha256: str,
     size: int,
     filename: str,
@@ -60,7 +98,7 @@ async def save_image(
     now: datetime.datetime,
     dropped: dict | None = None,
 ) -> tuple[dict, bool]:
-    """Store the original and every derivative, then the image document.
+    """Finish the original's file and store every derivative, then the image document.
 
     Returns `(image, created)`; `created` is False when the owner already had these exact
     bytes (the existing image is returned and nothing new is kept). The owner's
@@ -69,11 +107,11 @@ async def save_image(
     bytes only once approved (`app.images.inbox`).
     """
     fields = validate_changes(fields)
-    image_id = new_id()
+    image_id = original.image_id
     files = {
         "original": _file_entry(
             processed.content_type, size, sha256, processed.width, processed.height
-        )
+        ) | {"id": original.file_id}
     }
     for key, variant in processed.variants.items():
         files[_file_key(key)] = _file_entry(
@@ -86,9 +124,7 @@ async def save_image(
         if variant.pieces is not None:  # served from the original's bytes: nothing to write
             entry = files[_file_key(key)]
             entry["view"] = views.view_document(files["original"]["id"], variant.pieces)
-    uploads = [
-        _upload_path(db, files["original"], image_id, owner_id, "original", original_path)
-    ]
+    uploads = [original.finish(_metadata(files["original"], image_id, owner_id, "original"))]
     uploads += [
         _upload_bytes(
             db, files[_file_key(key)], image_id, owner_id, _file_key(key), variant.data
@@ -246,14 +282,3 @@ async def _upload_bytes(
     async with GridFSWriter(db, IMAGES_BUCKET, entry["id"], f"{image_id}/{key}",
                             _metadata(entry, image_id, owner_id, key)) as stream:
         await stream.write(data)
-
-
-async def _upload_path(
-    db: AsyncDatabase, entry: dict, image_id: str, owner_id: str, key: str, path: Path
-) -> None:
-    # Read in a thread: the original can be 50 MB and the event loop must not wait on disk.
-    with open(path, "rb") as source:  # noqa: ASYNC230 - opening a local temp file is instant
-        async with GridFSWriter(db, IMAGES_BUCKET, entry["id"], f"{image_id}/{key}",
-                                _metadata(entry, image_id, owner_id, key)) as stream:
-            while chunk := await asyncio.to_thread(source.read, _READ_SIZE):
-                await stream.write(chunk)
