@@ -141,11 +141,14 @@ def background(*jobs):
 
 def loop_rows(ctx) -> list[Row]:
     """Hot GET p99 while bcrypt sign-ins (cost 12) and uploads run, with every event-loop
-    callback over 20 ms logged and attributed to code (bench/slowlog.py: `raw.loop`'s
-    `slow_callbacks` holds each one's stacks, collector time and site)."""
+    callback over 20 ms logged and attributed to code (bench/slowlog.py): `raw.loop`'s
+    `slow_callbacks` holds each one's stacks, collector time and site, from the moment the
+    server answers; `start_up_callbacks` those before (imports, migrations, `make_app`),
+    which no request waited for."""
     photo = ctx.input("photo-12mp.jpg").read_bytes()
     rounds = 4 if ctx.smoke else 12  # production's cost, but not in the smoke run
     with PixvaultServer(bcrypt_rounds=rounds, slow_callback_ms=20) as server:
+        start_up = parse(server.log_path.read_text())
         server.createuser()
         session = Session(server.port)
         session.login()
@@ -156,20 +159,23 @@ def loop_rows(ctx) -> list[Row]:
                         lambda: upload_bytes(session, inputs.unique(photo, next(uploads)),
                                              "busy.jpg")) as counts:
             busy = wrk(ctx, server.base_url + path)
-        attributed = parse(server.log_path.read_text())
-    slow = [(entry["wall_ms"], entry["cpu_ms"], entry["handle"][:160]) for entry in attributed]
+        slow = parse(server.log_path.read_text())[len(start_up):]
     ctx.raw["loop"] = {"alone": alone.as_dict(), "busy": busy.as_dict(), "sign_ins": counts[0],
-                       "uploads": counts[1], "slow_callbacks_ms": slow,
-                       "slow_callbacks": attributed}
+                       "uploads": counts[1], "slow_callbacks": slow,
+                       "start_up_callbacks": start_up}
     (signed, refused), (uploaded, failed) = counts
     note = (f"p99 alone {alone.p99_ms:.1f} ms; meanwhile {signed} sign-ins ({refused} "
             f"refused) and {uploaded} uploads ({failed} failed)")
-    busy_cpu = [entry for entry in attributed if entry["cpu_ms"] >= 20]
+    busy_cpu = [entry for entry in slow if entry["cpu_ms"] >= 20]
     sites = "; ".join(f"{entry['cpu_ms']:.0f} ms in {entry['site']}" for entry in busy_cpu)
-    slowest = (f"slowest {max(w for w, _, _ in slow):.0f} ms wall; {len(busy_cpu)} of them "
-               f"spent over 20 ms of CPU{f' ({sites})' if sites else ''}, the rest waited "
-               "for a core") if slow else ""
+    slowest = (f"slowest {max(entry['wall_ms'] for entry in slow):.0f} ms wall; "
+               f"{len(busy_cpu)} of them spent over 20 ms of CPU"
+               f"{f' ({sites})' if sites else ''}, the rest waited for a core; "
+               if slow else "")
+    slowest += (f"{len(start_up)} more during start-up, before the server answered "
+                f"(slowest {max(entry['cpu_ms'] for entry in start_up):.0f} ms CPU)"
+                if start_up else "none during start-up")
     return [Row("event loop", "hot GET p99 during sign-ins + uploads", "ms", busy.p99_ms,
                 checks=[Check("", busy.p99_ms, "<", 50, " ms")], note=note),
-            Row("event loop", "callbacks over 20 ms (wall)", "count", len(slow),
+            Row("event loop", "callbacks over 20 ms (wall) once serving", "count", len(slow),
                 checks=[Check("", len(slow), "<=", 0, "")], note=slowest)]
