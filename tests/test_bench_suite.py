@@ -1,5 +1,6 @@
 """The benchmark suite's pure parts: its command line and the table it prints."""
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -64,3 +65,13 @@ def test_slow_callbacks_are_read_with_their_stacks_and_collector_time():
     assert first["site"] == "app/images/store.py:80 save_image"
     assert second["site"] == "garbage collection, generation 2"
     assert second["gc"] == "1 collections of generation <= 2"
+
+
+@pytest.mark.parametrize("script", sorted(
+    path.name for path in (Path(run.__file__).parent).glob("bench_*.py")))
+def test_every_benchmark_script_starts(script):
+    # Each imports the app and the suite's helpers: a moved name breaks it at once.
+    done = subprocess.run([sys.executable, str(Path(run.__file__).parent / script), "--help"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("usage:")
