@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import run
+import slowlog
 from load import parse_wrk
 from suite.table import Check, Row, markdown, summary
 
@@ -48,6 +49,22 @@ def test_wrk_latencies_in_seconds_are_read():
            "  50 requests in 1.10s, 296.04KB read\nRequests/sec:     45.58\n")
     load = parse_wrk(out)
     assert (load.requests, load.p50_ms, load.p99_ms) == (50, 408.46, 1070.0)
+
+
+def test_slow_callbacks_are_read_with_their_stacks_and_collector_time():
+    log = ("WARNING:asyncio:Executing <Handle Task.task_wakeup()> took 0.090 seconds "
+           "(0.080 s CPU)\n"
+           "  stack 3/4: tornado/web.py:1 _execute > app/images/store.py:80 save_image > "
+           "hashlib.py:9 sha\n"
+           "  stack 1/4: tornado/web.py:1 _execute\n"
+           "WARNING:asyncio:Executing <Handle h2> took 0.120 seconds (0.070 s CPU) "
+           "[0.060 s in 1 collections of generation <= 2]\n")
+    first, second = slowlog.parse(log)
+    assert (first["wall_ms"], first["cpu_ms"], first["gc_ms"]) == (90.0, 80.0, 0.0)
+    assert first["stacks"][0][:2] == (3, 4) and len(first["stacks"]) == 2
+    assert first["site"] == "app/images/store.py:80 save_image"
+    assert second["site"] == "garbage collection, generation 2"
+    assert second["gc"] == "1 collections of generation <= 2"
 
 
 @pytest.mark.parametrize("script", sorted(

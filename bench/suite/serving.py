@@ -2,7 +2,6 @@
 two workers, and the event loop's health while sign-ins and uploads run."""
 
 import contextlib
-import re
 import threading
 import urllib.parse
 import urllib.request
@@ -11,13 +10,13 @@ import inputs
 from http_client import Session, post_file, upload_bytes
 from load import run_wrk
 from servers import PixvaultServer
+from slowlog import parse
 
 from suite import peers
 from suite.ingest import run_jobs
 from suite.table import Check, Row, ratio
 
 CONNECTIONS = 32
-SLOW = re.compile(r"Executing (.*) took ([\d.]+) seconds \(([\d.]+) s CPU\)")
 
 
 def public_thumb(session: Session, data: bytes, n: int = 0) -> tuple[str, bytes, str]:
@@ -143,10 +142,14 @@ def background(*jobs):
 
 def loop_rows(ctx) -> list[Row]:
     """Hot GET p99 while bcrypt sign-ins (cost 12) and uploads run, with every event-loop
-    callback over 20 ms logged (bench/slowlog.py)."""
+    callback over 20 ms logged and attributed to code (bench/slowlog.py): `raw.loop`'s
+    `slow_callbacks` holds each one's stacks, collector time and site, from the moment the
+    server answers; `start_up_callbacks` those before (imports, migrations, `make_app`),
+    which no request waited for."""
     photo = ctx.input("photo-12mp.jpg").read_bytes()
     rounds = 4 if ctx.smoke else 12  # production's cost, but not in the smoke run
     with PixvaultServer(bcrypt_rounds=rounds, slow_callback_ms=20) as server:
+        start_up = parse(server.log_path.read_text())
         server.createuser()
         session = Session(server.port)
         session.login()
@@ -157,18 +160,23 @@ def loop_rows(ctx) -> list[Row]:
                         lambda: upload_bytes(session, inputs.unique(photo, next(uploads)),
                                              "busy.jpg")) as counts:
             busy = wrk(ctx, server.base_url + path)
-        slow = [(float(wall) * 1000, float(cpu) * 1000, what[:160])
-                for what, wall, cpu in SLOW.findall(server.log_path.read_text())]
+        slow = parse(server.log_path.read_text())[len(start_up):]
     ctx.raw["loop"] = {"alone": alone.as_dict(), "busy": busy.as_dict(), "sign_ins": counts[0],
-                       "uploads": counts[1], "slow_callbacks_ms": slow}
+                       "uploads": counts[1], "slow_callbacks": slow,
+                       "start_up_callbacks": start_up}
     (signed, refused), (uploaded, failed) = counts
     note = (f"p99 alone {alone.p99_ms:.1f} ms; meanwhile {signed} sign-ins ({refused} "
             f"refused) and {uploaded} uploads ({failed} failed)")
-    busy_cpu = [cpu for _, cpu, _ in slow if cpu >= 20]
-    slowest = (f"slowest {max(w for w, _, _ in slow):.0f} ms wall; {len(busy_cpu)} of them "
-               f"spent over 20 ms of CPU (slowest {max(busy_cpu, default=0):.0f} ms), the "
-               "rest waited for a core") if slow else ""
+    busy_cpu = [entry for entry in slow if entry["cpu_ms"] >= 20]
+    sites = "; ".join(f"{entry['cpu_ms']:.0f} ms in {entry['site']}" for entry in busy_cpu)
+    slowest = (f"slowest {max(entry['wall_ms'] for entry in slow):.0f} ms wall; "
+               f"{len(busy_cpu)} of them spent over 20 ms of CPU"
+               f"{f' ({sites})' if sites else ''}, the rest waited for a core; "
+               if slow else "")
+    slowest += (f"{len(start_up)} more during start-up, before the server answered "
+                f"(slowest {max(entry['cpu_ms'] for entry in start_up):.0f} ms CPU)"
+                if start_up else "none during start-up")
     return [Row("event loop", "hot GET p99 during sign-ins + uploads", "ms", busy.p99_ms,
                 checks=[Check("", busy.p99_ms, "<", 50, " ms")], note=note),
-            Row("event loop", "callbacks over 20 ms (wall)", "count", len(slow),
+            Row("event loop", "callbacks over 20 ms (wall) once serving", "count", len(slow),
                 checks=[Check("", len(slow), "<=", 0, "")], note=slowest)]
