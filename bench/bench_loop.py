@@ -25,13 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import inputs
-from harness import (
-    PixvaultServer,
-    Session,
-    cpu_seconds,
-    exit_on_sigterm,
-    upload_bytes,
-)
+from http_client import Session, upload_bytes
+from samplers import cpu_seconds
+from servers import PixvaultServer, exit_on_sigterm
 from slowlog import parse
 from suite.serving import background, public_thumb
 
