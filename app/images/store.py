@@ -8,7 +8,6 @@ written, and `manage.py gc` sweeps anything a crash left behind.
 import asyncio
 import contextlib
 import datetime
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -117,7 +116,7 @@ async def save_image(
         files[_file_key(key)] = _file_entry(
             variant.content_type,
             len(variant.data),
-            hashlib.sha256(variant.data).hexdigest(),
+            variant.sha256,
             variant.width,
             variant.height,
         )

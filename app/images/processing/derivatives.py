@@ -24,9 +24,10 @@ work, would be thrown away. The trial runs at `TRIAL` when that size's WebP is l
 its place (an animated GIF's `large` WebP can outweigh the GIF).
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 from PIL import Image
 
@@ -53,6 +54,12 @@ class Variant:
     width: int
     height: int
     pieces: list | None = None
+
+    @cached_property
+    def sha256(self) -> str:
+        """The hex digest of `data`, worked out once (`Decoded.finish` does it on a worker
+        thread: a `full` can be as large as the upload)."""
+        return hashlib.sha256(self.data).hexdigest()
 
 
 Encoding = Callable[[], dict[str, Variant]]

@@ -103,14 +103,18 @@ class Decoded:
                 for job in derivatives.second_round(self.sizes, self.icc, made)]
 
     def finish(self, made: Iterable[dict[str, Variant]]) -> ProcessedImage:
-        """The processed image, with every variant the rounds `made` that is worth keeping,
-        and its thumbnail's colour and hash (run it on a worker thread: pixels)."""
+        """The processed image, with every variant the rounds `made` that is worth keeping
+        (their digests worked out), and its thumbnail's colour and hash. Run it on a worker
+        thread: it reads every byte and pixel."""
         variants = dict(self.image.variants)
         for variants_of_one_job in made:
             variants |= variants_of_one_job
+        kept = derivatives.without_larger(variants)
+        for variant in kept.values():
+            variant.sha256  # noqa: B018 - worked out here, off the event loop
         thumb = self.sizes["thumb"]
-        return replace(self.image, variants=derivatives.without_larger(variants),
-                       color=average_color(thumb), phash=perceptual_hash(thumb))
+        return replace(self.image, variants=kept, color=average_color(thumb),
+                       phash=perceptual_hash(thumb))
 
 
 def process_image(path: str, limits: Limits = DEFAULT_LIMITS) -> ProcessedImage:
