@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import gc as collector
 import importlib
+import logging
 import os
 import signal
 import socket
@@ -149,6 +150,7 @@ def _supervise(options, uri: str, secrets: dict[str, str], sockets: list[socket.
                 traceback.print_exc()
                 code = 1
             finally:
+                logging.shutdown()  # its pending log lines: os._exit runs no exit handlers
                 sys.stdout.flush()
                 os._exit(code)
         children.append(pid)
