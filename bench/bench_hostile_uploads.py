@@ -27,16 +27,9 @@ import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (
-    HOST,
-    PixvaultServer,
-    Sampler,
-    Session,
-    cpu_seconds,
-    exit_on_sigterm,
-    reset_peak,
-    status_kb,
-)
+from http_client import Session
+from samplers import Sampler, cpu_seconds, reset_peak, status_kb
+from servers import HOST, PixvaultServer, exit_on_sigterm
 
 BOUNDARY = "pixvault-hostile-7a2e"
 OTHER = "otheruser"

@@ -22,7 +22,9 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from bench_serve import BARE, photo_jpeg, run_wrk
-from harness import Peer, PixvaultServer, Session, cpu_seconds, exit_on_sigterm, upload_bytes
+from http_client import Session, upload_bytes
+from samplers import cpu_seconds
+from servers import Peer, PixvaultServer, exit_on_sigterm
 
 
 def load(url: str, pid: int, args, headers: dict | None = None):

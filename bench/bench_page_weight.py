@@ -20,7 +20,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import PixvaultServer, Session, exit_on_sigterm, upload_bytes
+from http_client import Session, upload_bytes
+from servers import PixvaultServer, exit_on_sigterm
 
 CHROMIUM = "/usr/bin/chromium"
 

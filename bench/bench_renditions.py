@@ -28,9 +28,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import PixvaultServer, Session, exit_on_sigterm, upload_bytes
+from http_client import Session, upload_bytes
 from PIL import Image
 from pymongo import MongoClient
+from servers import PixvaultServer, exit_on_sigterm
 
 RUNS = 5
 

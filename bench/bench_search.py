@@ -1,6 +1,6 @@
 """Gallery and search latency at scale: python bench/bench_search.py [--sizes 100,1000,10000]
 
-Starts a real `manage.py serve` (embedded SecantusDB, bench/harness.py), signs a user in,
+Starts a real `manage.py serve` (embedded SecantusDB, bench/servers.py), signs a user in,
 uploads one real image, then grows the user's gallery to each size by inserting image
 documents directly (words, tags and file names as bench/bench_gallery.py makes them, the
 files of the real upload), with as many documents of another user beside them. At each
@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_gallery import document
-from harness import PixvaultServer, Session, exit_on_sigterm, upload_bytes
+from http_client import Session, upload_bytes
+from servers import PixvaultServer, exit_on_sigterm
 
 from app.db import connect
 from app.ids import new_id

@@ -34,18 +34,12 @@ from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (
-    HOST,
-    Peer,
-    PixvaultServer,
-    Session,
-    cpu_seconds,
-    exit_on_sigterm,
-    upload_bytes,
-)
+from http_client import Session, upload_bytes
 from inputs import jpeg, photo_like
 from load import Load, run_wrk
 from pymongo import MongoClient
+from samplers import cpu_seconds
+from servers import HOST, Peer, PixvaultServer, exit_on_sigterm
 
 BARE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers", "bare.py")
 

@@ -28,8 +28,9 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bcrypt
-from harness import PASSWORD, USERNAME, PixvaultServer, Session, exit_on_sigterm
+from http_client import Session
 from pymongo import MongoClient
+from servers import PASSWORD, USERNAME, PixvaultServer, exit_on_sigterm
 
 LEGACY = "legacy"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -26,18 +26,10 @@ from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (
-    PixvaultServer,
-    RssSampler,
-    Session,
-    StreamedUpload,
-    cpu_seconds,
-    exit_on_sigterm,
-    reset_peak,
-    status_kb,
-    upload_bytes,
-)
+from http_client import Session, StreamedUpload, upload_bytes
 from inputs import jpeg, noise, photo_like, unique
+from samplers import RssSampler, cpu_seconds, reset_peak, status_kb
+from servers import PixvaultServer, exit_on_sigterm
 
 MIB = 1024 * 1024
 CONTROL = "control: big body, unpaced, to /auth/login (not streamed)"

@@ -29,7 +29,8 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH), str(BENCH.parent)]
 
 import inputs  # noqa: E402 - after the path set-up above
-from harness import PixvaultServer, Session, exit_on_sigterm, upload_bytes  # noqa: E402
+from http_client import Session, upload_bytes  # noqa: E402
+from servers import PixvaultServer, exit_on_sigterm  # noqa: E402
 from suite import gallery, ingest, memory, peers, serving, table  # noqa: E402
 
 SECTIONS = {"ingest": ingest.rows, "hotget": serving.hot_rows, "workers": serving.worker_rows,

@@ -1,5 +1,8 @@
 """Who may see and change images and albums: every page, byte URL, API call and listing asks
-here, so the rules live in one place.
+here, so the rules live in one place. They are written here as predicates, as the checks
+that answer `NotFound` or `Forbidden` (`ensure_*`) and as the MongoDB filters of listings;
+`app.images.lookups` fetches images and albums by id (or through a share link) and applies
+them, writing no rule of its own.
 
 - private: the owner only, or anyone holding a live share link to it (or to an album of
   its owner's that holds it); a link never opens the untouched original;
@@ -32,8 +35,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 from app import invalidation
 from app.db import ACCOUNT_WRITE_TIMEOUT
 from app.errors import Forbidden, NotFound
-from app.images import albums, store
-from app.images.pagination import NEWEST_FIRST
 
 # Neither deleted nor hidden with a disabled owner (None matches an absent field too).
 LIVE = {"deleted_at": None, "owner_hidden": None}
@@ -154,51 +155,6 @@ def ensure_deletable(item: dict | None, user: dict | None) -> dict:
     return ensure_changeable(item, user)
 
 
-async def visible_image(db: AsyncDatabase, image_id: str, user: dict | None) -> dict:
-    """The image with this id if `user` may see it, else `NotFound`."""
-    return ensure_visible(await store.find_image(db, image_id), user)
-
-
-async def changeable_image(db: AsyncDatabase, image_id: str, user: dict | None) -> dict:
-    """The image with this id if `user` may change it (see `ensure_changeable`)."""
-    return ensure_changeable(await store.find_image(db, image_id), user)
-
-
-async def deletable_image(db: AsyncDatabase, image_id: str, user: dict | None) -> dict:
-    """The image with this id if `user` may delete it (see `ensure_deletable`)."""
-    return ensure_deletable(await store.find_image(db, image_id), user)
-
-
-async def changeable_images(db: AsyncDatabase, image_ids: list[str], user: dict | None
-                            ) -> list[dict]:
-    """The images with these ids if `user` may change every one; else the error the first
-    one they may not change gives (`NotFound` or `Forbidden`), so nothing is changed."""
-    found = await store.find_images(db, image_ids)
-    return [ensure_changeable(found.get(image_id), user) for image_id in image_ids]
-
-
-async def deletable_images(db: AsyncDatabase, image_ids: list[str], user: dict | None
-                           ) -> list[dict]:
-    """The images with these ids if `user` may delete every one (see `changeable_images`)."""
-    found = await store.find_images(db, image_ids)
-    return [ensure_deletable(found.get(image_id), user) for image_id in image_ids]
-
-
-async def visible_album(db: AsyncDatabase, album_id: str, user: dict | None) -> dict:
-    """The album with this id if `user` may see it, else `NotFound`."""
-    return ensure_visible(await albums.find_album(db, album_id), user)
-
-
-async def changeable_album(db: AsyncDatabase, album_id: str, user: dict | None) -> dict:
-    """The album with this id if `user` may change it (see `ensure_changeable`)."""
-    return ensure_changeable(await albums.find_album(db, album_id), user)
-
-
-async def deletable_album(db: AsyncDatabase, album_id: str, user: dict | None) -> dict:
-    """The album with this id if `user` may delete it (see `ensure_deletable`)."""
-    return ensure_deletable(await albums.find_album(db, album_id), user)
-
-
 def album_images_query(album: dict, user: dict | None) -> dict:
     """The album's images `user` may see on its page: all for the owner. Anyone else sees
     the public ones, plus the unlisted ones when the album is itself unlisted: a public album
@@ -211,59 +167,17 @@ def album_images_query(album: dict, user: dict | None) -> dict:
     return query
 
 
-async def album_reach(db: AsyncDatabase, album: dict) -> tuple[int, int]:
-    """`(shown, total)`: how many of the album's images a visitor without a share link
-    sees, and how many the album holds."""
-    total = await db.images.count_documents(shared_album_query(album))
-    if not can_view(album, None):
-        return 0, total
-    return await db.images.count_documents(album_images_query(album, None)), total
-
-
-async def visible_cover(db: AsyncDatabase, album: dict, user: dict | None) -> dict | None:
-    """The album's cover as `user` may see it: the chosen cover if visible to them, else
-    (no cover chosen) the newest image they may see in it, else None."""
-    query = album_images_query(album, user)
-    if album.get("cover"):
-        query["_id"] = album["cover"]
-    return await db.images.find_one(query, sort=NEWEST_FIRST)
-
-
-async def shareable(db: AsyncDatabase, kind: str, target_id: str, user: dict | None) -> dict:
-    """The image or album (`kind`) if `user` may hand out links to it: its owner."""
-    if kind == "image":
-        return await changeable_image(db, target_id, user)
-    return await changeable_album(db, target_id, user)
-
-
-async def shared_image(db: AsyncDatabase, share: dict, image_id: str | None) -> dict:
-    """The image a live `share` opens: its target (image link), or one of the album's
-    images by id (album link: the image must be in that album and its owner's); else
-    `NotFound`. An album link opens every image in the album, private ones included: that
-    is what its owner handed out."""
-    if share["kind"] == "image":
-        image = await store.find_image(db, share["target_id"])
-    else:
-        image = await store.find_image(db, image_id or "")
-        if image and (share["target_id"] not in image.get("album_ids", [])
-                      or image["owner_id"] != share["owner_id"]):
-            image = None
-    if image is None or is_gone(image):
-        raise NotFound()
-    return image
-
-
-async def shared_album(db: AsyncDatabase, share: dict) -> dict:
-    """The album a live album `share` opens; `NotFound` if it is gone."""
-    album = await albums.find_album(db, share["target_id"])
-    if album is None or is_gone(album):
-        raise NotFound()
-    return album
-
-
 def shared_album_query(album: dict) -> dict:
     """The images an album link shows: every image in the album, private ones included."""
     return {"album_ids": album["_id"], "owner_id": album["owner_id"], **LIVE}
+
+
+def album_link_opens(share: dict, image: dict) -> bool:
+    """Whether an album `share` opens this image: it must be in that album and its owner's.
+    An album link opens every image in the album, private ones included: that is what its
+    owner handed out."""
+    return (share["target_id"] in image.get("album_ids", [])
+            and image["owner_id"] == share["owner_id"])
 
 
 def can_view_through_share(variant: str) -> bool:

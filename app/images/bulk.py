@@ -11,7 +11,7 @@ from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.errors import Invalid
-from app.images import access, albums, store, tags, terms, trash
+from app.images import albums, lookups, store, tags, terms, trash
 from app.images.fields import check_visibility
 from app.text import plural
 
@@ -35,8 +35,8 @@ async def selected_images(db: AsyncDatabase, user: dict, action: str,
     """The images a request names, once `user` may do `action` to every one of them."""
     ids = check_request(action, image_ids)
     if action == "delete":
-        return await access.deletable_images(db, ids, user)
-    return await access.changeable_images(db, ids, user)
+        return await lookups.deletable_images(db, ids, user)
+    return await lookups.changeable_images(db, ids, user)
 
 
 async def apply(
@@ -62,7 +62,7 @@ async def apply(
         check_visibility(visibility)
     if action in ("tag_add", "tag_remove"):
         tag = tags.one(tag)
-    album = (await access.changeable_album(db, album_id, user)
+    album = (await lookups.changeable_album(db, album_id, user)
              if action in ("album_add", "album_remove") else None)
     images = await selected_images(db, user, action, image_ids)
     count = plural(len(images), "image")

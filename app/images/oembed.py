@@ -17,7 +17,7 @@ import urllib.parse
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app.errors import Invalid, NotFound
-from app.images import access, renditions, shares
+from app.images import access, lookups, renditions, shares
 from app.images.share_keys import ShareKeys
 from app.images.urls import display_title, variant_path
 
@@ -52,7 +52,7 @@ async def resolve(db: AsyncDatabase, path: str, now) -> tuple[dict, str, dict | 
     """`(image, prefix, share)` a signed-out visitor reaches at `path`: `prefix` is where
     its bytes live (empty: its own URLs), `share` the link it was reached through."""
     if match := _IMAGE_PAGE.fullmatch(path):
-        return await access.visible_image(db, match.group(1), None), "", None
+        return await lookups.visible_image(db, match.group(1), None), "", None
     match = _SHARE_PAGE.fullmatch(path)
     if not match:
         raise NotFound()
@@ -60,7 +60,7 @@ async def resolve(db: AsyncDatabase, path: str, now) -> tuple[dict, str, dict | 
     share = await shares.live_share(db, token, now)
     if not access.share_previews(share) or (image_id is None) != (share["kind"] == "image"):
         raise NotFound()
-    image = await access.shared_image(db, share, image_id)
+    image = await lookups.shared_image(db, share, image_id)
     return image, shares.image_prefix(token, share, image["_id"]), share
 
 

@@ -9,7 +9,7 @@ import asyncio
 import random
 
 from bench_search import grow, timed_get
-from harness import Session, upload_bytes
+from http_client import Session, upload_bytes
 from pymongo import MongoClient
 
 from app.db import connect

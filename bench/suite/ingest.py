@@ -15,8 +15,9 @@ import time
 import urllib.request
 
 import inputs
-from harness import Session, cpu_seconds, post_file, upload_bytes
+from http_client import Session, post_file, upload_bytes
 from pymongo import MongoClient
+from samplers import cpu_seconds
 
 from suite import peers
 from suite.table import Check, Row, number, ratio

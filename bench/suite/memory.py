@@ -9,7 +9,8 @@ import contextlib
 
 import inputs
 from bench_upload_memory import measure
-from harness import PixvaultServer, Session, upload_bytes
+from http_client import Session, upload_bytes
+from servers import PixvaultServer
 
 from suite.table import Check, Row, number
 

@@ -1,4 +1,4 @@
-"""Starting the peers Pixvault is measured against, each a `harness.Peer` process.
+"""Starting the peers Pixvault is measured against, each a `servers.Peer` process.
 
 thumbor lives in its own virtualenv (bench/.thumbor-venv, made on first use from PyPI);
 nginx comes from the system (`apt-get install nginx`) and runs as one process with its own
@@ -11,7 +11,7 @@ import sys
 import venv
 from pathlib import Path
 
-from harness import Peer
+from servers import Peer
 
 BENCH = Path(__file__).resolve().parent.parent
 PEERS = BENCH / "peers"

@@ -8,8 +8,9 @@ import urllib.parse
 import urllib.request
 
 import inputs
-from harness import PixvaultServer, Session, post_file, upload_bytes
+from http_client import Session, post_file, upload_bytes
 from load import run_wrk
+from servers import PixvaultServer
 
 from suite import peers
 from suite.ingest import run_jobs

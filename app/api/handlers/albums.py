@@ -3,13 +3,13 @@
 from app.api.handlers.base import ApiHandler
 from app.auth.scopes import needs
 from app.db import ALBUM_NEWEST, OWNER_NEWEST
-from app.images import access, albums, trash
+from app.images import access, albums, lookups, trash
 
 
 class ApiAlbumBase(ApiHandler):
     def album_json(self, album: dict, cover: dict | None = None) -> dict:
         """The JSON form of an album, with the absolute URL of its page. `cover` replaces the
-        stored cover for viewers other than the owner (see `access.visible_cover`)."""
+        stored cover for viewers other than the owner (see `lookups.visible_cover`)."""
         if not access.is_owner(album, self.current_user):
             album = {**album, "cover": cover["_id"] if cover else None}
         return {"id": album["_id"], "title": album["title"],
@@ -41,20 +41,20 @@ class ApiAlbumHandler(ApiAlbumBase):
 
     @needs("read")
     async def get(self, album_id: str) -> None:
-        album = await access.visible_album(self.db, album_id, self.current_user)
+        album = await lookups.visible_album(self.db, album_id, self.current_user)
         # Others learn only a cover they may see, never the id of a private image.
-        cover = await access.visible_cover(self.db, album, self.current_user)
+        cover = await lookups.visible_cover(self.db, album, self.current_user)
         self.write_json(self.album_json(album, cover))
 
     @needs("full")
     async def patch(self, album_id: str) -> None:
-        album = await access.changeable_album(self.db, album_id, self.current_user)
+        album = await lookups.changeable_album(self.db, album_id, self.current_user)
         album = await albums.update_album(self.db, album, self.json_body("AlbumChanges"))
         self.write_json(self.album_json(album))
 
     @needs("full")
     async def delete(self, album_id: str) -> None:
-        album = await access.deletable_album(self.db, album_id, self.current_user)
+        album = await lookups.deletable_album(self.db, album_id, self.current_user)
         await trash.discard_album(self.db, album, self.current_user, now=self.now(),
                                   days=self.settings["trash_days"])
         self.no_content()
@@ -65,7 +65,7 @@ class ApiAlbumImagesHandler(ApiHandler):
 
     @needs("read")
     async def get(self, album_id: str) -> None:
-        album = await access.visible_album(self.db, album_id, self.current_user)
+        album = await lookups.visible_album(self.db, album_id, self.current_user)
         await self.write_page(self.db.images, access.album_images_query(album, self.current_user),
                               ALBUM_NEWEST, self.image_json)
 
@@ -75,15 +75,15 @@ class ApiAlbumImageHandler(ApiHandler):
 
     @needs("full")
     async def put(self, album_id: str, image_id: str) -> None:
-        album = await access.changeable_album(self.db, album_id, self.current_user)
-        image = await access.changeable_image(self.db, image_id, self.current_user)
+        album = await lookups.changeable_album(self.db, album_id, self.current_user)
+        image = await lookups.changeable_image(self.db, image_id, self.current_user)
         await albums.add_image(self.db, album, image)
         self.no_content()
 
     @needs("full")
     async def delete(self, album_id: str, image_id: str) -> None:
-        album = await access.changeable_album(self.db, album_id, self.current_user)
-        image = await access.changeable_image(self.db, image_id, self.current_user)
+        album = await lookups.changeable_album(self.db, album_id, self.current_user)
+        image = await lookups.changeable_image(self.db, image_id, self.current_user)
         await albums.remove_image(self.db, album, image)
         self.no_content()
 

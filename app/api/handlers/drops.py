@@ -8,7 +8,7 @@ A live link's `url` is rebuilt for its owner like a share link's; answers holdin
 from app.api.handlers.base import ApiHandler
 from app.auth.scopes import needs
 from app.errors import NotFound
-from app.images import access, drops, inbox
+from app.images import drops, inbox, lookups
 from app.images.ingest import max_upload_bytes
 from app.images.shares import DEFAULT_EXPIRES_IN
 
@@ -44,7 +44,7 @@ class ApiAlbumDropsHandler(ApiDropLinks):
 
     @needs("full")
     async def post(self, album_id: str) -> None:
-        album = await access.changeable_album(self.db, album_id, self.current_user)
+        album = await lookups.changeable_album(self.db, album_id, self.current_user)
         body = self.json_body("DropCreate")
         site_file = max_upload_bytes(self.settings)
         drop, _ = await drops.create_drop(

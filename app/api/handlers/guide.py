@@ -2,7 +2,7 @@
 `/api/v1/openapi.json`, the machine-readable one."""
 
 from app.api.handlers.base import ApiHandler
-from app.api.openapi import document
+from app.api.openapi.document import document
 from app.web import BaseHandler
 
 

@@ -11,7 +11,7 @@ from app.api.handlers.base import JSON, ApiHandler, media_type
 from app.api.schemas import SEARCH_QUERY, UPLOAD_QUERY
 from app.auth.scopes import needs
 from app.errors import Invalid, TooLarge, Unsupported
-from app.images import access, bulk, search, store, trash
+from app.images import access, bulk, lookups, search, store, trash
 from app.images.handlers.receiver import UploadReceiver
 from app.images.intake.spool import clean_filename
 
@@ -97,18 +97,18 @@ class ApiImageHandler(ApiHandler):
 
     @needs("read")
     async def get(self, image_id: str) -> None:
-        image = await access.visible_image(self.db, image_id, self.current_user)
+        image = await lookups.visible_image(self.db, image_id, self.current_user)
         self.write_json(self.image_json(image))
 
     @needs("full")
     async def patch(self, image_id: str) -> None:
-        image = await access.changeable_image(self.db, image_id, self.current_user)
+        image = await lookups.changeable_image(self.db, image_id, self.current_user)
         image = await store.update_image(self.db, image, self.json_body("ImageChanges"))
         self.write_json(self.image_json(image))
 
     @needs("full")
     async def delete(self, image_id: str) -> None:
-        image = await access.deletable_image(self.db, image_id, self.current_user)
+        image = await lookups.deletable_image(self.db, image_id, self.current_user)
         await trash.discard_image(self.db, self.application.bucket, image, self.current_user,
                                   now=self.now(), days=self.settings["trash_days"])
         self.no_content()

@@ -2,7 +2,7 @@
 
 from app.api.handlers.base import ApiHandler
 from app.auth.scopes import needs
-from app.images import access, renditions
+from app.images import lookups, renditions
 
 
 class ApiRenditionsHandler(ApiHandler):
@@ -12,7 +12,7 @@ class ApiRenditionsHandler(ApiHandler):
 
     @needs("read")
     async def post(self, image_id: str) -> None:
-        image = await access.changeable_image(self.db, image_id, self.current_user)
+        image = await lookups.changeable_image(self.db, image_id, self.current_user)
         options = renditions.from_fields(self.json_body("RenditionCreate"))
         path = renditions.signed_path(self.application.share_keys, image["_id"], options)
         self.write_json({"url": self.absolute_url(path), "options": options.text()}, 201)

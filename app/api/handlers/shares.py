@@ -10,7 +10,7 @@ from app.api.handlers.base import ApiHandler
 from app.auth import link_passwords
 from app.auth.scopes import needs
 from app.db import OWNER_NEWEST
-from app.images import access, shares
+from app.images import lookups, shares
 
 
 def share_json(share: dict, url: str | None = None) -> dict:
@@ -55,7 +55,7 @@ class ApiCreateShareHandler(ApiShareLinks):
 
     @needs("full")
     async def post(self, target_id: str) -> None:
-        target = await access.shareable(self.db, self.kind, target_id, self.current_user)
+        target = await lookups.shareable(self.db, self.kind, target_id, self.current_user)
         body = self.json_body("ShareCreate")
         share, _ = await shares.create_share(
             self.db, self.application.share_keys, owner_id=target["owner_id"], kind=self.kind,

@@ -2,42 +2,27 @@
 files on shaky connections. `POST` starts one, `HEAD` says how far it got, `PATCH` appends,
 `DELETE` gives up; `GET` (ours, not tus) tells the image it made.
 
-A `PATCH` body streams into a part in GridFS (`app.images.resumable`), never held in memory
-nor on this host's disk, so the next part may go to any host. A connection that breaks
-mid-body keeps what arrived (unless the request carried a checksum, which cannot be
-checked then). Once the last byte is in, the parts are read back into a spool, hashed
-again, and go through the same ingest as any upload (quota, type, limits, duplicates).
+The body of a `PATCH` goes to GridFS as it arrives (`app.api.handlers.tus_patch`). Once the
+last byte is in, the parts are read back into a spool, hashed again, and go through the
+same ingest as any upload (quota, type, limits, duplicates).
 """
 
-import asyncio
 import contextlib
 
 import tornado.web
 from gridfs.errors import NoFile
-from pymongo.errors import PyMongoError
 
 from app.api import tus, validation
-from app.api.handlers.base import media_type
 from app.api.handlers.tus_base import TusHandler
+from app.api.handlers.tus_patch import PatchBody
 from app.auth.scopes import needs
-from app.errors import (
-    Conflict,
-    DomainError,
-    Invalid,
-    NotFound,
-    RetryLater,
-    TooLarge,
-    Unsupported,
-)
-from app.images import access, resumable
+from app.errors import Conflict, DomainError, Invalid, NotFound, RetryLater, TooLarge
+from app.images import lookups, resumable
 from app.images.handlers.receiver import UploadReceiver
 from app.images.ingest import max_upload_bytes
 from app.images.intake.spool import Intake, clean_filename
 from app.images.quota import quota_of
 from app.text import size_text
-
-# A chunked body is cut off by Tornado this far past the upload's end; ours answers 413 first.
-_SLACK = 1024 * 1024
 
 
 class UploadsHandler(TusHandler):
@@ -60,7 +45,7 @@ class UploadsHandler(TusHandler):
         fields = validation.check(tus.metadata(self.request.headers.get("Upload-Metadata")),
                                   "UploadFields")
         if fields.get("album"):
-            await access.changeable_album(self.db, fields["album"], self.current_user)
+            await lookups.changeable_album(self.db, fields["album"], self.current_user)
         owner = self.current_user
         quota = quota_of(owner, self.settings)
         room = None if quota is None else quota - owner.get("used_bytes", 0)
@@ -73,117 +58,16 @@ class UploadsHandler(TusHandler):
 
 
 @tornado.web.stream_request_body
-class UploadHandler(UploadReceiver, TusHandler):
+class UploadHandler(PatchBody, UploadReceiver, TusHandler):
     """One upload: `HEAD` its offset, `PATCH` more bytes, `DELETE` it, `GET` it as JSON."""
 
     SUPPORTED_METHODS = ("GET", "HEAD", "PATCH", "DELETE", "OPTIONS")  # not the receiver's POST
     tus_methods = ("HEAD", "PATCH", "DELETE")  # GET is ours
-    upload: dict | None = None  # a PATCH's upload, as it stood when the request came
-    part = None  # the part file this PATCH writes, opened at its first byte
-    checksum: tus.Checksum | None = None
-    received = 0  # bytes of the body so far
-    written = 0  # of them, in the part
-    failed = False  # refused mid-body and answered: nothing of it is kept
-    _saving: set = set()  # partial bodies being saved after their connection broke
 
     @classmethod
     def allowed_methods(cls) -> list[str]:
         return [method for method in super().allowed_methods()
                 if method in cls.SUPPORTED_METHODS]
-
-    @property
-    def parts(self):
-        return resumable.parts_bucket(self.db)
-
-    async def prepare(self) -> None:
-        await super().prepare()
-        if self.request.method != "PATCH":
-            return
-        if media_type(self.request.headers.get("Content-Type", "")) != tus.OFFSET_TYPE:
-            raise Unsupported(f"A PATCH body must be 'Content-Type: {tus.OFFSET_TYPE}'.")
-        offset = tus.number(self.request.headers.get("Upload-Offset"), "Upload-Offset")
-        if "Upload-Checksum" in self.request.headers:
-            self.checksum = tus.Checksum(self.request.headers["Upload-Checksum"])
-        upload = await resumable.find(self.db, self.path_args[0], self.current_user["_id"],
-                                      self.now())
-        if offset != upload["offset"]:
-            raise Conflict(f"The upload is at offset {upload['offset']}, not {offset}.")
-        if upload.get("error"):
-            raise Conflict(f"This upload was refused: {upload['error']['message']}")
-        remaining = upload["length"] - offset
-        if (self.declared_length() or 0) > remaining:
-            raise TooLarge(f"Only {remaining} more bytes make up this upload (Upload-Length).")
-        self.request.connection.set_max_body_size(remaining + _SLACK)
-        self.upload = upload
-        self.writing = asyncio.Lock()
-
-    async def data_received(self, chunk: bytes) -> None:
-        if self.upload is None or self.failed or self._finished:
-            return
-        self.received += len(chunk)
-        try:
-            if self.received > self.upload["length"] - self.upload["offset"]:
-                raise TooLarge("The body goes past the upload's Upload-Length; none of it "
-                               "was kept.")
-            async with self.writing:
-                if self.checksum:
-                    self.checksum.hasher.update(chunk)
-                if self.part is None:
-                    self.part = resumable.open_part(self.db, self.upload,
-                                                    self.upload["offset"])
-                await self.part.write(chunk)
-                self.written += len(chunk)
-        except DomainError as error:
-            self.failed = True
-            await self.drop_part()
-            self.send_error(exc_info=(type(error), error, error.__traceback__))
-
-    async def drop_part(self) -> None:
-        """Forget the bytes this request wrote."""
-        async with self.writing:  # after a write in flight, whose part it is
-            part, self.part = self.part, None
-        if part is not None:
-            await part.abort()
-
-    async def save_part(self) -> dict:
-        """Commit the bytes this request wrote (checked against its checksum); the upload
-        as it is now. `Conflict` if another request appended first."""
-        async with self.writing:  # a broken connection may leave a write in flight
-            part, self.part = self.part, None
-        if part is None:
-            return self.upload
-        if self.checksum:
-            try:
-                self.checksum.verify()
-            except tus.ChecksumMismatch:
-                await part.abort()
-                raise
-        await part.close()
-        upload = await resumable.commit(self.db, self.parts, self.upload, part.file_id,
-                                        start=self.upload["offset"], size=self.written,
-                                        now=self.now(), lifetime=self.lifetime)
-        if upload is None:
-            raise Conflict("Another request appended to this upload meanwhile: ask for its "
-                           "offset (HEAD) and go on from there.")
-        return upload
-
-    def on_connection_close(self) -> None:
-        if self.receiving and self.part is not None and not self.failed:
-            # Mid-body: keep what arrived, unless a checksum covered the whole body.
-            saving = asyncio.ensure_future(self.drop_part() if self.checksum
-                                           else self._save_partial())
-            self._saving.add(saving)
-            saving.add_done_callback(self._saving.discard)
-        self.receiving = False
-        super().on_connection_close()
-
-    async def _save_partial(self) -> None:
-        try:
-            await self.save_part()
-        except (Conflict, PyMongoError) as error:
-            tornado.web.gen_log.info("The partial body of upload %s was not kept: %s",
-                                     self.upload["_id"], error)
-
     @needs("upload")
     async def patch(self, _upload_id: str) -> None:
         self.receiving = False
@@ -240,8 +124,8 @@ class UploadHandler(UploadReceiver, TusHandler):
         if upload.get("image_id"):
             # Gone from the gallery since (the trash), it is gone from here too.
             with contextlib.suppress(NotFound):
-                image = await access.visible_image(self.db, upload["image_id"],
-                                                   self.current_user)
+                image = await lookups.visible_image(self.db, upload["image_id"],
+                                                    self.current_user)
         self.write_json({
             "id": upload["_id"], "length": upload["length"], "offset": upload["offset"],
             "expires": upload["expires_at"], "fields": upload["fields"],

@@ -5,7 +5,7 @@ import tornado.web
 
 from app.db import ALBUM_NEWEST
 from app.forms import safe_next
-from app.images import access, albums, bulk, drops, shares, trash
+from app.images import access, albums, bulk, drops, lookups, shares, trash
 from app.images.handlers.discard import asks_first, say_deleted, trash_days
 from app.images.handlers.listing import newest_images
 from app.images.urls import page_path, variant_path
@@ -27,7 +27,7 @@ async def covers(db, album_list: list[dict], user: dict | None) -> dict[str, dic
     """For each album, the image to show as its cover, if the viewer may see one."""
     result = {}
     for album in album_list:
-        image = await access.visible_cover(db, album, user)
+        image = await lookups.visible_cover(db, album, user)
         if image:
             result[album["_id"]] = image
     return result
@@ -59,7 +59,7 @@ class AlbumsHandler(BaseHandler):
 
 class AlbumPageHandler(BaseHandler):
     async def get(self, album_id: str) -> None:
-        album = await access.visible_album(self.db, album_id, self.current_user)
+        album = await lookups.visible_album(self.db, album_id, self.current_user)
         found = await newest_images(
             self, access.album_images_query(album, self.current_user), ALBUM_NEWEST)
         owner = await self.db.users.find_one({"_id": album["owner_id"]}, {"username": 1})
@@ -75,7 +75,7 @@ class AlbumPageHandler(BaseHandler):
             cover=cover,
             show_visibility=is_owner,
             album_tools=album if access.can_change(album, self.current_user) else None,
-            reach=visitor_note(album, *await access.album_reach(self.db, album))
+            reach=visitor_note(album, *await lookups.album_reach(self.db, album))
             if is_owner else "",
             can_change=access.can_change(album, self.current_user),
             can_delete=access.can_delete(album, self.current_user),
@@ -95,7 +95,7 @@ class AlbumPageHandler(BaseHandler):
 class AlbumEditHandler(BaseHandler):
     @tornado.web.authenticated
     async def post(self, album_id: str) -> None:
-        album = await access.changeable_album(self.db, album_id, self.current_user)
+        album = await lookups.changeable_album(self.db, album_id, self.current_user)
         changes = {
             name: self.get_body_argument(name)
             for name in ("title", "description", "visibility", "cover")
@@ -112,14 +112,14 @@ class AlbumDeleteHandler(BaseHandler):
 
     @tornado.web.authenticated
     async def get(self, album_id: str) -> None:
-        album = await access.deletable_album(self.db, album_id, self.current_user)
+        album = await lookups.deletable_album(self.db, album_id, self.current_user)
         self.ask_confirmation(f"Delete the album {album['title']}?",
                               "Its images stay in your gallery; its share links stop working. "
                               "This cannot be undone.", "Delete album", f"/a/{album['_id']}")
 
     @tornado.web.authenticated
     async def post(self, album_id: str) -> None:
-        album = await access.deletable_album(self.db, album_id, self.current_user)
+        album = await lookups.deletable_album(self.db, album_id, self.current_user)
         if asks_first(self, [album]) and not self.confirmed():
             return
         now = self.now()
@@ -147,8 +147,8 @@ class AlbumAddImagesHandler(BaseHandler):
 class AlbumRemoveImageHandler(BaseHandler):
     @tornado.web.authenticated
     async def post(self, album_id: str, image_id: str) -> None:
-        album = await access.changeable_album(self.db, album_id, self.current_user)
-        image = await access.changeable_image(self.db, image_id, self.current_user)
+        album = await lookups.changeable_album(self.db, album_id, self.current_user)
+        image = await lookups.changeable_image(self.db, image_id, self.current_user)
         await albums.remove_image(self.db, album, image)
         self.flash("Removed from the album.")
         self.redirect(safe_next(self.get_body_argument("return", ""), f"/a/{album['_id']}"))

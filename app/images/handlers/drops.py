@@ -14,7 +14,7 @@ import tornado.web
 from app.auth import devices, throttle
 from app.errors import NotFound
 from app.ids import new_token
-from app.images import access, drops, inbox
+from app.images import drops, inbox, lookups
 from app.images.handlers.share_forms import ShareFormHandler
 from app.images.handlers.upload import UploadHandler
 from app.images.ingest import MIB, max_upload_bytes
@@ -31,7 +31,7 @@ class CreateDropHandler(ShareFormHandler):
 
     @tornado.web.authenticated
     async def post(self, album_id: str) -> None:
-        album = await access.changeable_album(self.db, album_id, self.current_user)
+        album = await lookups.changeable_album(self.db, album_id, self.current_user)
         site_file = max_upload_bytes(self.settings)
         max_files = self.number_argument("max_files", "The number of files")
         total_mb = self.number_argument("max_mb", "The total size")

@@ -9,7 +9,7 @@ from app.auth import registration, users
 from app.db import OWNER_NEWEST, VISIBILITY_NEWEST
 from app.errors import NotFound
 from app.forms import safe_next
-from app.images import access, albums, bulk, fields, search, shares, store, trash
+from app.images import access, albums, bulk, fields, lookups, search, shares, store, trash
 from app.images.handlers.albums import covers
 from app.images.handlers.discard import asks_first, say_deleted, trash_days
 from app.images.handlers.listing import newest_images, position
@@ -90,7 +90,7 @@ class ProfileHandler(BaseHandler):
 
 class ImagePageHandler(BaseHandler):
     async def get(self, image_id: str) -> None:
-        image = await access.visible_image(self.db, image_id, self.current_user)
+        image = await lookups.visible_image(self.db, image_id, self.current_user)
         owner = await self.db.users.find_one({"_id": image["owner_id"]}, {"username": 1})
         is_owner = access.is_owner(image, self.current_user)
         self.render(
@@ -117,7 +117,7 @@ class ImagePageHandler(BaseHandler):
 class ImageEditHandler(BaseHandler):
     @tornado.web.authenticated
     async def post(self, image_id: str) -> None:
-        image = await access.changeable_image(self.db, image_id, self.current_user)
+        image = await lookups.changeable_image(self.db, image_id, self.current_user)
         changes = {
             name: self.get_body_argument(name)
             for name in fields.EDITABLE
@@ -134,13 +134,13 @@ class ImageDeleteHandler(BaseHandler):
 
     @tornado.web.authenticated
     async def get(self, image_id: str) -> None:
-        image = await access.deletable_image(self.db, image_id, self.current_user)
+        image = await lookups.deletable_image(self.db, image_id, self.current_user)
         self.ask_confirmation("Delete this image?", DELETE_CONSEQUENCE, "Delete image",
                               page_path(image), [image])
 
     @tornado.web.authenticated
     async def post(self, image_id: str) -> None:
-        image = await access.deletable_image(self.db, image_id, self.current_user)
+        image = await lookups.deletable_image(self.db, image_id, self.current_user)
         if asks_first(self, [image]) and not self.confirmed():
             return
         now = self.now()

@@ -13,7 +13,7 @@ import sys
 import time
 
 from app.errors import DomainError, Forbidden, Invalid, TooLarge, Unauthorized
-from app.images import access, albums, slots
+from app.images import albums, lookups, slots
 from app.images.ingest import MIB, decode_limits, ingest, max_upload_bytes
 from app.images.intake.remote import FetchPolicy, fetch_url
 from app.images.intake.spool import Intake, clean_filename
@@ -114,7 +114,7 @@ class UploadReceiver(BaseHandler):
         `NotFound` or `Forbidden`, before any file is stored)."""
         if not fields.get("album"):
             return None
-        return await access.changeable_album(self.db, fields["album"], self.current_user)
+        return await lookups.changeable_album(self.db, fields["album"], self.current_user)
 
     async def store_uploads(
         self, fields: dict | None = None, album: dict | None = None, *,

@@ -13,7 +13,7 @@ under share links, so a visibility change, a revocation or a deletion takes effe
 from app.auth import throttle
 from app.auth.scopes import needs
 from app.errors import Invalid, NotFound
-from app.images import access, renditions, shares
+from app.images import access, lookups, renditions, shares
 from app.images.handlers.shares import ShareLinkHandler
 from app.images.handlers.variants import PUBLIC_CACHE, VariantSender
 from app.images.urls import EXTENSIONS
@@ -82,7 +82,7 @@ class RenditionHandler(RenditionSender):
     async def get(self, signature: str, image_id: str, text: str,
                   include_body: bool = True) -> None:
         options = renditions.verified(self.application.share_keys, signature, image_id, text)
-        image = await access.visible_image(self.db, image_id, self.current_user)
+        image = await lookups.visible_image(self.db, image_id, self.current_user)
         await self.send_rendition(image, options, include_body=include_body,
                                   public=access.same_for_everyone(image, RENDITION))
 
@@ -102,7 +102,7 @@ class ShareRenditionHandler(RenditionSender, ShareLinkHandler):
         self.check_beyond_page(share)
         if (image_id is None) != (share["kind"] == "image"):
             raise NotFound()
-        image = await access.shared_image(self.db, share, image_id)
+        image = await lookups.shared_image(self.db, share, image_id)
         options = renditions.verified(self.application.share_keys, signature, image["_id"],
                                       text)
         # Never public: a shared cache would keep serving it after the link is revoked.

@@ -8,7 +8,7 @@ import tornado.web
 from app.auth import link_passwords
 from app.errors import Invalid
 from app.forms import safe_next
-from app.images import access, shares
+from app.images import lookups, shares
 from app.web import BaseHandler
 
 
@@ -41,7 +41,7 @@ class CreateShareHandler(ShareFormHandler):
 
     @tornado.web.authenticated
     async def post(self, target_id: str) -> None:
-        target = await access.shareable(self.db, self.kind, target_id, self.current_user)
+        target = await lookups.shareable(self.db, self.kind, target_id, self.current_user)
         expires_in = self.number_argument("expires_in", "Expiry")
         max_views = shares.check_max_views(self.number_argument("max_views", "A view limit"))
         password = self.password_argument("password")

@@ -16,7 +16,7 @@ Neither gives link previewers anything: its pages carry no og:image nor the cont
 from app.auth import devices, link_passwords
 from app.db import ALBUM_NEWEST
 from app.errors import Invalid, NotFound
-from app.images import access, share_passes, shares
+from app.images import access, lookups, share_passes, shares
 from app.images.handlers.listing import newest_images
 from app.images.handlers.variants import VariantSender
 from app.images.urls import VARIANT_SUFFIX, variant_path
@@ -88,7 +88,7 @@ class SharePageHandler(ShareLinkHandler):
         elif not paging:
             await self.take_view(token, share, user_agent)
         if share["kind"] == "image":
-            self.render_image(token, share, await access.shared_image(self.db, share, None))
+            self.render_image(token, share, await lookups.shared_image(self.db, share, None))
             return
         await self.render_album(token, share)
 
@@ -131,7 +131,7 @@ class SharePageHandler(ShareLinkHandler):
                     page_url=self.absolute_url(self.request.path))
 
     async def render_album(self, token: str, share: dict) -> None:
-        album = await access.shared_album(self.db, share)
+        album = await lookups.shared_album(self.db, share)
         found = await newest_images(self, access.shared_album_query(album), ALBUM_NEWEST)
         images = found.items
 
@@ -177,7 +177,7 @@ class ShareAlbumImageHandler(SharePageHandler):
         if access.share_needs_password(share, self.unlocked(share)):
             self.render_gate(ask_password=True)
             return
-        image = await access.shared_image(self.db, share, image_id)
+        image = await lookups.shared_image(self.db, share, image_id)
         self.render_image(token, share, image, back=shares.share_path(token))
 
 
@@ -195,7 +195,7 @@ class ShareBytesHandler(ShareLinkHandler):
         if (not access.can_view_through_share(variant)
                 or (image_id is None) != (share["kind"] == "image")):
             raise NotFound()
-        image = await access.shared_image(self.db, share, image_id)
+        image = await lookups.shared_image(self.db, share, image_id)
         # viewer=None: a link's visitors never learn the uploaded file's name. Never public:
         # a shared cache would keep serving the bytes after the link is revoked.
         await self.send_variant(image, variant, include_body=include_body, viewer=None,

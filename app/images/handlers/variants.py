@@ -21,7 +21,7 @@ from tornado.iostream import StreamClosedError
 
 from app.auth.scopes import needs
 from app.errors import NotFound
-from app.images import access, store
+from app.images import access, lookups, store
 from app.images.handlers.hot import OffersHotAnswers
 from app.images.urls import EXTENSIONS, VARIANT_SUFFIX, display_title
 from app.web import IMAGE_CONTENT_SECURITY_POLICY, BaseHandler
@@ -183,7 +183,7 @@ class ImageBytesHandler(OffersHotAnswers, VariantSender):
 
     @needs("read")
     async def get(self, image_id: str, variant: str, include_body: bool = True) -> None:
-        image = await access.visible_image(self.db, image_id, self.current_user)
+        image = await lookups.visible_image(self.db, image_id, self.current_user)
         if variant == "original" and not access.can_view_original(image, self.current_user):
             raise NotFound()
         public = access.same_for_everyone(image, variant)
