@@ -52,12 +52,17 @@ def test_database_daemon_dying_stops_every_worker(tmp_path, count):
     assert "ValueError" not in stderr
 
 
-def test_json_logs_carry_one_object_per_request(tmp_path):
-    process, port = start_serve(tmp_path, 1, "--log-format", "json")
+@pytest.mark.parametrize("count", [1, 2])
+def test_json_logs_carry_one_object_per_request_written_by_a_clean_stop(tmp_path, count):
+    process, port = start_serve(tmp_path, count, "--log-format", "json")
+    request_ids = []
     try:
         read_until_listening(process)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as reply:
-            request_id = reply.headers["X-Request-Id"]
+        for _ in range(20):  # a connection each: with two workers, both answer some
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
+                                        timeout=10) as reply:
+                request_ids.append(reply.headers["X-Request-Id"])
+        # At once: the last lines are still waiting for their batch to be written.
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
     finally:
@@ -65,7 +70,9 @@ def test_json_logs_carry_one_object_per_request(tmp_path):
             process.kill()
             process.communicate()
     lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
-    (line,) = [line for line in lines if line.get("request_id") == request_id]
+    logged = [line for line in lines if line.get("request_id") in request_ids]
+    assert sorted(line["request_id"] for line in logged) == sorted(request_ids)
+    line = logged[-1]
     assert line["route"] == "/healthz" and line["status"] == 200 and line["user_id"] is None
     assert line["level"] == "INFO" and line["name"] == "tornado.access" and line["time"]
 
