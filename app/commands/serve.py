@@ -99,14 +99,11 @@ async def _serve(options, uri: str, secrets: dict[str, str], sockets: list[socke
         db = client[options.database]
         app = make_app({**options.as_dict(), **secrets}, db=db, uri=uri)
         await asyncio.to_thread(app.compile_templates)  # before listening, off the loop
-        # What is loaded now lives as long as the process: out of the cyclic collector's
-        # sight, a full collection walks only what came since (at start-up's ~87,000
-        # objects it took 60 ms of CPU, and stopped the event loop while it ran).
-        collector.freeze()
         server = HTTPServer(app, xheaders=options.xheaders, max_body_size=MAX_BODY_BYTES)
-        # What is built by now (modules, the application, its services) lives as long as the
-        # process: kept out of every later full collection, whose pause would otherwise
-        # grow with it (about 100,000 objects; a pause of 50 ms and more on every client).
+        # What is built by now (modules, the application, its services, the templates)
+        # lives as long as the process: kept out of every later full collection, whose
+        # pause would otherwise grow with it (about 100,000 objects: 60-110 ms of CPU,
+        # during which the event loop answers no one).
         collector.collect()
         collector.freeze()
         server.add_sockets(sockets)
