@@ -23,7 +23,8 @@ DB_UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError, ExecutionTimeo
 # it short on a large account.
 ACCOUNT_WRITE_TIMEOUT = 120
 
-# Keyset-paginated listings name their index as a hint, so every server plans them the same.
+# Keyset-paginated listings (`app.images.pagination`): equality fields, then the order's field
+# and `_id`, so a server reads one page of entries; the planner picks them (no hint).
 OWNER_NEWEST = [("owner_id", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
 # The feed's: equality on both hiding states (`access.LISTED`), so images of a disabled or
 # deleted account, however many, are never even read by it.
