@@ -93,15 +93,23 @@ def following(query: dict, cursor: str | None, order: Order = NEWEST,
               backward: bool = False) -> list[dict]:
     """The filters (see `decode_cursor`) of the items of `query` after `cursor`, or just
     `query` without one. Flat: a condition on a field `query` already bounds joins it (of
-    two bounds of one kind, the tighter stays), so each stays one index range."""
+    two bounds of one kind, the tighter stays), so each stays one index range.
+
+    The cursor's ties lead with the order's field. Order means nothing to MongoDB; the
+    embedded database, given equality fields that no compound index covers whole, reads
+    the index of the first field it has one for: then the few items of the cursor's value
+    (where the order's field has its own index), not all those of the query's first field.
+    """
     if not cursor:
         return [query]
-    return [_both(query, part) for part in decode_cursor(cursor, order, backward)]
+    ties, beyond = decode_cursor(cursor, order, backward)
+    return [_both(ties, query), _both(query, beyond)]
 
 
-def _both(query: dict, part: dict) -> dict:
-    both = dict(query)
-    for field, condition in part.items():
+def _both(first: dict, then: dict) -> dict:
+    """One flat filter of both, `first`'s fields first."""
+    both = dict(first)
+    for field, condition in then.items():
         if field in both:
             mine = _operators(both[field])
             condition = {**mine, **{op: _TIGHTER[op](mine[op], value) if op in mine else value
