@@ -23,6 +23,9 @@ DB_UNAVAILABLE = (ConnectionFailure, ServerSelectionTimeoutError, ExecutionTimeo
 # it short on a large account.
 ACCOUNT_WRITE_TIMEOUT = 120
 
+# GridFS buckets: every image's bytes, the renditions cache, resumable uploads' parts.
+IMAGES_BUCKET, RENDITIONS_BUCKET, PARTS_BUCKET = "images", "renditions", "upload_parts"
+
 # Keyset-paginated listings (`app.images.pagination`): equality fields, then the order's field
 # and `_id`, so a server reads one page of entries; the planner picks them (no hint).
 OWNER_NEWEST = [("owner_id", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
@@ -110,6 +113,13 @@ INDEXES: tuple[tuple[str, list[tuple[str, int]], dict], ...] = (
     ("uploads", [("owner_id", ASCENDING), ("expires_at", ASCENDING)], {}),
     ("uploads", [("expires_at", ASCENDING)], {}),
     ("upload_parts.files", [("metadata.upload_id", ASCENDING)], {}),
+    # The GridFS spec's indexes of every bucket: `app.images.gridfs_writer` writes files
+    # counting on them.
+    *((f"{bucket}.{collection}", keys, options)
+      for bucket in (IMAGES_BUCKET, RENDITIONS_BUCKET, PARTS_BUCKET)
+      for collection, keys, options in (
+          ("files", [("filename", ASCENDING), ("uploadDate", ASCENDING)], {}),
+          ("chunks", [("files_id", ASCENDING), ("n", ASCENDING)], {"unique": True}))),
 )
 # The audit log's TTL index: its lifetime is an option (`audit_days`), set by ensure_indexes.
 AUDIT_AT = [("at", ASCENDING)]
@@ -171,4 +181,4 @@ def utcnow() -> datetime.datetime:
 
 def images_bucket(db: AsyncDatabase) -> AsyncGridFSBucket:
     """The GridFS bucket holding every image's bytes (`images.files`, `images.chunks`)."""
-    return AsyncGridFSBucket(db, bucket_name="images")
+    return AsyncGridFSBucket(db, bucket_name=IMAGES_BUCKET)

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "bench")]
 
-from bench_processing import photo_like, screenshot_like  # noqa: E402
+from inputs import photo_like, screenshot  # noqa: E402
 from PIL import ExifTags, Image  # noqa: E402
 from tornado.httpclient import AsyncHTTPClient  # noqa: E402
 from tornado.httpserver import HTTPServer  # noqa: E402
@@ -54,7 +54,7 @@ def inputs() -> dict[str, bytes]:
     made = {}
     for name, image, fmt, params in (
         ("jpeg 12 MP photo", photo_like((4000, 3000)), "JPEG", {"quality": 90}),
-        ("png screenshot 2560x1440", screenshot_like((2560, 1440)), "PNG", {}),
+        ("png screenshot 2560x1440", screenshot((2560, 1440)), "PNG", {}),
         ("webp 2000x1500 photo", photo_like((2000, 1500)), "WEBP", {"quality": 85}),
     ):
         buf = io.BytesIO()

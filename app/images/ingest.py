@@ -5,7 +5,8 @@ Cheap checks come first, so a bad file gets its 4xx before any decoding: a dupli
 found by its sha256, the file's own size is reserved against the owner's quota, and the
 header says whether decoding fits the memory limit. The decode then waits for room in the
 process's memory budget, which it holds until its files are stored, and the variants'
-bytes are reserved before anything is stored.
+bytes are reserved before anything is stored. The original's bytes are written to the
+database while the picture is decoded (a file that turns out damaged has them deleted).
 The encodes of the derivatives run at once on the image pool's threads (one per core), so a
 single upload uses every core.
 """
@@ -80,17 +81,19 @@ async def ingest(
         await reservation.add(spooled.size)
         loop = asyncio.get_running_loop()
         needed = await loop.run_in_executor(executor, probe_image, str(spooled.path), limits)
-        # Held until stored: the variants' bytes (`full` can be as large as the file, and
-        # GridFS copies what it sends) stay in memory until the database has them, and
-        # the estimate counts them.
-        async with budget.hold(needed) if budget else contextlib.nullcontext():
+        # The budget is held until stored: the variants' bytes (`full` can be as large as
+        # the file, and the database client copies what it sends) stay in memory until the
+        # database has them, and the estimate counts them. Within it, the original's bytes
+        # go to the database while the picture is decoded.
+        async with (budget.hold(needed) if budget else contextlib.nullcontext(),
+                    store.OriginalWrite(db, spooled.path) as original):
             processed = await _process(executor, str(spooled.path), limits)
             await reservation.add(store.bytes_to_store(processed))
             image, created = await store.save_image(
                 db,
                 bucket,
                 owner_id=owner["_id"],
-                original_path=spooled.path,
+                original=original,
                 sha256=spooled.sha256,
                 size=spooled.size,
                 filename=spooled.filename,
@@ -112,7 +115,9 @@ async def _process(executor: Executor, path: str, limits: Limits) -> ProcessedIm
     decoded = await asyncio.get_running_loop().run_in_executor(
         executor, decode_image, path, limits)
     made = await _run_round(executor, decoded.encodings)
-    return decoded.finish([made, await _run_round(executor, decoded.second_round(made))])
+    more = await _run_round(executor, decoded.second_round(made))
+    return await asyncio.get_running_loop().run_in_executor(
+        executor, decoded.finish, [made, more])
 
 
 async def _run_round(executor: Executor, jobs: list[Encoding]) -> dict:

@@ -25,9 +25,9 @@ from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from app.db import IMAGE_RENDITION_LEAST_USED, RENDITION_LEAST_USED
+from app.db import IMAGE_RENDITION_LEAST_USED, RENDITION_LEAST_USED, RENDITIONS_BUCKET
+from app.images.gridfs_writer import GridFSWriter
 
-BUCKET = "renditions"
 TOUCH_AFTER = datetime.timedelta(minutes=10)
 _BATCH = 500
 
@@ -42,7 +42,7 @@ class Budget:
 
 def bucket(db: AsyncDatabase) -> AsyncGridFSBucket:
     """The GridFS bucket of rendered renditions (`renditions.files`, `.chunks`)."""
-    return AsyncGridFSBucket(db, bucket_name=BUCKET)
+    return AsyncGridFSBucket(db, bucket_name=RENDITIONS_BUCKET)
 
 
 def digest(data: bytes) -> str:
@@ -83,8 +83,8 @@ async def keep(db: AsyncDatabase, key: str, image_id: str, data: bytes, *, conte
     entry = {"_id": key, "image_id": image_id, "file_id": ObjectId(), "type": content_type,
              "bytes": len(data), "sha256": digest(data),
              "width": size[0], "height": size[1], "created": now, "used": now}
-    async with bucket(db).open_upload_stream_with_id(
-            entry["file_id"], key, metadata={"image_id": image_id}) as stream:
+    async with GridFSWriter(db, RENDITIONS_BUCKET, entry["file_id"], key,
+                            {"image_id": image_id}) as stream:
         await stream.write(data)
     try:
         await db.renditions.insert_one(entry)
@@ -141,7 +141,7 @@ async def sweep(db: AsyncDatabase, cutoff: datetime.datetime) -> int:
     async for entry in db.renditions.find({"image_id": {"$nin": list(live)}}, {"file_id": 1}):
         await _forget(db, entry)
         gone += 1
-    files = db[f"{BUCKET}.files"].find({"uploadDate": {"$lt": cutoff}}, {"_id": 1})
+    files = db[f"{RENDITIONS_BUCKET}.files"].find({"uploadDate": {"$lt": cutoff}}, {"_id": 1})
     async for batch in _batches(files):
         known = {entry["file_id"] async for entry in db.renditions.find(
             {"file_id": {"$in": batch}}, {"file_id": 1})}

@@ -15,15 +15,16 @@ removes expired uploads with their parts: a TTL index alone would leave their pa
 import datetime
 from collections.abc import AsyncIterator
 
+from bson import ObjectId
 from gridfs import AsyncGridFSBucket
-from gridfs.asynchronous.grid_file import AsyncGridIn
 from pymongo.asynchronous.database import AsyncDatabase
 
+from app.db import PARTS_BUCKET
 from app.errors import NotFound, RateLimited, TooLarge
 from app.ids import is_id, new_id
+from app.images.gridfs_writer import GridFSWriter
 from app.text import size_text
 
-PARTS_BUCKET = "upload_parts"
 MAX_PENDING = 10  # unfinished uploads a user may have at once
 # A part nothing counts is left alone this long: its request may still be committing it.
 PART_GRACE = datetime.timedelta(hours=1)
@@ -72,11 +73,11 @@ async def find(db: AsyncDatabase, upload_id: str, owner_id: str,
     return upload
 
 
-def open_part(bucket: AsyncGridFSBucket, upload: dict, offset: int) -> AsyncGridIn:
+def open_part(db: AsyncDatabase, upload: dict, offset: int) -> GridFSWriter:
     """A new part file of `upload` holding bytes from `offset` on: write, then `close()` and
     `commit`, or `abort()` to drop it."""
-    return bucket.open_upload_stream(upload["_id"], metadata={"upload_id": upload["_id"],
-                                                              "offset": offset})
+    return GridFSWriter(db, PARTS_BUCKET, ObjectId(), upload["_id"],
+                        {"upload_id": upload["_id"], "offset": offset})
 
 
 async def commit(db: AsyncDatabase, bucket: AsyncGridFSBucket, upload: dict, part_id,

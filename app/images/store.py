@@ -19,9 +19,11 @@ from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app import invalidation
+from app.db import IMAGES_BUCKET
 from app.ids import is_id, new_id
 from app.images import digests, rendition_cache, terms, views
 from app.images.fields import check_visibility, validate_changes
+from app.images.gridfs_writer import GridFSWriter
 from app.images.views import read_file, stream_file  # noqa: F401 - reads go through here too
 
 if TYPE_CHECKING:  # the pipeline loads Pillow; documents need only its result's shape
@@ -44,12 +46,50 @@ async def find_images(db: AsyncDatabase, image_ids: list[str]) -> dict[str, dict
     return {image["_id"]: image async for image in db.images.find({"_id": {"$in": wanted}})}
 
 
+class OriginalWrite:
+    """An upload's original going into GridFS while the upload is decoded: its chunks are
+    written from `path` at once, its `files` document (which names the content type that
+    decoding finds) by `save_image`. A context manager: an exception inside it deletes
+    what was written."""
+
+    def __init__(self, db: AsyncDatabase, path: Path):
+        self.image_id = new_id()
+        self.file_id = ObjectId()
+        self._writer = GridFSWriter(db, IMAGES_BUCKET, self.file_id, f"{self.image_id}/original")
+        with pymongo.timeout(WRITE_TIMEOUT):  # the task keeps the deadline
+            self._copying = asyncio.ensure_future(self._copy(path))
+
+    async def _copy(self, path: Path) -> None:
+        # Read in a thread: the original can be 50 MB and the event loop must not wait on disk.
+        with open(path, "rb") as source:  # noqa: ASYNC230 - opening a local temp file is instant
+            while chunk := await asyncio.to_thread(source.read, _READ_SIZE):
+                await self._writer.write(chunk)
+
+    async def finish(self, metadata: dict) -> None:
+        """Wait for the last chunk, then make the file exist, described by `metadata`."""
+        await self._copying
+        await self._writer.close(metadata=metadata)
+
+    async def __aenter__(self) -> "OriginalWrite":
+        return self
+
+    async def __aexit__(self, exc_type, exc, traceback) -> None:
+        if exc_type is not None:
+            await self.abort()
+
+    async def abort(self) -> None:
+        """Stop writing and delete what was written."""
+        self._copying.cancel()
+        await asyncio.gather(self._copying, return_exceptions=True)
+        await self._writer.abort()
+
+
 async def save_image(
     db: AsyncDatabase,
     bucket: AsyncGridFSBucket,
     *,
     owner_id: str,
-    original_path: Path,
+    original: OriginalWrite,
     sha256: str,
     size: int,
     filename: str,
@@ -58,7 +98,7 @@ async def save_image(
     now: datetime.datetime,
     dropped: dict | None = None,
 ) -> tuple[dict, bool]:
-    """Store the original and every derivative, then the image document.
+    """Finish the original's file and store every derivative, then the image document.
 
     Returns `(image, created)`; `created` is False when the owner already had these exact
     bytes (the existing image is returned and nothing new is kept). The owner's
@@ -67,11 +107,11 @@ async def save_image(
     bytes only once approved (`app.images.inbox`).
     """
     fields = validate_changes(fields)
-    image_id = new_id()
+    image_id = original.image_id
     files = {
         "original": _file_entry(
             processed.content_type, size, sha256, processed.width, processed.height
-        )
+        ) | {"id": original.file_id}
     }
     for key, variant in processed.variants.items():
         files[_file_key(key)] = _file_entry(
@@ -84,18 +124,16 @@ async def save_image(
         if variant.pieces is not None:  # served from the original's bytes: nothing to write
             entry = files[_file_key(key)]
             entry["view"] = views.view_document(files["original"]["id"], variant.pieces)
-    uploads = [
-        _upload_path(bucket, files["original"], image_id, owner_id, "original", original_path)
-    ]
+    uploads = [original.finish(_metadata(files["original"], image_id, owner_id, "original"))]
     uploads += [
         _upload_bytes(
-            bucket, files[_file_key(key)], image_id, owner_id, _file_key(key), variant.data
+            db, files[_file_key(key)], image_id, owner_id, _file_key(key), variant.data
         )
         for key, variant in processed.variants.items()
         if variant.pieces is None
     ]
-    # GridFS writes up to 32 MB of chunks in one operation: the server's per-operation
-    # timeout, meant for pages, would cut a large upload short.
+    # One deadline for all of an upload's writes: the per-operation timeout, meant for
+    # pages, could cut a 4 MB batch of chunks short on a busy database.
     with pymongo.timeout(WRITE_TIMEOUT):
         results = await asyncio.gather(*uploads, return_exceptions=True)
     failure = next((r for r in results if isinstance(r, BaseException)), None)
@@ -239,24 +277,8 @@ def _metadata(entry: dict, image_id: str, owner_id: str, key: str) -> dict:
 
 
 async def _upload_bytes(
-    bucket: AsyncGridFSBucket, entry: dict, image_id: str, owner_id: str, key: str, data: bytes
+    db: AsyncDatabase, entry: dict, image_id: str, owner_id: str, key: str, data: bytes
 ) -> None:
-    # A stream rather than upload_from_stream: each chunk is its own operation, so the
-    # per-operation timeout bounds a chunk, not a whole large file.
-    async with bucket.open_upload_stream_with_id(
-        entry["id"], f"{image_id}/{key}", metadata=_metadata(entry, image_id, owner_id, key)
-    ) as stream:
+    async with GridFSWriter(db, IMAGES_BUCKET, entry["id"], f"{image_id}/{key}",
+                            _metadata(entry, image_id, owner_id, key)) as stream:
         await stream.write(data)
-
-
-async def _upload_path(
-    bucket: AsyncGridFSBucket, entry: dict, image_id: str, owner_id: str, key: str, path: Path
-) -> None:
-    metadata = _metadata(entry, image_id, owner_id, key)
-    # Read in a thread: the original can be 50 MB and the event loop must not wait on disk.
-    with open(path, "rb") as source:  # noqa: ASYNC230 - opening a local temp file is instant
-        async with bucket.open_upload_stream_with_id(
-            entry["id"], f"{image_id}/{key}", metadata=metadata
-        ) as stream:
-            while chunk := await asyncio.to_thread(source.read, _READ_SIZE):
-                await stream.write(chunk)

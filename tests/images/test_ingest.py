@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.errors import TooLarge
+from app.errors import Invalid, TooLarge
 from app.ids import new_id
 from app.images import store
 from app.images.budget import MemoryBudget
@@ -105,6 +105,31 @@ async def test_the_same_bytes_arriving_at_once_are_kept_once(app, db, owner, tmp
     # `full` is a view over the original: no file of its own.
     assert await db["images.files"].count_documents({}) == len(kept["files"]) - 1
     assert await used_bytes(db, owner) == store.stored_bytes(kept)
+
+
+async def test_a_file_damaged_past_its_header_leaves_no_bytes(app, db, owner, tmp_path):
+    # Its header passes the cheap checks, so its original was being written meanwhile.
+    damaged = samples.truncated(jpeg(size=(800, 600)), 0.6)
+    with pytest.raises(Invalid):
+        await upload(app, db, owner, spooled(tmp_path, damaged))
+    assert await db["images.chunks"].count_documents({}) == 0
+    assert await db["images.files"].count_documents({}) == 0
+    assert await used_bytes(db, owner) == 0
+
+
+async def test_an_original_abandoned_midway_leaves_no_bytes(db, tmp_path):
+    path = tmp_path / "original"
+    path.write_bytes(bytes(range(256)) * (24 * 1024))  # 6 MiB: more than one batch
+    with pytest.raises(Invalid):
+        async with store.OriginalWrite(db, path):
+            for _ in range(1000):  # until a batch of its chunks is in the database
+                if await db["images.chunks"].count_documents({}):
+                    break
+                await asyncio.sleep(0.01)
+            assert await db["images.chunks"].count_documents({})
+            raise Invalid("found damaged while decoding")
+    assert await db["images.chunks"].count_documents({}) == 0
+    assert await db["images.files"].count_documents({}) == 0
 
 
 async def test_bytes_whose_holder_vanished_make_a_new_image(app, db, owner, tmp_path):

@@ -129,7 +129,7 @@ class UploadHandler(UploadReceiver, TusHandler):
                 if self.checksum:
                     self.checksum.hasher.update(chunk)
                 if self.part is None:
-                    self.part = resumable.open_part(self.parts, self.upload,
+                    self.part = resumable.open_part(self.db, self.upload,
                                                     self.upload["offset"])
                 await self.part.write(chunk)
                 self.written += len(chunk)
@@ -159,7 +159,7 @@ class UploadHandler(UploadReceiver, TusHandler):
                 await part.abort()
                 raise
         await part.close()
-        upload = await resumable.commit(self.db, self.parts, self.upload, part._id,
+        upload = await resumable.commit(self.db, self.parts, self.upload, part.file_id,
                                         start=self.upload["offset"], size=self.written,
                                         now=self.now(), lifetime=self.lifetime)
         if upload is None:

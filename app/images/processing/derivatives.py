@@ -1,18 +1,24 @@
 """The downscaled derivatives of a picture and their encodes, as jobs that may run at once.
 
-Each size is made from the previous one (`chain`), so only the largest is resampled from the
-decoded picture. Encoding them is most of an upload's work; Pillow releases the GIL while
-it encodes, so the jobs of a round run on as many cores as the caller gives them:
+Each size is made from the previous one, so only the largest is resampled from the decoded
+picture, and the smaller ones while the largest is encoded. Encoding them is most of an
+upload's work; Pillow releases the GIL while it resizes and encodes, so the jobs of a round
+run on as many cores as the caller gives them:
 
 - Round one (`first_round`): the largest size's WebP alone (it costs about as much as the
-  others together), and beside it the smaller WebPs plus one AVIF trial at `thumb2x`.
-- Round two (`second_round`): AVIF siblings of the other sizes, only when the trial paid.
-  Whether AVIF beats WebP depends on the picture, and a 640 px trial answers that for a
-  sixth of the cost of trying at 1600 px. `bench/bench_encoders.py`: on photos (never pays)
-  and screenshots (pays at every size) the trial agrees with 1600 px; on pure noise and
-  smooth gradients 1600 px alone would pay, but there the "saving" is lost quality (noise:
-  SSIM 0.90 against WebP's 0.95) or about a kilobyte. Every AVIF is kept only when at least
-  `encode.AVIF_MIN_SAVING` smaller than its WebP.
+  others together), and beside it the smaller WebPs plus one AVIF trial.
+- Round two (`second_round`): AVIF siblings of the other sizes kept, only when the trial
+  paid. Whether AVIF beats WebP depends on the picture, and a 640 px trial answers that for
+  a sixth of the cost of trying at 1600 px. `bench/bench_encoders.py`: on photos (never
+  pays) and screenshots (pays at every size) the trial agrees with 1600 px; on pure noise
+  and smooth gradients 1600 px alone would pay, but there the "saving" is lost quality
+  (noise: SSIM 0.90 against WebP's 0.95) or about a kilobyte. Every AVIF is kept only when
+  at least `encode.AVIF_MIN_SAVING` smaller than its WebP.
+
+No AVIF is made for a size that will not be kept: a screenshot's 1600 and 640 px WebPs
+often outweigh its PNG (so `full` is served in their place), and their AVIFs, seconds of
+work, would be thrown away. The trial runs at `TRIAL` when that size's WebP is lighter than
+`full`, else at the next smaller size that is.
 
 `without_larger` then drops a derivative that came out larger than what is served in
 its place (an animated GIF's `large` WebP can outweigh the GIF).
@@ -30,7 +36,7 @@ from app.images.processing.pixels import fit, shrink
 
 # Largest first; each is what a request for the next one falls back to when it is not kept.
 SIZES = {"large": LARGE, "thumb2x": 640, "thumb": 320}
-TRIAL = "thumb2x"  # the size whose AVIF trial decides for the others
+TRIAL = "thumb2x"  # the size whose AVIF trial decides for the others, when kept
 
 
 @dataclass(frozen=True)
@@ -52,35 +58,31 @@ class Variant:
 Encoding = Callable[[], dict[str, Variant]]
 
 
-def chain(img: Image.Image, shown: tuple[int, int], names) -> dict[str, Image.Image]:
-    """`img` downscaled to fit each of `names`' boxes (for a picture shown at `shown`),
-    each from the previous one, never upscaled."""
-    sizes = {}
-    for name in names:
-        img = shrink(img, fit(shown, SIZES[name]))
-        sizes[name] = img
-    return sizes
-
-
-def first_round(sizes: dict[str, Image.Image], icc: bytes | None, *,
-                with_avif: bool) -> list[Encoding]:
-    """The WebP of every size (the largest in a job of its own) and, `with_avif`, the AVIF
-    trial at `TRIAL`."""
-    largest, *rest = sizes
-    jobs = [partial(_webps, {largest: sizes[largest]}, icc, trial=False)]
-    if rest:
-        others = {name: sizes[name] for name in rest}
-        jobs.append(partial(_webps, others, icc, trial=with_avif and TRIAL in others))
+def first_round(name: str, img: Image.Image, shown: tuple[int, int], icc: bytes | None,
+                sizes: dict[str, Image.Image], *, trial_under: int | None) -> list[Encoding]:
+    """Round one for a picture shown at `shown`, whose size `name` is `img`: a job encoding
+    that size's WebP, and beside it a job that makes every smaller size of `SIZES` (each
+    from the previous one, never upscaled), adds them to `sizes` for round two and for the
+    thumbnail's colour and hash, and encodes their WebPs with, unless `trial_under` is None,
+    the AVIF trial (`_webps`)."""
+    sizes[name] = img
+    jobs = [partial(_webps, {name: img}, icc, trial_under=None)]
+    names = list(SIZES)
+    smaller = names[names.index(name) + 1:]
+    if smaller:
+        jobs.append(partial(_smaller, img, shown, smaller, icc, sizes, trial_under))
     return jobs
 
 
 def second_round(sizes: dict[str, Image.Image], icc: bytes | None,
                  made: dict[str, Variant]) -> list[Encoding]:
-    """AVIF siblings of the sizes but the trial's, when the trial paid."""
-    if f"{TRIAL}.avif" not in made:
+    """AVIF siblings of the sizes kept (`made` holds `full` and round one's variants) but
+    the trial's, when the trial paid."""
+    if not any(key.endswith(".avif") for key in made):
         return []
+    kept = without_larger(made)
     return [partial(_avif, name, sizes[name], icc, len(made[f"{name}.webp"].data))
-            for name in sizes if name != TRIAL]
+            for name in sizes if f"{name}.webp" in kept and f"{name}.avif" not in made]
 
 
 def without_larger(variants: dict[str, Variant]) -> dict[str, Variant]:
@@ -100,12 +102,25 @@ def without_larger(variants: dict[str, Variant]) -> dict[str, Variant]:
     return kept
 
 
+def _smaller(img: Image.Image, shown: tuple[int, int], names: list[str], icc: bytes | None,
+             sizes: dict[str, Image.Image], trial_under: int | None) -> dict[str, Variant]:
+    made = {}
+    for name in names:
+        img = made[name] = shrink(img, fit(shown, SIZES[name]))
+    sizes |= made
+    return _webps(made, icc, trial_under=trial_under)
+
+
 def _webps(sizes: dict[str, Image.Image], icc: bytes | None, *,
-           trial: bool) -> dict[str, Variant]:
+           trial_under: int | None) -> dict[str, Variant]:
     made = {f"{name}.webp": Variant(encode.webp(img, icc), "image/webp", *img.size)
             for name, img in sizes.items()}
-    if trial:
-        made |= _avif(TRIAL, sizes[TRIAL], icc, len(made[f"{TRIAL}.webp"].data))
+    if trial_under is not None:
+        trial = next((name for name in list(SIZES)[list(SIZES).index(TRIAL):]
+                      if name in sizes and len(made[f"{name}.webp"].data) < trial_under),
+                     None)
+        if trial:
+            made |= _avif(trial, sizes[trial], icc, len(made[f"{trial}.webp"].data))
     return made
 
 

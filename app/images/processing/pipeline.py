@@ -34,7 +34,7 @@ mode allows it (`pixels.downscale`).
 
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 
 from PIL import Image
@@ -91,22 +91,26 @@ class Decoded:
     one round are independent of each other (run them in any order, on any threads), and
     `second_round` depends on what the first made."""
 
-    image: ProcessedImage  # its variants so far: `full`
+    image: ProcessedImage  # its variants so far: `full`; no colour or hash yet
     encodings: list[Encoding]
-    sizes: dict[str, Image.Image] = field(default_factory=dict)  # stills: for round two
+    sizes: dict[str, Image.Image]  # the derivatives' pictures, as round one makes them
     icc: bytes | None = None
 
     def second_round(self, made: dict[str, Variant]) -> list[Encoding]:
         """The encodes that round one's variants `made` call for."""
+        made = {"full": self.image.variants["full"], **made}
         return [partial(_guarded, job)
                 for job in derivatives.second_round(self.sizes, self.icc, made)]
 
     def finish(self, made: Iterable[dict[str, Variant]]) -> ProcessedImage:
-        """The processed image, with every variant the rounds `made` that is worth keeping."""
+        """The processed image, with every variant the rounds `made` that is worth keeping,
+        and its thumbnail's colour and hash (run it on a worker thread: pixels)."""
         variants = dict(self.image.variants)
         for variants_of_one_job in made:
             variants |= variants_of_one_job
-        return replace(self.image, variants=derivatives.without_larger(variants))
+        thumb = self.sizes["thumb"]
+        return replace(self.image, variants=derivatives.without_larger(variants),
+                       color=average_color(thumb), phash=perceptual_hash(thumb))
 
 
 def process_image(path: str, limits: Limits = DEFAULT_LIMITS) -> ProcessedImage:
@@ -184,11 +188,10 @@ def _still(im: Image.Image, fmt: str, content_type: str, data: bytes,
     full, full_type, pieces = full_still(im, fmt, data, orientation)
     large = upright(downscale(im, fit(stored, LARGE)), orientation)
     rgb, icc = to_rgb(large, im.info.get("icc_profile"))
-    sizes = derivatives.chain(rgb, shown, derivatives.SIZES)
     image = ProcessedImage(fmt, content_type, *shown, False, 1,
-                           {"full": Variant(full, full_type, *shown, pieces)},
-                           average_color(sizes["thumb"]), perceptual_hash(sizes["thumb"]))
-    jobs = derivatives.first_round(sizes, icc, with_avif=True)
+                           {"full": Variant(full, full_type, *shown, pieces)}, "", "")
+    sizes: dict[str, Image.Image] = {}
+    jobs = derivatives.first_round("large", rgb, shown, icc, sizes, trial_under=len(full))
     return Decoded(image, [partial(_guarded, job) for job in jobs], sizes, icc)
 
 
@@ -201,13 +204,13 @@ def _animated(im, fmt: str, content_type: str, data: bytes, frames: int,
     icc = icc if icc_space(icc) == b"RGB " else None
     target = fit(canvas, LARGE)
     im.seek(0)
-    first = shrink(_canvas_frame(im, canvas, limits), target)
-    thumbs = derivatives.chain(first, canvas, ("thumb2x", "thumb"))
-    image = ProcessedImage(fmt, content_type, *canvas, True, frames, {"full": full},
-                           average_color(thumbs["thumb"]), perceptual_hash(thumbs["thumb"]))
+    first = shrink(_canvas_frame(im, canvas, limits), fit(canvas, derivatives.SIZES["thumb2x"]))
+    image = ProcessedImage(fmt, content_type, *canvas, True, frames, {"full": full}, "", "")
+    sizes: dict[str, Image.Image] = {}
     large = partial(_animated_large, data, fmt, frames, target, icc, limits)
-    jobs = [large, *derivatives.first_round(thumbs, icc, with_avif=False)]
-    return Decoded(image, [partial(_guarded, job) for job in jobs])
+    jobs = [large, *derivatives.first_round("thumb2x", first, canvas, icc, sizes,
+                                            trial_under=None)]
+    return Decoded(image, [partial(_guarded, job) for job in jobs], sizes)
 
 
 def _canvas_frame(im: Image.Image, canvas: tuple[int, int], limits: Limits) -> Image.Image:

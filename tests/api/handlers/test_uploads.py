@@ -281,7 +281,7 @@ async def test_the_sweep_removes_parts_nothing_counts(api, app, clock):
     assert (await patch(api, path, 0, b"x" * 50)).code == 204
     upload = await app.db.uploads.find_one()
     # What a request that died between writing its part and counting it leaves.
-    stray = resumable.open_part(resumable.parts_bucket(app.db), upload, 50)
+    stray = resumable.open_part(app.db, upload, 50)
     await stray.write(b"y" * 20)
     await stray.close()
     bucket = resumable.parts_bucket(app.db)

@@ -337,6 +337,23 @@ def test_a_derivative_larger_than_what_it_replaces_is_not_kept(tmp_path):
     assert [len(v.data) for v in sizes] == sorted((len(v.data) for v in sizes), reverse=True)
 
 
+def test_no_avif_is_made_for_a_size_not_kept(tmp_path, monkeypatch):
+    # The screenshot's 1280 and 640 px WebPs outweigh its PNG, so `full` stands in for
+    # them: AVIFs of those sizes (seconds of work at 1600 px) would be thrown away. The
+    # trial moves to the largest size kept.
+    tried = []
+    avif_if_smaller = encode.avif_if_smaller
+
+    def recorded(img, icc, webp_size):
+        tried.append(img.size)
+        return avif_if_smaller(img, icc, webp_size)
+
+    monkeypatch.setattr(encode, "avif_if_smaller", recorded)
+    shot = run(tmp_path, s.screenshot((1280, 960)))
+    assert tried == [(320, 240)]
+    assert set(shot.variants) == {"full", "thumb.webp", "thumb.avif"}
+
+
 def test_avif_policy_threshold():
     im = Image.open(io.BytesIO(s.screenshot((64, 48)))).convert("RGB")
     assert encode.avif_if_smaller(im, None, webp_size=10**6) is not None
