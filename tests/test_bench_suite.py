@@ -1,5 +1,6 @@
 """The benchmark suite's pure parts: its command line and the table it prints."""
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -47,3 +48,13 @@ def test_wrk_latencies_in_seconds_are_read():
            "  50 requests in 1.10s, 296.04KB read\nRequests/sec:     45.58\n")
     load = parse_wrk(out)
     assert (load.requests, load.p50_ms, load.p99_ms) == (50, 408.46, 1070.0)
+
+
+@pytest.mark.parametrize("script", sorted(
+    path.name for path in (Path(run.__file__).parent).glob("bench_*.py")))
+def test_every_benchmark_script_starts(script):
+    # Each imports the app and the suite's helpers: a moved name breaks it at once.
+    done = subprocess.run([sys.executable, str(Path(run.__file__).parent / script), "--help"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("usage:")

@@ -4,6 +4,10 @@ Pixvault: HTTP upload -> every variant stored -> 201. Seeds: the same upload to 
 `/upload`. thumbor: every derivative Pixvault makes (WebP at 1600, 640 and 320 px) through its
 HTTP API from the file loader, one request each. Each upload's bytes are made unique (a JPEG
 comment), since Pixvault answers an owner's repeated file with the existing image.
+
+Beside the times, the CPU each system spends per file during the two-client run (its
+processes plus the database server, which Pixvault and the seeds' app share and thumbor
+does not use): with two clients on two cores, throughput is CPU per file.
 """
 
 import threading
@@ -11,7 +15,7 @@ import time
 import urllib.request
 
 import inputs
-from harness import Session, post_file, upload_bytes
+from harness import Session, cpu_seconds, post_file, upload_bytes
 from pymongo import MongoClient
 
 from suite import peers
@@ -77,16 +81,21 @@ def measure(ctx, name: str, *, counts: tuple[int, int]) -> dict:
     def seeds(i: int) -> None:
         post_file(Session(ctx.seeds.port), inputs.unique(data, i), name)
 
-    jobs = {"pixvault": pixvault, "seeds": seeds}
+    jobs = {"pixvault": (pixvault, ctx.server.pid), "seeds": (seeds, ctx.seeds.pid)}
     if ctx.thumbor:
-        jobs["thumbor"] = thumbor_job(ctx.thumbor.base_url, ctx.input(name).name)
+        jobs["thumbor"] = (thumbor_job(ctx.thumbor.base_url, ctx.input(name).name),
+                           ctx.thumbor.pid)
     result = {"bytes": len(data)}
-    for system, job in jobs.items():
+    for system, (job, pid) in jobs.items():
         try:
             seq = run_jobs(job, sequential, 1) / sequential
             offset = 1000 * (len(result) + 1)  # fresh bytes for every run
+            pids = (pid, ctx.server.db_pid)
+            cpu = sum(map(cpu_seconds, pids))
             con = concurrent / run_jobs(lambda i, job=job, o=offset: job(o + i), concurrent, 2)
-            result[system] = {"s_per_file": seq, "files_per_s_2_clients": con}
+            cpu = (sum(map(cpu_seconds, pids)) - cpu) / concurrent
+            result[system] = {"s_per_file": seq, "files_per_s_2_clients": con,
+                              "cpu_s_per_file": cpu}
         except Exception as error:  # noqa: BLE001 - a peer that cannot read a format
             result[system] = {"error": str(error)[:200]}
         print(f"   {name} {system}: {result[system]}", flush=True)
@@ -113,10 +122,12 @@ def rows(ctx) -> list[Row]:
         size = f"{name}, {number(m['bytes'] / 1e6)} MB"
         figure = {s: m.get(s, {}) for s in ("pixvault", "seeds", "thumbor")}
         for key, unit, per_second in (("s_per_file", "s/file, 1 client", False),
-                                      ("files_per_s_2_clients", "files/s, 2 clients", True)):
+                                      ("files_per_s_2_clients", "files/s, 2 clients", True),
+                                      ("cpu_s_per_file", "CPU s/file, with the database",
+                                       None)):
             values = {s: v.get(key) for s, v in figure.items()}
             checks = []
-            if name not in OTHER:
+            if name not in OTHER and per_second is not None:
                 checks = [Check("thumbor's throughput", speedup(values, "thumbor", per_second),
                                 ">=", 2.0),
                           Check("the seeds' app's", speedup(values, "seeds", per_second),
