@@ -26,7 +26,8 @@ ACCOUNT_WRITE_TIMEOUT = 120
 # GridFS buckets: every image's bytes, the renditions cache, resumable uploads' parts.
 IMAGES_BUCKET, RENDITIONS_BUCKET, PARTS_BUCKET = "images", "renditions", "upload_parts"
 
-# Keyset-paginated listings name their index as a hint, so every server plans them the same.
+# Keyset-paginated listings (`app.images.pagination`): equality fields, then the order's field
+# and `_id`, so a server reads one page of entries; the planner picks them (no hint).
 OWNER_NEWEST = [("owner_id", ASCENDING), ("created", DESCENDING), ("_id", DESCENDING)]
 # The feed's: equality on both hiding states (`access.LISTED`), so images of a disabled or
 # deleted account, however many, are never even read by it.

@@ -64,9 +64,8 @@ async def timed_page(db, owner_id: str, cursor=None, backward=False, **listing
 
 
 async def examined(db, owner_id: str, **listing) -> str:
-    query, order, index = search.gallery_listing(access.owned(owner_id),
-                                                 search.Search(**listing))
-    plan = await db.images.find(query).sort(order.sort()).hint(index).limit(31).explain()
+    query, order = search.gallery_listing(access.owned(owner_id), search.Search(**listing))
+    plan = await db.images.find(query).sort(order.sort()).limit(31).explain()
     winning = plan["queryPlanner"]["winningPlan"]
     while "inputStage" in winning and winning.get("stage") != "IXSCAN":
         winning = winning["inputStage"]

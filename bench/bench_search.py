@@ -72,11 +72,12 @@ def timed_get(session: Session, path: str) -> tuple[float, int]:
 
 
 async def examined(db, owner_id: str, fields: dict) -> str:
-    query, order, index = search.gallery_listing(access.owned(owner_id),
-                                                 search.Search(**fields))
-    plan = await db.images.find(query).sort(order.sort()).hint(index).limit(31).explain()
-    stats = plan.get("executionStats", {})
-    name = "_".join(field for field, _ in index)
+    query, order = search.gallery_listing(access.owned(owner_id), search.Search(**fields))
+    plan = await db.images.find(query).sort(order.sort()).limit(31).explain()
+    stats, winning = plan.get("executionStats", {}), plan["queryPlanner"]["winningPlan"]
+    while "inputStage" in winning and winning.get("stage") != "IXSCAN":
+        winning = winning["inputStage"]
+    name = winning.get("indexName", winning.get("stage"))
     return (f"{name}: keys {stats.get('totalKeysExamined', '?')}, "
             f"docs {stats.get('totalDocsExamined', '?')}")
 

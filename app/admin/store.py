@@ -24,7 +24,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 from app.auth import accounts, sessions
 from app.auth.second_factor import has_second_factor, remove_all
 from app.auth.users import username_key
-from app.db import USERS_BY_NAME, USERS_BY_SIGN_IN, USERS_BY_STORAGE
 from app.errors import Invalid, NotFound
 from app.images import access, pagination
 from app.images.quota import MIB
@@ -64,11 +63,12 @@ async def site_totals(db: AsyncDatabase, now: datetime.datetime) -> dict[str, in
     }
 
 
-# The user list's orders (`?sort=`), each with the index that answers it page by page.
+# The user list's orders (`?sort=`), each answered page by page by an index of `app.db`
+# (USERS_BY_NAME, USERS_BY_STORAGE, USERS_BY_SIGN_IN).
 USER_ORDERS = {
-    "name": (pagination.Order("name", "username_key", 1, "text"), USERS_BY_NAME),
-    "storage": (pagination.Order("storage", "used_bytes", -1, "number"), USERS_BY_STORAGE),
-    "sign-in": (pagination.Order("sign-in", "last_sign_in", -1), USERS_BY_SIGN_IN),
+    "name": pagination.Order("name", "username_key", 1, "text"),
+    "storage": pagination.Order("storage", "used_bytes", -1, "number"),
+    "sign-in": pagination.Order("sign-in", "last_sign_in", -1),
 }
 ROLES = ("user", "admin")
 
@@ -82,10 +82,10 @@ async def list_users(db: AsyncDatabase, *, search: str = "", sort: str = "name",
     Keyset pages (`app.images.pagination`): every page costs the same however many accounts
     there are, and the name prefix is a range on the `username_key` index.
     """
-    order, index = USER_ORDERS.get(sort, USER_ORDERS["name"])
+    order = USER_ORDERS.get(sort, USER_ORDERS["name"])
     query = {"username_key": {"$regex": "^" + re.escape(username_key(search))}} if search else {}
     # Secrets never reach the page: whether TOTP is on shows from `totp.since` alone.
-    found = await pagination.page(db.users, query, cursor, USERS_PER_PAGE, index,
+    found = await pagination.page(db.users, query, cursor, USERS_PER_PAGE,
                                   order=order, backward=backward, projection=NO_SECRETS)
     users = found.items
     # One grouped query for the page, answered by the (owner_id, ...) index.

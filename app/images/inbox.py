@@ -28,7 +28,6 @@ import datetime
 from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
-from app.db import INBOX_NEWEST
 from app.ids import token_digest
 from app.images import access, albums, digests, pagination, store
 from app.images.fields import default_visibility
@@ -58,13 +57,13 @@ async def arrived(db: AsyncDatabase, owner_id: str, count: int) -> None:
 async def page(db: AsyncDatabase, owner_id: str, cursor: str | None, limit: int,
                backward: bool = False) -> pagination.Page:
     """One page of the owner's inbox, newest first."""
-    return await pagination.page(db.images, waiting(owner_id), cursor, limit, INBOX_NEWEST,
+    return await pagination.page(db.images, waiting(owner_id), cursor, limit,
                                  backward=backward)
 
 
 async def recount(db: AsyncDatabase, owner_id: str) -> int:
     """The number of images in the owner's inbox, also set as their `inbox_count`."""
-    count = await db.images.count_documents(waiting(owner_id), hint=INBOX_NEWEST)
+    count = await db.images.count_documents(waiting(owner_id))
     await db.users.update_one({"_id": owner_id}, {"$set": {"inbox_count": count}})
     return count
 

@@ -67,9 +67,15 @@ def encode_cursor(doc: dict, order: Order = NEWEST) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, order: Order = NEWEST, backward: bool = False) -> dict:
-    """A query filter selecting the items after `cursor` in `order` (before it when
-    `backward`); `Invalid` for a malformed cursor."""
+def decode_cursor(cursor: str, order: Order = NEWEST, backward: bool = False) -> list[dict]:
+    """Filters selecting the items after `cursor` in `order` (before it when `backward`),
+    in that order: those sharing the cursor's value with an `_id` beyond its, then those
+    with a value beyond it. `Invalid` for a malformed cursor.
+
+    Two flat filters rather than one `$or`: each is a range of the listing's index (its
+    equality fields, then the value, then `_id`), which every server reads from the cursor
+    on, where an `$or` is planned apart (the embedded database then reads every document).
+    """
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         # Dates and numbers have no dots, so the id is all after the first; a title may
@@ -80,8 +86,62 @@ def decode_cursor(cursor: str, order: Order = NEWEST, backward: bool = False) ->
         raise Invalid("That page cursor is not valid.") from None
     direction = -order.direction if backward else order.direction
     beyond = "$gt" if direction == 1 else "$lt"
-    return {"$or": [{order.field: {beyond: value}},
-                    {order.field: value, "_id": {beyond: item_id}}]}
+    return [{order.field: value, "_id": {beyond: item_id}}, {order.field: {beyond: value}}]
+
+
+def following(query: dict, cursor: str | None, order: Order = NEWEST,
+              backward: bool = False) -> list[dict]:
+    """The filters (see `decode_cursor`) of the items of `query` after `cursor`, or just
+    `query` without one. Flat: a condition on a field `query` already bounds joins it (of
+    two bounds of one kind, the tighter stays), so each stays one index range.
+
+    The cursor's ties lead with the order's field. Order means nothing to MongoDB; the
+    embedded database, given equality fields that no compound index covers whole, reads
+    the index of the first field it has one for: then the few items of the cursor's value
+    (where the order's field has its own index), not all those of the query's first field.
+    """
+    if not cursor:
+        return [query]
+    ties, beyond = decode_cursor(cursor, order, backward)
+    return [_both(ties, query), _both(query, beyond)]
+
+
+def _both(first: dict, then: dict) -> dict:
+    """One flat filter of both, `first`'s fields first."""
+    both = dict(first)
+    for field, condition in then.items():
+        if field in both:
+            mine = _operators(both[field])
+            condition = {**mine, **{op: _TIGHTER[op](mine[op], value) if op in mine else value
+                                    for op, value in _operators(condition).items()}}
+        both[field] = condition
+    return both
+
+
+def _operators(condition) -> dict:
+    """`condition` on a field as operators: a plain value is `$eq` to it."""
+    if isinstance(condition, dict) and condition and all(key.startswith("$")
+                                                         for key in condition):
+        return condition
+    return {"$eq": condition}
+
+
+# Two bounds of one kind on a field: the tighter holds. A cursor's `$eq` never meets one: no
+# listing fixes the field it is sorted by.
+_TIGHTER = {"$lt": min, "$gt": max}
+
+
+async def read(collection: AsyncCollection, queries: list[dict], sort: list, limit: int,
+               projection: dict | None = None) -> list[dict]:
+    """Up to `limit` documents of `queries` in `sort` order, each query's after the one
+    before's (as `following` makes them): later queries are read only while short."""
+    docs: list[dict] = []
+    for query in queries:
+        if len(docs) >= limit:
+            break
+        found = collection.find(query, projection).sort(sort).limit(limit - len(docs))
+        docs += await found.to_list()
+    return docs
 
 
 def _parse_value(order: Order, text: str):
@@ -95,7 +155,6 @@ async def page(
     query: dict,
     cursor: str | None,
     limit: int,
-    index: list[tuple[str, int]],
     *,
     order: Order = NEWEST,
     backward: bool = False,
@@ -104,16 +163,16 @@ async def page(
     """Up to `limit` documents matching `query` after `cursor` in `order` (or, `backward`,
     the ones just before it), with the cursors of the neighbouring pages.
 
-    `index` is the compound index that answers the query in order; it is named as a hint
-    so every server plans the query alike. One extra document is read to know whether the
-    listing goes on. `projection` leaves fields out (never the order's field).
+    Each listing has a compound index that answers it in order (`app.db`; checked by
+    tests/images/test_query_indexes.py), which the server picks itself: a named index
+    (a hint) makes the embedded database read every entry of it, the whole collection,
+    where MongoDB picks the index that yields the sorted page first. One extra document is
+    read to know whether the listing goes on. `projection` leaves fields out (never the
+    order's field).
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    if cursor:
-        # Flat rather than nested in $and, so the planner bounds the compound index directly.
-        query = {**query, **decode_cursor(cursor, order, backward)}
-    found = collection.find(query, projection).sort(order.sort(backward)).hint(index)
-    docs = await found.limit(limit + 1).to_list()
+    docs = await read(collection, following(query, cursor, order, backward),
+                      order.sort(backward), limit + 1, projection)
     more, docs = len(docs) > limit, docs[:limit]
     if not docs:
         return Page([], None, None)  # past either end (a stale cursor): nowhere to go

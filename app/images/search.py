@@ -6,8 +6,9 @@ Every word typed must begin one of the image's words ("harb" finds "Harbour"). E
 of query is answered by a declared index (`app.db`): a search or a tag filter by (owner_id,
 terms, created, _id), an album by (album_ids, created, _id), a plain listing by the
 order's own index; the other filters are checked on the documents the index yields.
-A search sorted by title or size is sorted in memory (the terms index keeps date order
-only), which the database bounds at `db_timeout_ms`: a search too broad to sort in that
+A search sorted by title or size either walks the owner's images in that order or sorts
+its matches in memory (the terms index keeps date order only), as the database's planner
+finds faster; either is bounded at `db_timeout_ms`: a search too broad to answer in that
 time is answered with a request for a narrower one.
 
 Work is bounded: at most `MAX_QUERY` characters and `MAX_WORDS` words.
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ExecutionTimeout
 
-from app.db import ALBUM_NEWEST, OWNER_LARGEST, OWNER_NEWEST, OWNER_TERMS, OWNER_TITLE
 from app.errors import Invalid
 from app.ids import is_id
 from app.images import pagination, tags, terms
@@ -29,13 +29,10 @@ MAX_QUERY = 200  # characters in the search box
 MAX_WORDS = 6
 # Pixvault's format names (`processing.formats.FORMAT_NAMES`, which loads Pillow's plugins).
 FORMATS = ("jpeg", "png", "gif", "webp", "avif", "heif", "tiff", "bmp")
-# Each order, and the index that walks the owner's images in it.
-SORTS = {
-    "newest": (pagination.NEWEST, OWNER_NEWEST),
-    "oldest": (pagination.OLDEST, OWNER_NEWEST),
-    "title": (pagination.TITLE, OWNER_TITLE),
-    "size": (pagination.LARGEST, OWNER_LARGEST),
-}
+# Each order; OWNER_NEWEST, OWNER_TITLE and OWNER_LARGEST (`app.db`) walk the owner's
+# images in them.
+SORTS = {"newest": pagination.NEWEST, "oldest": pagination.OLDEST, "title": pagination.TITLE,
+         "size": pagination.LARGEST}
 _DAY = datetime.timedelta(days=1)
 
 
@@ -106,25 +103,22 @@ def _filters(search: Search) -> tuple[dict, list]:
     return query, needed
 
 
-def gallery_listing(owned: dict, search: Search) -> tuple[dict, pagination.Order, list]:
-    """What the owner's gallery shows: `(query, order, index)` for `pagination.page`, from
-    `owned` (`access.owned`: the owner's images) and what `search` asks for.
+def gallery_listing(owned: dict, search: Search) -> tuple[dict, pagination.Order]:
+    """What the owner's gallery shows: `(query, order)` for `pagination.page`, from `owned`
+    (`access.owned`: the owner's images) and what `search` asks for.
 
     `Invalid` for an unknown sort, visibility or format, or a malformed album id or date.
     An album that is not the owner's simply matches nothing (`owned` holds the owner).
     """
     if search.sort not in SORTS:
         raise Invalid("Sort by newest, oldest, title or size.")
-    order, index = SORTS[search.sort]
+    order = SORTS[search.sort]
     filters, needed = _filters(search)
     query = {**owned, **filters}
     words = terms_filter(search.q)
     if words or needed:
         query["terms"] = {"$all": needed + (words["terms"]["$all"] if words else [])}
-        return query, order, OWNER_TERMS
-    if "album_ids" in query and order.field == "created":
-        return query, order, ALBUM_NEWEST
-    return query, order, index
+    return query, order
 
 
 async def gallery_page(db: AsyncDatabase, owned: dict, search: Search = Search(), *,
@@ -134,12 +128,12 @@ async def gallery_page(db: AsyncDatabase, owned: dict, search: Search = Search()
     page's by default). A search the database stopped at its time limit is `Invalid`,
     asking for a narrower one: the database answered, so it is the search that is too
     broad (a database that does not answer stays a 503)."""
-    query, order, index = gallery_listing(owned, search)
+    query, order = gallery_listing(owned, search)
     try:
         return await pagination.page(db.images, query, cursor, limit or pagination.PAGE_SIZE,
-                                     index, order=order, backward=backward)
+                                     order=order, backward=backward)
     except ExecutionTimeout:
-        if index is not OWNER_TERMS:
+        if "terms" not in query:
             raise
         raise Invalid("That search matches too many images to sort in time: type more of a "
                       "word, or more words, or sort by date.") from None

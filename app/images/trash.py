@@ -16,11 +16,10 @@ from gridfs import AsyncGridFSBucket
 from pymongo.asynchronous.database import AsyncDatabase
 
 from app import invalidation
-from app.db import TRASH_NEWEST
 from app.errors import NotFound
 from app.ids import is_id
 from app.images import access, albums, gc, store
-from app.images.pagination import Order, decode_cursor, encode_cursor
+from app.images.pagination import Order, encode_cursor, following, read
 
 KINDS = ("images", "albums")
 TRASHED = Order("trashed", "deleted_at", -1)  # newest in the trash first
@@ -134,14 +133,13 @@ async def page(db: AsyncDatabase, owner_id: str, *, now: datetime.datetime,
                cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
     """The owner's trash, newest deleted first, images and albums together (each item
     with `kind`: images or albums): up to `limit` items after `cursor`, and the cursor of
-    the next page (None on the last)."""
-    query = in_trash(owner_id, now)
-    if cursor:
-        query.update(decode_cursor(cursor, TRASHED))
+    the next page (None on the last). Each collection's TRASH_NEWEST index (`app.db`)
+    answers its part."""
+    queries = following(in_trash(owner_id, now), cursor, TRASHED)
     found = []
     for kind in KINDS:
-        docs = db[kind].find(query).sort(TRASHED.sort()).hint(TRASH_NEWEST).limit(limit + 1)
-        found += [{**doc, "kind": kind} async for doc in docs]
+        docs = await read(db[kind], queries, TRASHED.sort(), limit + 1)
+        found += [{**doc, "kind": kind} for doc in docs]
     found.sort(key=lambda item: (item["deleted_at"], item["_id"]), reverse=True)
     items = found[:limit]
     return items, encode_cursor(items[-1], TRASHED) if len(found) > limit else None

@@ -33,10 +33,9 @@ def expected(docs, order):
 
 @pytest.mark.parametrize("order", [NEWEST, OLDEST, TITLE, LARGEST])
 async def test_forward_then_back_visits_every_item_once(db, items, order):
-    index = INDEX[order.field]
     pages, cursor = [], None
     while True:
-        page = await pagination.page(db.items, {}, cursor, 3, index, order=order)
+        page = await pagination.page(db.items, {}, cursor, 3, order=order)
         pages.append([doc["_id"] for doc in page.items])
         assert (page.prev_cursor is None) == (cursor is None)
         if not page.next_cursor:
@@ -48,7 +47,7 @@ async def test_forward_then_back_visits_every_item_once(db, items, order):
     # previous page).
     cursor, back = page.prev_cursor, []
     while cursor:
-        page = await pagination.page(db.items, {}, cursor, 3, index, order=order,
+        page = await pagination.page(db.items, {}, cursor, 3, order=order,
                                      backward=True)
         back.append([doc["_id"] for doc in page.items])
         assert page.next_cursor
@@ -56,10 +55,32 @@ async def test_forward_then_back_visits_every_item_once(db, items, order):
     assert back == pages[-2::-1]
 
 
+async def test_a_range_on_the_order_field_holds_on_every_page(db, items):
+    # The cursor's bounds join the query's own on the same field (the tighter stays): from
+    # a cursor inside the range or outside it, ties included, nothing outside is listed.
+    since, until = T0 + datetime.timedelta(seconds=1), T0 + datetime.timedelta(seconds=4)
+    query = {"created": {"$gte": since, "$lt": until}}
+    inside = [i for i in expected(items, NEWEST)
+              if since <= next(d for d in items if d["_id"] == i)["created"] < until]
+    outside = max(items, key=lambda doc: (doc["created"], doc["_id"]))
+    for start in (None, pagination.encode_cursor(outside)):
+        listed, cursor = [], start
+        while True:
+            page = await pagination.page(db.items, query, cursor, 2)
+            listed += [doc["_id"] for doc in page.items]
+            if not page.next_cursor:
+                break
+            cursor = page.next_cursor
+        assert listed == inside
+    late = pagination.encode_cursor({"_id": "id00", "created": until})  # ties at `until`
+    page = await pagination.page(db.items, query, late, 2, backward=True)
+    assert page.items == []
+
+
 async def test_a_page_past_either_end_leads_nowhere(db, items):
     last = max(items, key=lambda doc: (doc["created"], doc["_id"]))
     cursor = pagination.encode_cursor(last)
-    page = await pagination.page(db.items, {}, cursor, 3, INDEX["created"], backward=True)
+    page = await pagination.page(db.items, {}, cursor, 3, backward=True)
     assert page.items == [] and page.next_cursor is None and page.prev_cursor is None
 
 
@@ -71,7 +92,6 @@ def test_bad_cursor_is_invalid(cursor):
 
 def test_text_cursor_keeps_dots_in_the_value():
     cursor = pagination.encode_cursor({"_id": "abc", "title": "v1.2.final"}, TITLE)
-    assert decode_cursor(cursor, TITLE) == {"$or": [
-        {"title": {"$gt": "v1.2.final"}}, {"title": "v1.2.final", "_id": {"$gt": "abc"}}]}
-    assert decode_cursor(cursor, TITLE, backward=True)["$or"][0] == {
-        "title": {"$lt": "v1.2.final"}}
+    assert decode_cursor(cursor, TITLE) == [
+        {"title": "v1.2.final", "_id": {"$gt": "abc"}}, {"title": {"$gt": "v1.2.final"}}]
+    assert decode_cursor(cursor, TITLE, backward=True)[1] == {"title": {"$lt": "v1.2.final"}}

@@ -39,7 +39,7 @@ def test_any_cursor_is_a_query_or_invalid(cursor):
         query = decode_cursor(cursor)
     except Invalid:
         return
-    older, same = query["$or"]
+    same, older = query
     assert isinstance(older["created"]["$lt"], datetime.datetime)
     assert same["created"] == older["created"]["$lt"]
     assert isinstance(same["_id"]["$lt"], str)
@@ -55,7 +55,7 @@ SLIPPERY = datetime.datetime(2038, 6, 1, 12, 0, 0, 2000, tzinfo=datetime.UTC)
 def test_a_cursor_continues_right_after_its_item(created, item_id):
     created = created.replace(microsecond=created.microsecond // 1000 * 1000)  # as stored
     query = decode_cursor(encode_cursor({"created": created, "_id": item_id}))
-    assert query["$or"][1] == {"created": created, "_id": {"$lt": item_id}}
+    assert query[0] == {"created": created, "_id": {"$lt": item_id}}
 
 
 async def test_paging_one_by_one_misses_no_image_a_millisecond_apart(alice, db):

@@ -2,7 +2,6 @@
 
 from app.api.handlers.base import ApiHandler
 from app.auth.scopes import needs
-from app.db import ALBUM_NEWEST, OWNER_NEWEST
 from app.images import access, albums, lookups, trash
 
 
@@ -24,7 +23,7 @@ class ApiAlbumsHandler(ApiAlbumBase):
     @needs("read")
     async def get(self) -> None:
         await self.write_page(self.db.albums, access.owned(self.current_user["_id"]),
-                              OWNER_NEWEST, self.album_json)
+                              self.album_json)
 
     @needs("full")
     async def post(self) -> None:
@@ -67,7 +66,7 @@ class ApiAlbumImagesHandler(ApiHandler):
     async def get(self, album_id: str) -> None:
         album = await lookups.visible_album(self.db, album_id, self.current_user)
         await self.write_page(self.db.images, access.album_images_query(album, self.current_user),
-                              ALBUM_NEWEST, self.image_json)
+                              self.image_json)
 
 
 class ApiAlbumImageHandler(ApiHandler):

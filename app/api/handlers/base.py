@@ -76,13 +76,12 @@ class ApiHandler(BaseHandler):
 
     # ----- output -----
 
-    async def write_page(self, collection, query: dict, index: list, to_json,
+    async def write_page(self, collection, query: dict, to_json,
                          args: dict | None = None) -> None:
         """Answer one keyset page of `collection` as `{"items", "next_cursor"}`, reading
         `limit` and `cursor` from the query string unless `args` already holds them."""
         args = args if args is not None else self.query("limit", "cursor")
-        found = await pagination.page(collection, query, args.get("cursor"), args["limit"],
-                                      index)
+        found = await pagination.page(collection, query, args.get("cursor"), args["limit"])
         self.write_json({"items": [to_json(item) for item in found.items],
                          "next_cursor": found.next_cursor})
 

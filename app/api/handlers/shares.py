@@ -9,7 +9,6 @@ holding a link are `no-store`.
 from app.api.handlers.base import ApiHandler
 from app.auth import link_passwords
 from app.auth.scopes import needs
-from app.db import OWNER_NEWEST
 from app.images import lookups, shares
 
 
@@ -81,7 +80,7 @@ class ApiSharesHandler(ApiShareLinks):
         query = {"owner_id": self.current_user["_id"]}
         if args.get("target_id"):
             query["target_id"] = args["target_id"]
-        await self.write_page(self.db.shares, query, OWNER_NEWEST, self.link_json, args)
+        await self.write_page(self.db.shares, query, self.link_json, args)
 
 
 class ApiShareHandler(ApiShareLinks):

@@ -3,7 +3,6 @@ images in or take them out."""
 
 import tornado.web
 
-from app.db import ALBUM_NEWEST
 from app.forms import safe_next
 from app.images import access, albums, bulk, drops, lookups, shares, trash
 from app.images.handlers.discard import asks_first, say_deleted, trash_days
@@ -60,8 +59,7 @@ class AlbumsHandler(BaseHandler):
 class AlbumPageHandler(BaseHandler):
     async def get(self, album_id: str) -> None:
         album = await lookups.visible_album(self.db, album_id, self.current_user)
-        found = await newest_images(
-            self, access.album_images_query(album, self.current_user), ALBUM_NEWEST)
+        found = await newest_images(self, access.album_images_query(album, self.current_user))
         owner = await self.db.users.find_one({"_id": album["owner_id"]}, {"username": 1})
         is_owner = access.is_owner(album, self.current_user)
         cover = (await covers(self.db, [album], self.current_user)).get(album["_id"])

@@ -6,7 +6,6 @@ import dataclasses
 import tornado.web
 
 from app.auth import registration, users
-from app.db import OWNER_NEWEST, VISIBILITY_NEWEST
 from app.errors import NotFound
 from app.forms import safe_next
 from app.images import access, albums, bulk, fields, lookups, search, shares, store, trash
@@ -25,7 +24,7 @@ class HomeHandler(BaseHandler):
     """The public feed: everyone's newest public images."""
 
     async def get(self) -> None:
-        found = await newest_images(self, access.LISTED, VISIBILITY_NEWEST)
+        found = await newest_images(self, access.LISTED)
         # A new site says how its operator makes the first admin (never a web visitor).
         first_admin = (None if await registration.admin_exists(self.db)
                        else registration.FIRST_ADMIN_COMMAND)
@@ -74,7 +73,7 @@ class ProfileHandler(BaseHandler):
         user = await users.find_by_username(self.db, username) if len(username) <= 32 else None
         if not users.is_active(user):
             raise NotFound()
-        found = await newest_images(self, access.listed_by(user["_id"]), OWNER_NEWEST)
+        found = await newest_images(self, access.listed_by(user["_id"]))
         public_albums = await albums.owner_albums(self.db, access.listed_by(user["_id"]))
         self.render(
             "profile.html",

@@ -14,9 +14,8 @@ def position(handler) -> tuple[str | None, bool]:
     return after or before, bool(before)
 
 
-async def newest_images(handler, query: dict, index: list) -> pagination.Page:
-    """The page of images matching `query`, newest first, that the address asks for;
-    `index` answers the query in that order."""
+async def newest_images(handler, query: dict) -> pagination.Page:
+    """The page of images matching `query`, newest first, that the address asks for."""
     cursor, backward = position(handler)
     return await pagination.page(handler.db.images, query, cursor, pagination.PAGE_SIZE,
-                                 index, backward=backward)
+                                 backward=backward)

@@ -14,7 +14,6 @@ Neither gives link previewers anything: its pages carry no og:image nor the cont
 """
 
 from app.auth import devices, link_passwords
-from app.db import ALBUM_NEWEST
 from app.errors import Invalid, NotFound
 from app.images import access, lookups, share_passes, shares
 from app.images.handlers.listing import newest_images
@@ -132,7 +131,7 @@ class SharePageHandler(ShareLinkHandler):
 
     async def render_album(self, token: str, share: dict) -> None:
         album = await lookups.shared_album(self.db, share)
-        found = await newest_images(self, access.shared_album_query(album), ALBUM_NEWEST)
+        found = await newest_images(self, access.shared_album_query(album))
         images = found.items
 
         def under_link(image: dict) -> str:

@@ -1,6 +1,5 @@
 """`/t/<tag>`: everyone's public images with a tag, newest first, paginated like the feed."""
 
-from app.db import TAG_LISTED
 from app.errors import Invalid, NotFound
 from app.images import access, tags
 from app.images.handlers.listing import newest_images
@@ -19,7 +18,7 @@ class TagHandler(BaseHandler):
             self.redirect(tag_path(tag) + (f"?{self.request.query}" if self.request.query
                                            else ""), permanent=True)
             return
-        found = await newest_images(self, access.listed_with_tag(tag), TAG_LISTED)
+        found = await newest_images(self, access.listed_with_tag(tag))
         self.render("tag.html", tag=tag, images=found.items, pager=found, href=page_path,
                     src=variant_path)
 
