@@ -108,9 +108,8 @@ async def save_image(
     fields = validate_changes(fields)
     image_id = original.image_id
     files = {
-        "original": _file_entry(
-            processed.content_type, size, sha256, processed.width, processed.height
-        ) | {"id": original.file_id}
+        "original": _file_entry(processed.content_type, size, sha256, processed.width,
+                                processed.height, file_id=original.file_id)
     }
     for key, variant in processed.variants.items():
         files[_file_key(key)] = _file_entry(
@@ -243,9 +242,10 @@ def _file_key(variant_key: str) -> str:
     return variant_key.replace(".", "_")
 
 
-def _file_entry(content_type: str, size: int, sha256: str, width: int, height: int) -> dict:
+def _file_entry(content_type: str, size: int, sha256: str, width: int, height: int,
+                file_id: ObjectId | None = None) -> dict:
     return {
-        "id": ObjectId(),
+        "id": file_id or ObjectId(),
         "type": content_type,
         "bytes": size,
         "sha256": sha256,

@@ -38,6 +38,7 @@ from app.images.processing.pixels import fit, shrink
 # Largest first; each is what a request for the next one falls back to when it is not kept.
 SIZES = {"large": LARGE, "thumb2x": 640, "thumb": 320}
 TRIAL = "thumb2x"  # the size whose AVIF trial decides for the others, when kept
+_TRIAL_SIZES = list(SIZES)[list(SIZES).index(TRIAL):]  # where it may run, in that order
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,8 @@ def _webps(sizes: dict[str, Image.Image], icc: bytes | None, *,
     made = {f"{name}.webp": Variant(encode.webp(img, icc), "image/webp", *img.size)
             for name, img in sizes.items()}
     if trial_under is not None:
-        trial = next((name for name in list(SIZES)[list(SIZES).index(TRIAL):]
-                      if name in sizes and len(made[f"{name}.webp"].data) < trial_under),
-                     None)
+        trial = next((name for name in sizes if name in _TRIAL_SIZES
+                      and len(made[f"{name}.webp"].data) < trial_under), None)
         if trial:
             made |= _avif(trial, sizes[trial], icc, len(made[f"{trial}.webp"].data))
     return made
