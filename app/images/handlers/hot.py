@@ -32,6 +32,10 @@ from app.invalidation import Watcher
 
 # What a 304 leaves out of the 200 it stands for (Tornado drops the same from its own).
 _REPRESENTATION = {"Content-Type", "Content-Length", "Content-Disposition"}
+# What belonged to the connection the answer was first sent on, not to the answer: Tornado
+# adds `Connection: close` to the headers it sends when that client asked to close, and a
+# kept copy of it would tell every later client to hang up (and reconnect) after its answer.
+_NOT_KEPT = {"Date", "Connection", "Keep-Alive", "Transfer-Encoding"}
 
 
 class HotAnswer:
@@ -41,7 +45,7 @@ class HotAnswer:
     __slots__ = ("ok", "not_modified", "body", "etag", "route")
 
     def __init__(self, headers: HTTPHeaders, body: bytes, route: str):
-        kept = [(name, value) for name, value in headers.get_all() if name != "Date"]
+        kept = [(name, value) for name, value in headers.get_all() if name not in _NOT_KEPT]
         self.ok = kept
         self.not_modified = [(n, v) for n, v in kept if n not in _REPRESENTATION]
         self.body = body

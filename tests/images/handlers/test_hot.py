@@ -2,6 +2,7 @@
 them, and forgotten the moment anything may hide them."""
 
 import asyncio
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -61,6 +62,24 @@ async def test_a_public_thumbnail_is_answered_from_memory_as_the_normal_path_did
     assert (await client.get(path + "?download=1")).code == 404
     await invalidation.images_changed(db, [{"_id": image["id"], "owner_id": "x"}])
     assert (await client.get(path)).code == 404
+
+
+async def test_a_kept_answer_keeps_the_next_client_s_connection_open(app, client, public,
+                                                                     base_url):
+    # The test client asks every server to close after its answer: the kept copy of one
+    # such answer must not pass that on to clients that keep their connections.
+    _, path = public
+    await warm(app, client, path)
+    reader, writer = await asyncio.open_connection("127.0.0.1", urlsplit(base_url).port)
+    try:
+        for _ in range(3):  # one connection, three answers
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), BOUND)).decode()
+            assert head.startswith("HTTP/1.1 200") and "connection:" not in head.lower()
+            length = int(head.lower().split("content-length: ")[1].split("\r\n")[0])
+            await asyncio.wait_for(reader.readexactly(length), BOUND)
+    finally:
+        writer.close()
 
 
 async def test_hot_requests_are_counted_and_logged(app, client, public, caplog):
