@@ -17,6 +17,7 @@ from suite.ingest import run_jobs
 from suite.table import Check, Row, ratio
 
 CONNECTIONS = 32
+ROUNDS = 3  # of the hot GET's Pixvault and bare handler loads
 
 
 def public_thumb(session: Session, data: bytes, n: int = 0) -> tuple[str, bytes, str]:
@@ -43,14 +44,22 @@ def hot_rows(ctx) -> list[Row]:
     folder.mkdir(exist_ok=True)
     (folder / "thumb.webp").write_bytes(body)
     seeds_thumb = post_file(Session(ctx.seeds.port), photo, "hot.jpg")["thumb"]
-    loads = {"pixvault": wrk(ctx, ctx.server.base_url + path),
-             "seeds": wrk(ctx, ctx.seeds.base_url + seeds_thumb)}
-    revalidated = {"pixvault": wrk(ctx, ctx.server.base_url + path, {"If-None-Match": etag})}
+    pixvault = ctx.server.base_url + path
     with peers.bare(folder / "thumb.webp") as bare:
         url = bare.base_url + "/file"
-        loads["bare"] = wrk(ctx, url)
         with urllib.request.urlopen(url) as answer:  # noqa: S310 - loopback
-            revalidated["bare"] = wrk(ctx, url, {"If-None-Match": answer.headers["Etag"]})
+            bare_etag = answer.headers["Etag"]
+        # Pixvault and the bare handler take turns, so a machine whose speed drifts during
+        # the run (a shared virtual machine) moves both alike; each one's median round counts.
+        rounds = [{"pixvault": wrk(ctx, pixvault), "bare": wrk(ctx, url),
+                   "pixvault 304": wrk(ctx, pixvault, {"If-None-Match": etag}),
+                   "bare 304": wrk(ctx, url, {"If-None-Match": bare_etag})}
+                  for _ in range(1 if ctx.smoke else ROUNDS)]
+    median = {name: sorted((r[name] for r in rounds), key=lambda run: run.rps)[len(rounds) // 2]
+              for name in rounds[0]}
+    loads = {"pixvault": median["pixvault"], "bare": median["bare"],
+             "seeds": wrk(ctx, ctx.seeds.base_url + seeds_thumb)}
+    revalidated = {"pixvault": median["pixvault 304"], "bare": median["bare 304"]}
     nginx = peers.nginx(folder, "/thumb.webp")
     if nginx:
         with nginx:
@@ -59,6 +68,7 @@ def hot_rows(ctx) -> list[Row]:
             with urllib.request.urlopen(url) as answer:  # noqa: S310 - loopback
                 revalidated["nginx"] = wrk(ctx, url, {"If-None-Match": answer.headers["ETag"]})
     ctx.raw["hot_get"] = {"thumb_bytes": len(body),
+                          "rounds": [{k: v.as_dict() for k, v in r.items()} for r in rounds],
                           "200": {k: v.as_dict() for k, v in loads.items()},
                           "304": {k: v.as_dict() for k, v in revalidated.items()}}
     rps = {k: v.rps for k, v in loads.items()}
@@ -66,6 +76,9 @@ def hot_rows(ctx) -> list[Row]:
     errors = sum(v.errors for v in (*loads.values(), *revalidated.values()))
     note = f"{len(body):,} B WebP thumb; seeds: its 128 px PNG" + (
         f"; {errors} errors" if errors else "")
+    if 6 * rps["seeds"] > rps["bare"]:
+        note += (f"; 6x the seeds' app would be {6 * rps['seeds']:,.0f} req/s, above the bare "
+                 f"handler's {rps['bare']:,.0f}: beyond any Tornado app on this machine")
     return [
         Row("hot GET", f"thumb, {CONNECTIONS} connections", "req/s", rps["pixvault"], others,
             [Check("bare Tornado", ratio(rps["pixvault"], rps["bare"]), ">=", 0.8),
