@@ -54,6 +54,11 @@ class GridFSWriter:
             if len(self._batch) == BATCH_CHUNKS:
                 await self._insert_batch()
 
+    async def flush(self) -> None:
+        """Store every whole chunk written so far, without waiting for a batch to fill (the
+        last, partial chunk waits for `close`)."""
+        await self._insert_batch()
+
     async def close(self, *, metadata: dict | None = None) -> None:
         """Store the last chunks and the `files` document: the file exists from now on.
         `metadata`, when given, replaces what the writer was opened with (what describes

@@ -63,6 +63,9 @@ class OriginalWrite:
         with open(path, "rb") as source:  # noqa: ASYNC230 - opening a local temp file is instant
             while chunk := await asyncio.to_thread(source.read, _READ_SIZE):
                 await self._writer.write(chunk)
+        # Now, while the picture is still being decoded, rather than with the file's
+        # document: an original under one batch (4 MB) would otherwise wait for it.
+        await self._writer.flush()
 
     async def finish(self, metadata: dict) -> None:
         """Wait for the last chunk, then make the file exist, described by `metadata`."""

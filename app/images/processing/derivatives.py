@@ -8,17 +8,18 @@ run on as many cores as the caller gives them:
 - Round one (`first_round`): the largest size's WebP alone (it costs about as much as the
   others together), and beside it the smaller WebPs plus one AVIF trial.
 - Round two (`second_round`): AVIF siblings of the other sizes kept, only when the trial
-  paid. Whether AVIF beats WebP depends on the picture, and a 640 px trial answers that for
-  a sixth of the cost of trying at 1600 px. `bench/bench_encoders.py`: on photos (never
-  pays) and screenshots (pays at every size) the trial agrees with 1600 px; on pure noise
-  and smooth gradients 1600 px alone would pay, but there the "saving" is lost quality
-  (noise: SSIM 0.90 against WebP's 0.95) or about a kilobyte. Every AVIF is kept only when
-  at least `encode.AVIF_MIN_SAVING` smaller than its WebP.
+  paid. Whether AVIF beats WebP depends on the picture, and a 320 px trial answers that for
+  a tenth of the cost of trying at 1600 px (a 24 MP photo: 14 ms against 114 ms; at 640 px
+  30 ms). `bench/bench_encoders.py`: on photos (never pays) and screenshots (pays at every
+  size) the trial agrees with 640 and 1600 px; on pure noise and smooth gradients 1600 px
+  alone would pay, but there the "saving" is lost quality (noise: SSIM 0.90 against WebP's
+  0.94) or about a kilobyte. Every AVIF is kept only when at least `encode.AVIF_MIN_SAVING`
+  smaller than its WebP.
 
 No AVIF is made for a size that will not be kept: a screenshot's 1600 and 640 px WebPs
 often outweigh its PNG (so `full` is served in their place), and their AVIFs, seconds of
 work, would be thrown away. The trial runs at `TRIAL` when that size's WebP is lighter than
-`full`, else at the next smaller size that is.
+`full`, else not at all.
 
 `without_larger` then drops a derivative that came out larger than what is served in
 its place (an animated GIF's `large` WebP can outweigh the GIF).
@@ -37,8 +38,7 @@ from app.images.processing.pixels import fit, shrink
 
 # Largest first; each is what a request for the next one falls back to when it is not kept.
 SIZES = {"large": LARGE, "thumb2x": 640, "thumb": 320}
-TRIAL = "thumb2x"  # the size whose AVIF trial decides for the others, when kept
-_TRIAL_SIZES = list(SIZES)[list(SIZES).index(TRIAL):]  # where it may run, in that order
+TRIAL = "thumb"  # the size whose AVIF trial decides for the others, when kept
 
 
 @dataclass(frozen=True)
@@ -124,10 +124,9 @@ def _webps(sizes: dict[str, Image.Image], icc: bytes | None, *,
     made = {f"{name}.webp": Variant(encode.webp(img, icc), "image/webp", *img.size)
             for name, img in sizes.items()}
     if trial_under is not None:
-        trial = next((name for name in sizes if name in _TRIAL_SIZES
-                      and len(made[f"{name}.webp"].data) < trial_under), None)
-        if trial:
-            made |= _avif(trial, sizes[trial], icc, len(made[f"{trial}.webp"].data))
+        trial = made.get(f"{TRIAL}.webp")
+        if trial is not None and len(trial.data) < trial_under:
+            made |= _avif(TRIAL, sizes[TRIAL], icc, len(trial.data))
     return made
 
 

@@ -337,10 +337,9 @@ def test_a_derivative_larger_than_what_it_replaces_is_not_kept(tmp_path):
     assert [len(v.data) for v in sizes] == sorted((len(v.data) for v in sizes), reverse=True)
 
 
-def test_no_avif_is_made_for_a_size_not_kept(tmp_path, monkeypatch):
-    # The screenshot's 1280 and 640 px WebPs outweigh its PNG, so `full` stands in for
-    # them: AVIFs of those sizes (seconds of work at 1600 px) would be thrown away. The
-    # trial moves to the largest size kept.
+@pytest.fixture
+def avif_tries(monkeypatch) -> list[tuple[int, int]]:
+    """The sizes AVIF is tried at, in order."""
     tried = []
     avif_if_smaller = encode.avif_if_smaller
 
@@ -349,9 +348,26 @@ def test_no_avif_is_made_for_a_size_not_kept(tmp_path, monkeypatch):
         return avif_if_smaller(img, icc, webp_size)
 
     monkeypatch.setattr(encode, "avif_if_smaller", recorded)
+    return tried
+
+
+def test_no_avif_is_made_for_a_size_not_kept(tmp_path, avif_tries):
+    # The screenshot's 1280 and 640 px WebPs outweigh its PNG, so `full` stands in for
+    # them: AVIFs of those sizes (seconds of work at 1600 px) would be thrown away.
     shot = run(tmp_path, s.screenshot((1280, 960)))
-    assert tried == [(320, 240)]
+    assert avif_tries == [(320, 240)]
     assert set(shot.variants) == {"full", "thumb.webp", "thumb.avif"}
+
+
+def test_one_small_avif_trial_decides_for_every_size(tmp_path, avif_tries):
+    photo = run(tmp_path, s.jpeg(size=(2000, 1500)))
+    assert avif_tries == [(320, 240)]  # it did not pay: no other size is tried
+    assert not any(key.endswith(".avif") for key in photo.variants)
+    avif_tries.clear()
+    shot = run(tmp_path, s.screenshot((2560, 1440)))
+    # It paid: the other sizes kept are tried next (its 1600 px WebP outweighs its PNG).
+    assert avif_tries == [(320, 180), (640, 360)]
+    assert {"thumb2x.avif", "thumb.avif"} <= set(shot.variants)
 
 
 def test_avif_policy_threshold():
