@@ -10,7 +10,9 @@ half a second per upload, growing without end). Pixvault creates every bucket's 
 when it starts (`app.db.INDEXES`), so the probe buys nothing, on either database.
 
 Chunks are inserted `BATCH_CHUNKS` at a time (4 MB): few round trips, and each insert stays one
-modest operation within the per-operation timeout however large the file.
+modest operation within the per-operation timeout however large the file. Small files
+already in memory (an upload's derivatives) go in together with `insert_files`: two
+inserts for all of them rather than two each.
 """
 
 import datetime
@@ -20,6 +22,36 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 CHUNK_SIZE = 255 * 1024  # the GridFS default chunk size, as PyMongo's buckets write it
 BATCH_CHUNKS = 16
+
+
+async def insert_files(db: AsyncDatabase, bucket_name: str,
+                       files: list[tuple[Any, str, dict, bytes]]) -> None:
+    """Store whole files held in memory, each given as `(file_id, filename, metadata,
+    data)`: every chunk in one insert, then every `files` document in another, so each file
+    exists only once all of them are complete. On failure, deleting the ids through the
+    bucket removes whatever was written."""
+    chunks = [_chunk(file_id, n, data[start:start + CHUNK_SIZE])
+              for file_id, _, _, data in files
+              for n, start in enumerate(range(0, len(data), CHUNK_SIZE))]
+    if chunks:
+        await db[f"{bucket_name}.chunks"].insert_many(chunks, ordered=True)
+    if files:
+        await db[f"{bucket_name}.files"].insert_many(
+            [_file_document(file_id, filename, metadata, len(data))
+             for file_id, filename, metadata, data in files], ordered=True)
+
+
+def _chunk(file_id: Any, n: int, data: bytes) -> dict:
+    return {"files_id": file_id, "n": n, "data": data}
+
+
+def _file_document(file_id: Any, filename: str, metadata: dict | None, length: int) -> dict:
+    document = {"_id": file_id, "filename": filename, "chunkSize": CHUNK_SIZE}
+    if metadata is not None:
+        document["metadata"] = metadata
+    document["length"] = length
+    document["uploadDate"] = datetime.datetime.now(datetime.UTC)
+    return document
 
 
 class GridFSWriter:
@@ -32,9 +64,8 @@ class GridFSWriter:
         self.file_id = file_id
         self._files = db[f"{bucket_name}.files"]
         self._chunks = db[f"{bucket_name}.chunks"]
-        self._file = {"_id": file_id, "filename": filename, "chunkSize": CHUNK_SIZE}
-        if metadata is not None:
-            self._file["metadata"] = metadata
+        self._filename = filename
+        self._metadata = metadata
         self._pending = bytearray()  # bytes not yet in a whole chunk
         self._batch: list[dict] = []
         self._chunk_number = 0
@@ -63,15 +94,13 @@ class GridFSWriter:
         """Store the last chunks and the `files` document: the file exists from now on.
         `metadata`, when given, replaces what the writer was opened with (what describes
         a file may be known only once its bytes are written)."""
-        if metadata is not None:
-            self._file["metadata"] = metadata
         if self._pending:
             self._add_chunk(bytes(self._pending))
             self._pending = bytearray()
         await self._insert_batch()
-        self._file["length"] = self._length
-        self._file["uploadDate"] = datetime.datetime.now(datetime.UTC)
-        await self._files.insert_one(self._file)
+        await self._files.insert_one(_file_document(
+            self.file_id, self._filename, self._metadata if metadata is None else metadata,
+            self._length))
 
     async def abort(self) -> None:
         """Delete the chunks written so far; the file never existed."""
@@ -88,7 +117,7 @@ class GridFSWriter:
             await self.abort()
 
     def _add_chunk(self, data: bytes) -> None:
-        self._batch.append({"files_id": self.file_id, "n": self._chunk_number, "data": data})
+        self._batch.append(_chunk(self.file_id, self._chunk_number, data))
         self._chunk_number += 1
 
     async def _insert_batch(self) -> None:

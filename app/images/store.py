@@ -22,7 +22,7 @@ from app.db import IMAGES_BUCKET
 from app.ids import is_id, new_id
 from app.images import digests, rendition_cache, terms, views
 from app.images.fields import check_visibility, validate_changes
-from app.images.gridfs_writer import GridFSWriter
+from app.images.gridfs_writer import GridFSWriter, insert_files
 from app.images.views import read_file, stream_file  # noqa: F401 - reads go through here too
 
 if TYPE_CHECKING:  # the pipeline loads Pillow; documents need only its result's shape
@@ -125,13 +125,14 @@ async def save_image(
         if variant.pieces is not None:  # served from the original's bytes: nothing to write
             entry = files[_file_key(key)]
             entry["view"] = views.view_document(files["original"]["id"], variant.pieces)
-    uploads = [original.finish(_metadata(files["original"], image_id, owner_id, "original"))]
-    uploads += [
-        _upload_bytes(
-            db, files[_file_key(key)], image_id, owner_id, _file_key(key), variant.data
-        )
-        for key, variant in processed.variants.items()
-        if variant.pieces is None
+    stored = {_file_key(key): variant.data for key, variant in processed.variants.items()
+              if variant.pieces is None}
+    uploads = [
+        original.finish(_metadata(files["original"], image_id, owner_id, "original")),
+        insert_files(db, IMAGES_BUCKET, [
+            (files[key]["id"], f"{image_id}/{key}",
+             _metadata(files[key], image_id, owner_id, key), data)
+            for key, data in stored.items()]),
     ]
     # One deadline for all of an upload's writes: the per-operation timeout, meant for
     # pages, could cut a 4 MB batch of chunks short on a busy database.
@@ -276,11 +277,3 @@ def _metadata(entry: dict, image_id: str, owner_id: str, key: str) -> dict:
         "contentType": entry["type"],
         "sha256": entry["sha256"],
     }
-
-
-async def _upload_bytes(
-    db: AsyncDatabase, entry: dict, image_id: str, owner_id: str, key: str, data: bytes
-) -> None:
-    async with GridFSWriter(db, IMAGES_BUCKET, entry["id"], f"{image_id}/{key}",
-                            _metadata(entry, image_id, owner_id, key)) as stream:
-        await stream.write(data)

@@ -6,7 +6,7 @@ from bson import ObjectId
 from gridfs import AsyncGridFSBucket, NoFile
 from pymongo import AsyncMongoClient, monitoring
 
-from app.images.gridfs_writer import BATCH_CHUNKS, CHUNK_SIZE, GridFSWriter
+from app.images.gridfs_writer import BATCH_CHUNKS, CHUNK_SIZE, GridFSWriter, insert_files
 
 SIZES = [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, BATCH_CHUNKS * CHUNK_SIZE * 2 + 7]
 
@@ -85,3 +85,22 @@ async def test_writing_sends_inserts_only(db, mongodb_uri):
     names = [name for name, _ in commands.seen if name not in ("hello", "endSessions")]
     assert set(names) == {"insert"}
     assert len(names) == 3 + 1  # two full batches, the rest, the files document
+
+
+async def test_files_in_memory_go_in_together(db, mongodb_uri):
+    files = [(ObjectId(), f"i/{size}", {"size": size}, payload(size))
+             for size in (0, 1, CHUNK_SIZE, 3 * CHUNK_SIZE + 5)]
+    commands = Commands()
+    client = AsyncMongoClient(mongodb_uri, event_listeners=[commands])
+    try:
+        await insert_files(client[db.name], "mine", files)
+    finally:
+        await client.close()
+    names = [name for name, _ in commands.seen if name not in ("hello", "endSessions")]
+    assert names == ["insert", "insert"]  # every chunk, then every files document
+    bucket = AsyncGridFSBucket(db, "mine")
+    for file_id, filename, metadata, data in files:
+        assert await (await bucket.open_download_stream(file_id)).read() == data
+        stored = await db["mine.files"].find_one({"_id": file_id})
+        assert (stored["filename"], stored["metadata"], stored["length"]) == (
+            filename, metadata, len(data))

@@ -212,14 +212,13 @@ async def test_visibility_must_be_known(alice, db):
 
 async def test_failure_midway_deletes_what_was_written(alice, db, monkeypatch):
     from app.images import store
-    real_upload = store._upload_bytes
+    real_insert = store.insert_files
 
-    async def flaky_upload(bucket, entry, image_id, owner_id, key, data):
-        if key == "thumb_webp":
-            raise OSError("disk full")
-        await real_upload(bucket, entry, image_id, owner_id, key, data)
+    async def flaky_insert(db, bucket_name, files):
+        await real_insert(db, bucket_name, files[:-1])  # some are in, then the disk fills
+        raise OSError("disk full")
 
-    monkeypatch.setattr(store, "_upload_bytes", flaky_upload)
+    monkeypatch.setattr(store, "insert_files", flaky_insert)
     response = await upload(alice, [("a.jpg", jpeg(size=(800, 600)))])
     assert response.code == 500
     assert await stored_state(db) == (0, 0, 0)
