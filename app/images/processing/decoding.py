@@ -26,7 +26,7 @@ from app.images.processing.formats import (
     looks_like_accepted,
     unsupported_message,
 )
-from app.images.processing.pixels import fit
+from app.images.processing.pixels import banded, fit
 from app.text import size_text
 
 MIB = 1024 * 1024
@@ -136,15 +136,17 @@ def memory_needed(im: Image.Image, animated: bool, file_bytes: int) -> int:
     """Memory decoding `im` at its current size and deriving its variants takes, measured
     from 5 to 100 megapixels (this is up to ~25 % above the peaks, never ~10 % below): the
     decoded picture (width x height x bytes per pixel of its mode), the full-size copy its
-    conversions make, the resampling's intermediates (about half the resampled picture),
-    the file three times (the upload, its metadata-free copy, and an animation's re-encoded
-    `large`) and the encoders' own memory. An animation holds several canvases at a time."""
+    conversions make, the resampling's intermediates (about half the resampled picture,
+    and a copy of it when it is resampled in bands: `pixels.banded`), the file three times
+    (the upload, its metadata-free copy, and an animation's re-encoded `large`) and the
+    encoders' own memory. An animation holds several canvases at a time."""
     pixels = im.width * im.height
     if animated:
         picture = pixels * 4 * ANIMATION_FRAMES_HELD
     else:
         copy, resampled = _conversion(im)
-        picture = pixels * (bytes_per_pixel(im.mode) + copy) + pixels * resampled // 2
+        bands = resampled if banded(im.mode, im.size, fit(im.size, LARGE)) else 0
+        picture = pixels * (bytes_per_pixel(im.mode) + copy + bands) + pixels * resampled // 2
     return picture + 3 * file_bytes + ENCODERS_BYTES
 
 
