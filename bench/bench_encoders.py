@@ -6,10 +6,11 @@ For each picture kind (a 24 MP photo-like JPEG, the same with pure noise, a 2560
 screenshot, a smooth gradient) it makes the derivative sizes the way the pipeline does
 (JPEG draft decode, one resize chain, `pixels.shrink`) and prints, per size and setting, the best of
 N encode times, the bytes and the SSIM of the decoded result against the picture encoded
-(luma, 8x8 windows). Then it shows whether the cheap AVIF trial at 640 px gives the same
-answer as trying AVIF at 1600 px, and what each resize filter costs and how close its
-`large` comes to a Lanczos resize of the whole undecimated picture. Uses numpy (a
-dependency of the test extra's shapely) for SSIM. One process, one core at a time.
+(luma, 8x8 windows). Then it shows at which sizes AVIF would pay, so whether the cheap
+trial at 320 px gives the answer trying at 640 and 1600 px would, and what each resize
+filter costs and how close its `large` comes to a Lanczos resize of the whole undecimated
+picture. Uses numpy (a dependency of the test extra's shapely) for SSIM. One process, one
+core at a time.
 """
 
 import argparse
