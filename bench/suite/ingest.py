@@ -144,12 +144,17 @@ def rows(ctx) -> list[Row]:
             notes = [f"{s}: {v['error']}" for s, v in figure.items() if "error" in v]
             if per_second and checks and checks[0].met is False:
                 notes.append(cpu_bound(figure))
+            if per_second and checks and checks[1].met is False:
+                notes.append(f"the seeds' app makes one 128 px PNG from the JPEG decoded at "
+                             f"1/8 scale ({figure['seeds']['cpu_s_per_file']:.2f} CPU s/file)")
             out.append(Row("ingest", size, unit, values["pixvault"],
                            {"seeds": values["seeds"], "thumbor": values["thumbor"]}, checks,
                            "; ".join(notes)))
         stored = storage_check(m["stored"]) if m["stored"] else None
         sizes = ", ".join(f"{k} {v / 1e3:,.0f} kB" for k, v in sorted(m["stored"].items())
                           ) or "no upload succeeded"
+        if "full" in m["stored"]:  # not a view over the original: a conversion
+            sizes += "; `full` is a JPEG made from it, which browsers can show"
         out.append(Row("storage", name, "bytes stored / (original + derivatives)", stored,
                        checks=[Check("", stored, "<=", 1.15)], note=sizes))
     return out
