@@ -34,6 +34,7 @@ from app.commands.database import database
 from app.commands.maintenance import upgrade
 from app.db import connect
 from app.images import gc, resumable
+from app.images.processing import pipeline
 from app.text import plural
 
 # How often each worker purges what has stayed its time in the trash, and expired
@@ -56,6 +57,7 @@ def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) ->
     logs.configure(options.log_format)  # before forking: every worker writes alike
     sockets = bind_sockets(options.port, options.address)
     devices.warm_up()  # before forking: every worker starts with the rules loaded
+    pipeline.warm_up()  # and with the image pipeline's modules and codecs
     # Before forking: every worker signs and derives with the same secrets.
     secrets = {"cookie_secret": config.cookie_secret(options),
                "share_key": config.share_key(options)}

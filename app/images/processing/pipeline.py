@@ -33,6 +33,7 @@ mode allows it (`pixels.downscale`).
 """
 
 import io
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -132,6 +133,17 @@ def process_image(path: str, limits: Limits = DEFAULT_LIMITS) -> ProcessedImage:
     for job in decoded.second_round(made):
         made |= job()
     return decoded.finish([made])
+
+
+def warm_up() -> None:
+    """Take a tiny picture through the whole pipeline, so that a server's workers start with
+    what it loads on first use (Pillow's plugins, scipy for the hash, the WebP and AVIF
+    encoders) already loaded, rather than their first upload waiting for it."""
+    Image.init()
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as file:
+        Image.new("RGB", (48, 32), "teal").save(file, "JPEG")
+        file.flush()
+        process_image(file.name)
 
 
 def decode_image(path: str, limits: Limits = DEFAULT_LIMITS) -> Decoded:

@@ -114,8 +114,12 @@ def _in_bands(img: Image.Image, size: tuple[int, int], bands: int) -> Image.Imag
 
 @cache
 def _band_pool() -> ThreadPoolExecutor:
-    # Made on first use, so each server worker (a forked process) makes its own.
+    # Made on first use; a forked process (a server worker) has none of its parent's
+    # threads, so it makes its own.
     return ThreadPoolExecutor(_BANDS, thread_name_prefix="pixvault-bands")
+
+
+os.register_at_fork(after_in_child=_band_pool.cache_clear)
 
 
 def downscale(im: Image.Image, size: tuple[int, int]) -> Image.Image:
