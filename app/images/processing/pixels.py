@@ -70,9 +70,10 @@ def shrink(img: Image.Image, size: tuple[int, int], *, bands: int = 1) -> Image.
 
     With `bands` > 1, a resize `banded` allows is made as that many horizontal bands at
     once (Pillow releases the GIL while it resamples). Each band is resampled as Pillow
-    resamples a wide picture, across and then down, from the source rows around it, so the
-    bands meet without a seam; for a wide picture (every photo) the pixels equal one
-    resize's but for rounding (at most 1 in 255, on a few pixels).
+    resamples most pictures, across and then down, from the source rows around it, so the
+    bands meet without a seam: a photo's pixels, landscape or portrait, are one resize's
+    (at most 1 in 255 apart, on a few pixels). Pillow takes much taller pictures down
+    first, which rounds as finely but differently.
     """
     if img.size == size:
         return img

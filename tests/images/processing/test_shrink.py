@@ -37,9 +37,11 @@ def test_bands_meet_without_seams(mode, source, target, bands):
     assert (difference > 0).mean() < 0.001
 
 
-def test_a_photo_s_bands_equal_its_one_piece_resize():
-    img = noise("RGB", (2000, 1500))
-    assert shrink(img, (1600, 1200), bands=2).tobytes() == shrink(img, (1600, 1200)).tobytes()
+@pytest.mark.parametrize(("source", "target"), [((2000, 1500), (1600, 1200)),
+                                               ((1500, 2000), (1200, 1600))])
+def test_a_photo_s_bands_equal_its_one_piece_resize(source, target):
+    img = noise("RGB", source)  # landscape or portrait
+    assert shrink(img, target, bands=2).tobytes() == shrink(img, target).tobytes()
 
 
 @pytest.mark.parametrize(("mode", "source", "target"), [
