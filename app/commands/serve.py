@@ -57,7 +57,10 @@ def run(options, uri: str, database_alive: Callable[[], bool] = lambda: True) ->
     logs.configure(options.log_format)  # before forking: every worker writes alike
     sockets = bind_sockets(options.port, options.address)
     devices.warm_up()  # before forking: every worker starts with the rules loaded
-    pipeline.warm_up()  # and with the image pipeline's modules and codecs
+    try:  # and with the image pipeline's modules and codecs
+        pipeline.warm_up()
+    except Exception as error:  # noqa: BLE001 - serving what is stored needs no encoder
+        logging.getLogger(__name__).warning("image pipeline warm-up failed: %r", error)
     # Before forking: every worker signs and derives with the same secrets.
     secrets = {"cookie_secret": config.cookie_secret(options),
                "share_key": config.share_key(options)}

@@ -87,7 +87,8 @@ class HotPath:
         request = handler.request
         headers = handler._headers  # as sent: Tornado has no public getter for them
         if (handler.get_status() != 200 or request.method != "GET" or request.query
-                or headers.get("Content-Length") != str(len(body))):
+                or headers.get("Content-Length") != str(len(body))
+                or "Set-Cookie" in headers):  # a cookie is one client's, never everyone's
             return
         route = self.metrics.route(handler)
         self.cache.put((request.path, "image/avif" in request.headers.get("Accept", "")),

@@ -132,20 +132,22 @@ def _conversion(im: Image.Image) -> tuple[int, int]:
     return 0, 1 if im.mode == "L" else 4
 
 
-def memory_needed(im: Image.Image, animated: bool, file_bytes: int) -> int:
+def memory_needed(im: Image.Image, animated: bool, file_bytes: int,
+                  target: tuple[int, int] | None = None) -> int:
     """Memory decoding `im` at its current size and deriving its variants takes, measured
     from 5 to 100 megapixels (this is up to ~25 % above the peaks, never ~10 % below): the
     decoded picture (width x height x bytes per pixel of its mode), the full-size copy its
     conversions make, the resampling's intermediates (about half the resampled picture,
     and a copy of it when it is resampled in bands: `pixels.banded`), the file three times
     (the upload, its metadata-free copy, and an animation's re-encoded `large`) and the
-    encoders' own memory. An animation holds several canvases at a time."""
+    encoders' own memory. An animation holds several canvases at a time. `target` is the
+    size it is downscaled to: `large`'s unless told (a rendition's own)."""
     pixels = im.width * im.height
     if animated:
         picture = pixels * 4 * ANIMATION_FRAMES_HELD
     else:
         copy, resampled = _conversion(im)
-        bands = resampled if banded(im.mode, im.size, fit(im.size, LARGE)) else 0
+        bands = resampled if banded(im.mode, im.size, target or fit(im.size, LARGE)) else 0
         picture = pixels * (bytes_per_pixel(im.mode) + copy + bands) + pixels * resampled // 2
     return picture + 3 * file_bytes + ENCODERS_BYTES
 

@@ -87,7 +87,8 @@ def banded(mode: str, source: tuple[int, int], size: tuple[int, int],
     """Whether `shrink` makes this resize in `bands` bands, holding a copy of the source's
     rows meanwhile (`decoding.memory_needed` counts it). Not when Pillow would `reduce()`
     first, nor with alpha, which Pillow premultiplies and rounds back band by band."""
-    return (bands > 1 and size[1] >= 2 * bands and mode not in _PREMULTIPLIED
+    return (bands > 1 and source != size and size[1] >= 2 * bands
+            and mode not in _PREMULTIPLIED
             and all(int(have / want / _REDUCING_GAP) <= 1
                     for have, want in zip(source, size, strict=True)))
 

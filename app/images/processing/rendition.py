@@ -52,8 +52,9 @@ def _opened(data: bytes, limits: Limits, scaled: tuple[int, int]):
 def probe(data: bytes, limits: Limits, scaled: tuple[int, int]) -> int:
     """Memory decoding `data` (a stored variant) to render at `scaled` takes; raises as
     `render` would over the limits."""
-    with _opened(data, limits, scaled) as (im, _, _):
-        needed = memory_needed(im, False, len(data))  # at the JPEG draft `render` will use
+    with _opened(data, limits, scaled) as (im, _, stored):
+        # At the JPEG draft and to the size `render` will use.
+        needed = memory_needed(im, False, len(data), stored)
     if needed > limits.max_decode_bytes:
         raise TooLarge("This picture is too large to render at that size.")
     return needed

@@ -168,3 +168,20 @@ async def test_without_a_fresh_signal_every_request_asks_the_database(app, db, c
     app.invalidations.clock = lambda: now + invalidation.FRESH_SECONDS
     await db.images.update_one({"_id": image["id"]}, {"$set": {"visibility": "private"}})
     assert (await client.get(path)).code == 404
+
+
+async def test_an_answer_that_sets_a_cookie_is_never_kept(app, client, public, monkeypatch):
+    # A cookie belongs to one client: kept, it would be handed to everyone.
+    _, path = public
+    from app.images.handlers import variants
+
+    def with_cookie(handler, *args, **kwargs):
+        handler.set_cookie("mine", "only-mine")
+        return offer(handler, *args, **kwargs)
+
+    offer = variants.ImageBytesHandler.offer_hot
+    monkeypatch.setattr(variants.ImageBytesHandler, "offer_hot", with_cookie)
+    for _ in range(3):
+        answer = await client.get(path)
+        assert answer.code == 200 and "only-mine" in answer.headers["Set-Cookie"]
+    assert app.hot_cache.get((path, False)) is None

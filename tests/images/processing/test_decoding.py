@@ -2,6 +2,7 @@
 the memory the pipeline really takes for a compression bomb within the pixel limit."""
 
 import io
+import os
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,7 @@ from PIL import Image
 from app.errors import TooLarge
 from app.images.processing.decoding import Limits, memory_needed, probe_image
 from app.images.processing.pipeline import process_image
+from app.images.processing.pixels import banded
 from tests.images import samples as s
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -65,6 +67,16 @@ def test_the_estimate_counts_the_decoded_picture_and_its_conversions(tmp_path):
         keyed = memory_needed(palette, False, 0)
         palette.info.pop("transparency")
         assert keyed - memory_needed(palette, False, 0) == 32 * 32 * 4
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no bands")
+def test_the_estimate_counts_the_rows_a_banded_downscale_copies():
+    picture = Image.new("RGB", (8000, 6000))  # zeros: its pages are never touched
+    # To `large` (1600 px) Pillow reduces first: one piece. To a 4096 px rendition: bands.
+    assert not banded("RGB", picture.size, (1600, 1200))  # 5 times smaller
+    assert banded("RGB", picture.size, (4096, 3072))
+    one_piece = memory_needed(picture, False, 0)
+    assert memory_needed(picture, False, 0, (4096, 3072)) - one_piece == 8000 * 6000 * 4
 
 
 def test_a_jpeg_is_judged_at_the_reduced_size_it_decodes_at(tmp_path):

@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from app.images.processing import pixels
 from app.images.processing.pixels import shrink
 
 BICUBIC = Image.Resampling.BICUBIC
+in_bands = pixels._in_bands
 
 
 def noise(mode: str, size: tuple[int, int]) -> Image.Image:
@@ -27,9 +29,13 @@ def across_then_down(img: Image.Image, size: tuple[int, int]) -> Image.Image:
     ((1001, 2999), (539, 1615)),  # odd sizes, tall
 ])
 @pytest.mark.parametrize("bands", [2, 3, 4])
-def test_bands_meet_without_seams(mode, source, target, bands):
+def test_bands_meet_without_seams(mode, source, target, bands, monkeypatch):
+    made = []
+    monkeypatch.setattr(pixels, "_in_bands", lambda *args: made.append(args) or
+                        in_bands(*args))
     img = noise(mode, source)
     banded = shrink(img, target, bands=bands)
+    assert made  # it was made in bands, not in one piece
     assert (banded.mode, banded.size) == (mode, target)
     difference = np.abs(np.asarray(banded, dtype=int)
                         - np.asarray(across_then_down(img, target), dtype=int))

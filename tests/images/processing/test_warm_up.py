@@ -34,13 +34,15 @@ def test_a_forked_worker_makes_its_own_band_threads():
     out = run("""
         import os
         from PIL import Image
+        from app.images.processing import pixels
         from app.images.processing.pixels import shrink
         picture = Image.new("RGB", (2000, 1500), "teal")
         shrink(picture, (1600, 1200), bands=2)  # the parent's threads exist now
         child = os.fork()
         if child == 0:
+            assert pixels._band_pool.cache_info().currsize == 0  # none of the parent's
             shrink(picture, (1600, 1200), bands=2)  # would wait for ever on the parent's
-            os._exit(0)
+            os._exit(0 if pixels._band_pool.cache_info().currsize == 1 else 3)
         print(os.waitpid(child, 0)[1])
     """)
     assert out.strip() == "0"
